@@ -1,1 +1,62 @@
-fn main() {}
+//! Build orchestration for Gatehouse.
+//!
+//! `cargo xtask build-plugins` turns every crate of the plugins workspace into a WebAssembly
+//! component under `target/components/`; `cargo xtask test` is the single test command CI runs.
+//! Both install what they need (through apt) so a fresh machine with only rustup works.
+
+mod apt;
+mod componentize;
+mod plugins;
+mod route;
+mod test;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use route::RouteChoice;
+
+#[derive(Parser)]
+#[command(about = "Gatehouse build orchestration")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build every plugin crate into a component at target/components/<crate>.wasm.
+    BuildPlugins {
+        /// Which wasm toolchain route to use; `auto` prefers rustup's target when it can be added.
+        #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
+        route: RouteChoice,
+        /// Build only these plugin crates (default: all).
+        #[arg(long = "plugin", short = 'p')]
+        plugins: Vec<String>,
+    },
+    /// Build the plugins, then run the plugins' native unit tests and every workspace test.
+    Test {
+        #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
+        route: RouteChoice,
+    },
+}
+
+/// The repository root: xtask lives one level below it.
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the repository")
+        .to_path_buf()
+}
+
+fn main() -> Result<()> {
+    let root = repo_root();
+    match Cli::parse().command {
+        Command::BuildPlugins { route, plugins } => {
+            plugins::build_all(&root, route, &plugins)?;
+        }
+        Command::Test { route } => test::run_all(&root, route)?,
+    }
+    Ok(())
+}
