@@ -1,1 +1,12 @@
-//! Placeholder; filled in by its owner.
+//! Gatehouse, the service: events come in, the policy decides what must
+//! happen in each PACS, and durable jobs make it happen through connector
+//! components, exactly once in effect and at the right time.
+//!
+//! Layers, outside in: [`intake`] (HTTP) and the binary call [`service`],
+//! which owns the rules and uses [`policy`] to plan, [`store`] to persist and
+//! [`jobs`] to execute through a [`gateway::ConnectorGateway`].
+
+pub mod clock;
+pub mod domain;
+pub mod seal;
+pub mod store;

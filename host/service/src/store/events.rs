@@ -1,0 +1,109 @@
+//! Intake events: the raw body as received beside its normalised form, unique
+//! per install and de-duplication key so a redelivery is recognised.
+
+use super::rows::{get, instant};
+use super::{Store, StoreError, WriteTx};
+use crate::domain::{to_millis, EventId, InstallId, TenantId, VisitorEvent};
+use chrono::{DateTime, Utc};
+
+pub struct NewEvent<'a> {
+    pub id: EventId,
+    pub tenant_id: &'a TenantId,
+    pub install_id: &'a InstallId,
+    /// "gatehouse" (our JSON) or "envoy" (the webhook).
+    pub source: &'a str,
+    /// The sender's event name, kept even when we do not handle it.
+    pub name: &'a str,
+    pub dedup_key: &'a str,
+    pub raw: &'a str,
+    /// `None` for events we record but do not act on.
+    pub normalised: Option<&'a VisitorEvent>,
+    pub time_zone: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum EventInsert {
+    Inserted(EventId),
+    /// The same install already stored an event with this key.
+    Duplicate(EventId),
+}
+
+/// A stored event, for the trail.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: EventId,
+    pub install_id: InstallId,
+    pub source: String,
+    pub name: String,
+    pub normalised: Option<VisitorEvent>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl WriteTx {
+    pub async fn insert_event(&mut self, event: NewEvent<'_>) -> Result<EventInsert, StoreError> {
+        let normalised = event.normalised.map(serde_json::to_string).transpose().map_err(StoreError::corrupt)?;
+        let inserted = sqlx::query(
+            "INSERT INTO events (id, tenant_id, install_id, source, name, dedup_key, raw, normalised, time_zone, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (install_id, dedup_key) DO NOTHING",
+        )
+        .bind(event.id.as_str())
+        .bind(event.tenant_id.as_str())
+        .bind(event.install_id.as_str())
+        .bind(event.source)
+        .bind(event.name)
+        .bind(event.dedup_key)
+        .bind(event.raw)
+        .bind(normalised)
+        .bind(event.time_zone)
+        .bind(to_millis(event.received_at))
+        .execute(self.conn())
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(EventInsert::Inserted(event.id));
+        }
+        let row = sqlx::query("SELECT id FROM events WHERE tenant_id = $1 AND install_id = $2 AND dedup_key = $3")
+            .bind(event.tenant_id.as_str())
+            .bind(event.install_id.as_str())
+            .bind(event.dedup_key)
+            .fetch_one(self.conn())
+            .await?;
+        Ok(EventInsert::Duplicate(EventId::new(get::<String>(&row, "id")?)))
+    }
+}
+
+impl Store {
+    pub async fn event(&self, tenant: &TenantId, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, install_id, source, name, normalised, received_at FROM events WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let normalised: Option<String> = get(&row, "normalised")?;
+        Ok(Some(StoredEvent {
+            id: EventId::new(get::<String>(&row, "id")?),
+            install_id: InstallId::new(get::<String>(&row, "install_id")?),
+            source: get(&row, "source")?,
+            name: get(&row, "name")?,
+            normalised: normalised
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            received_at: instant(&row, "received_at")?,
+        }))
+    }
+
+    /// How many events the tenant has stored (all installs).
+    pub async fn count_events(&self, tenant: &TenantId) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM events WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .fetch_one(self.pool())
+            .await?;
+        get(&row, "n")
+    }
+}
