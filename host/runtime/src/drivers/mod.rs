@@ -1,0 +1,5 @@
+//! Database engines behind the sql capability's [`SqlDriver`](crate::SqlDriver).
+
+mod tds;
+
+pub use tds::TdsDriver;
