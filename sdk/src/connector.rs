@@ -72,9 +72,9 @@ pub fn parse_config<C: DeserializeOwned>(config: &str) -> Result<C, ConnectorErr
 
 /// Exports a [`Connector`] as the component's `gatehouse:connector/connector` world.
 ///
-/// ```ignore
+/// ```text
 /// struct Example;
-/// impl gatehouse_sdk::Connector for Example { /* ... */ }
+/// impl gatehouse_sdk::Connector for Example { /* see plugins/example */ }
 /// gatehouse_sdk::export_connector!(Example);
 /// ```
 #[macro_export]

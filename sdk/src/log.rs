@@ -1,8 +1,9 @@
 //! Structured logging through the host, which tags every line with tenant, install, plugin and
 //! version and redacts the install's secrets.
 //!
-//! ```ignore
+//! ```no_run
 //! use gatehouse_sdk::log;
+//! let (id, ext_id) = ("P-1", "visit-7");
 //! log::info!("created cardholder {}", id; "external_id" => ext_id, "pacs_id" => id);
 //! ```
 //! Format arguments come first; structured fields follow a `;` as `"key" => value` pairs

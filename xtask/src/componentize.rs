@@ -52,3 +52,61 @@ pub fn check_imports(component: &[u8], target: WasmTarget) -> Result<Vec<String>
     }
     Ok(imports)
 }
+
+#[cfg(test)]
+mod tests {
+    use wit_component::{dummy_module, embed_component_metadata, StringEncoding};
+    use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve};
+
+    use super::*;
+
+    /// A component of a world that imports the contract's `log` and whatever `extra` names.
+    fn component_importing(extra: &str) -> Vec<u8> {
+        let wit = format!(
+            r#"
+            package test:plugin;
+            world plugin {{
+                import gatehouse:connector/log@0.1.0;
+                {extra}
+                export run: func();
+            }}
+            package gatehouse:connector@0.1.0 {{
+                interface log {{ emit: func(message: string); }}
+            }}
+            package wasi:cli@0.2.0 {{
+                interface environment {{ get-environment: func() -> list<tuple<string, string>>; }}
+            }}
+            "#
+        );
+        let mut resolve = Resolve::default();
+        let package = resolve.push_str("plugin.wit", &wit).unwrap();
+        let world = resolve.select_world(&[package], Some("plugin")).unwrap();
+        let mut module = dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
+        embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8).unwrap();
+        componentize(&module, WasmTarget::Unknown).unwrap()
+    }
+
+    #[test]
+    fn a_component_importing_only_the_contract_passes() {
+        let imports = check_imports(&component_importing(""), WasmTarget::Unknown).unwrap();
+
+        assert_eq!(imports, ["gatehouse:connector/log@0.1.0"]);
+    }
+
+    #[test]
+    fn a_component_importing_wasi_fails_unless_marked_wasip1() {
+        let component = component_importing("import wasi:cli/environment@0.2.0;");
+
+        let error = check_imports(&component, WasmTarget::Unknown).unwrap_err();
+        assert!(error.to_string().contains("wasi:cli/environment@0.2.0"), "{error}");
+        assert!(check_imports(&component, WasmTarget::Wasip1).is_ok());
+    }
+
+    #[test]
+    fn a_component_importing_a_bare_function_fails() {
+        let component = component_importing("import sneaky: func();");
+
+        let error = check_imports(&component, WasmTarget::Unknown).unwrap_err();
+        assert!(error.to_string().contains("sneaky"), "{error}");
+    }
+}

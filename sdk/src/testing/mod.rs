@@ -4,11 +4,20 @@
 //! the [`FakeHost`] installed on the current thread. Each `#[test]` runs on its own thread, so
 //! tests never see each other's fakes.
 //!
-//! ```ignore
+//! ```
+//! use gatehouse_sdk::http::{Method, Request, Response};
+//! use gatehouse_sdk::testing::FakeHost;
+//!
 //! let host = FakeHost::install();
 //! host.set_secret("api-token", "t0k3n")
-//!     .on_http(Method::Post, "https://pacs.test/api/people", |_| Ok(Response::json(201, &json!({"id": "p-1"}))));
-//! let outcome = MyConnector::run(config, call, action)?;
+//!     .on_http(Method::Post, "https://pacs.test/api/people", |_| {
+//!         Ok(Response::json(201, &serde_json::json!({"id": "p-1"})))
+//!     });
+//!
+//! // Your connector's code, e.g. `MyConnector::run(config, call, action)`, calls the capabilities:
+//! let response = Request::post("https://pacs.test/api/people").send().unwrap();
+//!
+//! assert_eq!(response.status, 201);
 //! assert_eq!(host.http_requests().len(), 1);
 //! ```
 //!

@@ -6,6 +6,8 @@
 //! `{"error": "<variant>: <message>"}`, so a test can assert which typed error the host chose.
 
 mod attacks;
+#[cfg(test)]
+mod tests;
 
 use gatehouse_sdk::{
     Action, ActionDescriptor, ActionKind, Call, Check, Connector, ConnectorError, Manifest, Outcome,
