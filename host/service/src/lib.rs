@@ -10,3 +10,7 @@ pub mod clock;
 pub mod domain;
 pub mod seal;
 pub mod store;
+pub mod gateway;
+pub mod policy;
+pub mod service;
+pub mod intake;

@@ -35,6 +35,9 @@ CREATE TABLE policies (
     install_id  TEXT NOT NULL REFERENCES installs(id),
     version     INTEGER NOT NULL,
     source      TEXT NOT NULL,
+    -- The plugin's actions when this version was validated (JSON list):
+    -- the planner uses optional actions only where the plugin has them.
+    supported_actions TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (install_id, version)
 );
@@ -70,8 +73,12 @@ CREATE TABLE events (
     dedup_key   TEXT NOT NULL,
     raw         TEXT NOT NULL,
     normalised  TEXT,
+    -- Why the event is recorded without being acted on (unknown event name).
+    ignored_reason TEXT,
     time_zone   TEXT NOT NULL,
     received_at BIGINT NOT NULL,
+    -- The intake's answer, returned again verbatim to a redelivery.
+    receipt     TEXT,
     UNIQUE (install_id, dedup_key)
 );
 
@@ -130,6 +137,7 @@ CREATE TABLE job_steps (
     due_at              BIGINT NOT NULL,
     window_start        BIGINT,
     window_end          BIGINT,
+    include_contact     BOOLEAN NOT NULL,
     idempotency_key     TEXT NOT NULL UNIQUE,
     status              TEXT NOT NULL,
     attempts            INTEGER NOT NULL,

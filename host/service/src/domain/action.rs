@@ -105,4 +105,7 @@ pub struct PlannedStep {
     /// The window passed to windowed actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<AccessWindow>,
+    /// For `upsert-person`: whether contact details may go to the PACS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_contact: bool,
 }

@@ -18,6 +18,8 @@ pub struct NewEvent<'a> {
     pub raw: &'a str,
     /// `None` for events we record but do not act on.
     pub normalised: Option<&'a VisitorEvent>,
+    /// Why the event is only recorded (an event name we do not handle).
+    pub ignored_reason: Option<&'a str>,
     pub time_zone: &'a str,
     pub received_at: DateTime<Utc>,
 }
@@ -37,6 +39,7 @@ pub struct StoredEvent {
     pub source: String,
     pub name: String,
     pub normalised: Option<VisitorEvent>,
+    pub ignored_reason: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -44,8 +47,8 @@ impl WriteTx {
     pub async fn insert_event(&mut self, event: NewEvent<'_>) -> Result<EventInsert, StoreError> {
         let normalised = event.normalised.map(serde_json::to_string).transpose().map_err(StoreError::corrupt)?;
         let inserted = sqlx::query(
-            "INSERT INTO events (id, tenant_id, install_id, source, name, dedup_key, raw, normalised, time_zone, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO events (id, tenant_id, install_id, source, name, dedup_key, raw, normalised, ignored_reason, time_zone, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (install_id, dedup_key) DO NOTHING",
         )
         .bind(event.id.as_str())
@@ -56,6 +59,7 @@ impl WriteTx {
         .bind(event.dedup_key)
         .bind(event.raw)
         .bind(normalised)
+        .bind(event.ignored_reason)
         .bind(event.time_zone)
         .bind(to_millis(event.received_at))
         .execute(self.conn())
@@ -72,12 +76,32 @@ impl WriteTx {
             .await?;
         Ok(EventInsert::Duplicate(EventId::new(get::<String>(&row, "id")?)))
     }
+
+    /// Stores the intake's answer with the event, for redeliveries.
+    pub async fn set_event_receipt(&mut self, tenant: &TenantId, event: &EventId, receipt: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE events SET receipt = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(event.as_str())
+            .bind(receipt)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn event_receipt(&mut self, tenant: &TenantId, event: &EventId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT receipt FROM events WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(event.as_str())
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(row.map(|row| get::<Option<String>>(&row, "receipt")).transpose()?.flatten())
+    }
 }
 
 impl Store {
     pub async fn event(&self, tenant: &TenantId, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, install_id, source, name, normalised, received_at FROM events WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, install_id, source, name, normalised, ignored_reason, received_at FROM events WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant.as_str())
         .bind(id.as_str())
@@ -94,6 +118,7 @@ impl Store {
                 .map(|text| serde_json::from_str(&text))
                 .transpose()
                 .map_err(StoreError::corrupt)?,
+            ignored_reason: get(&row, "ignored_reason")?,
             received_at: instant(&row, "received_at")?,
         }))
     }

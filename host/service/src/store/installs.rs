@@ -2,15 +2,18 @@
 
 use super::rows::{get, instant, json, parse};
 use super::{Store, StoreError, WriteTx};
-use crate::domain::{to_millis, CardPool, Install, InstallId, LocationId, TenantId};
+use crate::domain::{to_millis, ActionKind, CardPool, Install, InstallId, LocationId, TenantId};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
+use std::collections::BTreeSet;
 
 /// One version of an install's policy, as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredPolicy {
     pub version: i64,
     pub source: String,
+    /// The plugin's actions when the version was validated.
+    pub supported_actions: BTreeSet<ActionKind>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -104,7 +107,7 @@ impl Store {
         version: Option<i64>,
     ) -> Result<Option<StoredPolicy>, StoreError> {
         let row = sqlx::query(
-            "SELECT version, source, created_at FROM policies
+            "SELECT version, source, supported_actions, created_at FROM policies
              WHERE tenant_id = $1 AND install_id = $2 AND ($3 IS NULL OR version = $3)
              ORDER BY version DESC LIMIT 1",
         )
@@ -115,7 +118,13 @@ impl Store {
         .await?;
         row.as_ref()
             .map(|row| {
-                Ok(StoredPolicy { version: get(row, "version")?, source: get(row, "source")?, created_at: instant(row, "created_at")? })
+                let supported: String = get(row, "supported_actions")?;
+                Ok(StoredPolicy {
+                    version: get(row, "version")?,
+                    source: get(row, "source")?,
+                    supported_actions: parse(serde_json::from_str(&supported))?,
+                    created_at: instant(row, "created_at")?,
+                })
             })
             .transpose()
     }
@@ -189,17 +198,19 @@ impl WriteTx {
         tenant: &TenantId,
         install: &InstallId,
         source: &str,
+        supported_actions: &BTreeSet<ActionKind>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO policies (tenant_id, install_id, version, source, created_at)
-             SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4 FROM policies WHERE install_id = $2
+            "INSERT INTO policies (tenant_id, install_id, version, source, supported_actions, created_at)
+             SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $5, $4 FROM policies WHERE install_id = $2
              RETURNING version",
         )
         .bind(tenant.as_str())
         .bind(install.as_str())
         .bind(source)
         .bind(to_millis(now))
+        .bind(serde_json::to_string(supported_actions).map_err(StoreError::corrupt)?)
         .fetch_one(self.conn())
         .await?;
         get(&row, "version")

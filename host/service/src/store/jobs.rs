@@ -77,7 +77,7 @@ pub enum StepUpdate {
 const JOB_COLUMNS: &str =
     "id, tenant_id, install_id, event_id, schedule_entry_id, subject, policy_version, status, reason, created_at, updated_at";
 const STEP_COLUMNS: &str = "s.id, s.job_id, s.seq, s.action, s.params, s.due_at, s.window_start, s.window_end,
-    s.idempotency_key, s.status, s.attempts, s.next_attempt_at, s.error_kind, s.error, s.outcome";
+    s.include_contact, s.idempotency_key, s.status, s.attempts, s.next_attempt_at, s.error_kind, s.error, s.outcome";
 
 fn job_from(row: &SqliteRow) -> Result<JobRecord, StoreError> {
     Ok(JobRecord {
@@ -105,6 +105,7 @@ fn step_from(row: &SqliteRow) -> Result<StepRecord, StoreError> {
             params: json(row, "params")?,
             due_at: instant(row, "due_at")?,
             window: window(row, "window_start", "window_end")?,
+            include_contact: get(row, "include_contact")?,
         },
         idempotency_key: IdempotencyKey::new(get::<String>(row, "idempotency_key")?),
         status: parse(StepStatus::parse(&get::<String>(row, "status")?))?,
@@ -140,8 +141,8 @@ impl WriteTx {
         for (seq, step) in (1u32..).zip(job.steps) {
             sqlx::query(
                 "INSERT INTO job_steps (id, job_id, tenant_id, seq, action, params, due_at, window_start, window_end,
-                     idempotency_key, status, attempts, next_attempt_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $7, $11)",
+                     include_contact, idempotency_key, status, attempts, next_attempt_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $7, $12)",
             )
             .bind(StepId::generate().as_str())
             .bind(job.id.as_str())
@@ -152,6 +153,7 @@ impl WriteTx {
             .bind(to_millis(step.due_at))
             .bind(step.window.map(|w| to_millis(w.starts_at())))
             .bind(step.window.map(|w| to_millis(w.ends_at())))
+            .bind(step.include_contact)
             .bind(IdempotencyKey::for_step(&job.id, seq).as_str())
             .bind(now)
             .execute(self.conn())

@@ -49,6 +49,15 @@ impl Store {
             .await?;
         row.as_ref().map(location_from).transpose()
     }
+
+    /// Finds a location by id alone, for intake requests that name only it.
+    pub async fn location_any_tenant(&self, id: &LocationId) -> Result<Option<Location>, StoreError> {
+        let row = sqlx::query("SELECT id, tenant_id, name, time_zone FROM locations WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(location_from).transpose()
+    }
 }
 
 impl WriteTx {

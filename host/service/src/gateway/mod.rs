@@ -1,0 +1,169 @@
+//! The boundary between the job engine and connector components.
+//!
+//! The engine never touches wasmtime: it hands a typed [`ConnectorCall`] to a
+//! [`ConnectorGateway`] and gets an outcome or a classified error back. The
+//! production gateway wraps `gatehouse-runtime`; tests put a recording,
+//! fault-injecting gateway here. The types mirror the WIT contract
+//! (`gatehouse:connector@0.1.0`) so the runtime adapter is a field-by-field
+//! conversion.
+
+use crate::domain::{AccessWindow, ActionKind, CardCredential, ErrorKind, IdempotencyKey, Install, PersonDetails, PersonRef};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What a plugin says about itself (the contract's `plugin-manifest`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub plugin_id: String,
+    pub version: String,
+    pub actions: Vec<ActionDescriptor>,
+    pub emits_events: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionDescriptor {
+    pub kind: ActionKind,
+    pub description: String,
+    /// JSON Schema (draft 2020-12) of the action's params.
+    pub params_schema: serde_json::Value,
+}
+
+impl Manifest {
+    pub fn action(&self, kind: ActionKind) -> Option<&ActionDescriptor> {
+        self.actions.iter().find(|a| a.kind == kind)
+    }
+}
+
+/// One action on one person, as the contract's `action` variant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum ConnectorAction {
+    UpsertPerson { who: PersonRef, details: PersonDetails, include_contact: bool },
+    SetAccessWindow { who: PersonRef, window: AccessWindow },
+    AddGroups { who: PersonRef },
+    RemoveGroups { who: PersonRef },
+    IssueCard { who: PersonRef, window: AccessWindow },
+    IssuePin { who: PersonRef, window: AccessWindow },
+    RevokeCredentials { who: PersonRef },
+    Activate { who: PersonRef },
+    Deactivate { who: PersonRef },
+    CheckOut { who: PersonRef },
+    ErasePerson { who: PersonRef },
+}
+
+impl ConnectorAction {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            ConnectorAction::UpsertPerson { .. } => ActionKind::UpsertPerson,
+            ConnectorAction::SetAccessWindow { .. } => ActionKind::SetAccessWindow,
+            ConnectorAction::AddGroups { .. } => ActionKind::AddGroups,
+            ConnectorAction::RemoveGroups { .. } => ActionKind::RemoveGroups,
+            ConnectorAction::IssueCard { .. } => ActionKind::IssueCard,
+            ConnectorAction::IssuePin { .. } => ActionKind::IssuePin,
+            ConnectorAction::RevokeCredentials { .. } => ActionKind::RevokeCredentials,
+            ConnectorAction::Activate { .. } => ActionKind::Activate,
+            ConnectorAction::Deactivate { .. } => ActionKind::Deactivate,
+            ConnectorAction::CheckOut { .. } => ActionKind::CheckOut,
+            ConnectorAction::ErasePerson { .. } => ActionKind::ErasePerson,
+        }
+    }
+
+    pub fn who(&self) -> &PersonRef {
+        match self {
+            ConnectorAction::UpsertPerson { who, .. }
+            | ConnectorAction::SetAccessWindow { who, .. }
+            | ConnectorAction::AddGroups { who }
+            | ConnectorAction::RemoveGroups { who }
+            | ConnectorAction::IssueCard { who, .. }
+            | ConnectorAction::IssuePin { who, .. }
+            | ConnectorAction::RevokeCredentials { who }
+            | ConnectorAction::Activate { who }
+            | ConnectorAction::Deactivate { who }
+            | ConnectorAction::CheckOut { who }
+            | ConnectorAction::ErasePerson { who } => who,
+        }
+    }
+}
+
+/// A call of the `actions.run` export.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConnectorCall {
+    pub action: ConnectorAction,
+    /// Policy params for the action (for `issue-card` including the
+    /// host-allocated `card_number`, `facility_code` and `format`).
+    pub params: serde_json::Value,
+    pub idempotency_key: IdempotencyKey,
+}
+
+/// A credential a connector issued. The PIN is in clear only until the
+/// engine seals it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IssuedCredential {
+    Card(CardCredential),
+    Pin(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepOutcome {
+    pub pacs_id: Option<String>,
+    pub credential: Option<IssuedCredential>,
+    /// False when the PACS already was in the requested state.
+    pub changed: bool,
+    /// Vendor facts worth keeping on the job trail.
+    pub detail: serde_json::Value,
+}
+
+/// A failed connector call, classified (the contract's `connector-error`).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{kind:?}: {message}")]
+pub struct ConnectorError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl ConnectorError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), retry_after: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BadgeResult {
+    Granted,
+    Denied,
+}
+
+/// A door event from the PACS.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BadgeEvent {
+    pub event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub result: BadgeResult,
+    pub pacs_person_id: String,
+    pub email: Option<String>,
+    pub door: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadgeBatch {
+    pub events: Vec<BadgeEvent>,
+    pub next_cursor: String,
+}
+
+/// Executes connector exports for an install.
+#[async_trait]
+pub trait ConnectorGateway: Send + Sync {
+    /// The manifest of the plugin the install uses.
+    async fn manifest(&self, install: &Install) -> Result<Manifest, ConnectorError>;
+
+    /// Runs one action. A call repeated with the same idempotency key must
+    /// not act twice; that is the connector's promise, the engine relies on it.
+    async fn run(&self, install: &Install, call: &ConnectorCall) -> Result<StepOutcome, ConnectorError>;
+
+    /// Badge events after `cursor` (none = from now), at most `max`.
+    async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
+}

@@ -1,0 +1,77 @@
+//! The service layer: the one place that owns Gatehouse's rules.
+//!
+//! HTTP handlers, the CLI and the declarative config file all call these
+//! methods; none of them touches the store or the planner directly. Every
+//! method is scoped by tenant, except webhook routing, which finds the tenant
+//! from the install.
+
+mod ingest;
+mod queries;
+mod setup;
+
+pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
+pub use queries::{AttachmentView, DryRun, JobView};
+pub use setup::{InstallSpec, SmtpRelaySpec};
+
+use crate::clock::Clock;
+use crate::gateway::{ConnectorError, ConnectorGateway};
+use crate::policy::PolicyErrors;
+use crate::seal::{SealError, Sealer};
+use crate::store::{Store, StoreError};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{what} `{id}` not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error(transparent)]
+    InvalidPolicy(#[from] PolicyErrors),
+    #[error("the connector could not be asked: {0}")]
+    Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+}
+
+impl ServiceError {
+    pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Self {
+        ServiceError::NotFound { what, id: id.to_string() }
+    }
+}
+
+/// Everything the rules need: the store, the clock, the connectors and the sealer.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    gateway: Arc<dyn ConnectorGateway>,
+    sealer: Sealer,
+    work_arrived: Arc<Notify>,
+}
+
+impl Service {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
+        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+    pub fn gateway(&self) -> &Arc<dyn ConnectorGateway> {
+        &self.gateway
+    }
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+    /// Signalled whenever new work was committed; the job engine waits on it.
+    pub fn work_arrived(&self) -> &Arc<Notify> {
+        &self.work_arrived
+    }
+}

@@ -1,0 +1,186 @@
+//! Setting things up: tenants, locations, installs, delivery settings and
+//! policies. Every change is audited; secrets are sealed before they reach
+//! the store and never appear in the audit trail.
+
+use super::{Service, ServiceError};
+use crate::domain::{
+    CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
+    TenantSettings,
+};
+use crate::policy;
+use crate::store::AuditEntry;
+use base64::Engine;
+use serde_json::json;
+
+/// An install as an operator describes it.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallSpec {
+    pub id: InstallId,
+    pub location_id: LocationId,
+    pub plugin_id: String,
+    #[serde(default = "empty_object")]
+    pub config: serde_json::Value,
+    #[serde(default = "empty_object")]
+    pub grants: serde_json::Value,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub card_pools: Vec<CardPool>,
+    /// The HMAC key of the Envoy webhook (Envoy's client secret).
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+fn empty_object() -> serde_json::Value {
+    json!({})
+}
+fn enabled() -> bool {
+    true
+}
+
+/// An SMTP relay as an operator describes it (password in clear, sealed on save).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpRelaySpec {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+}
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+impl Service {
+    async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
+        let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: action.into(), subject, detail };
+        Ok(tx.append_audit(tenant, &entry).await?)
+    }
+
+    /// Creates a tenant or renames it; its delivery settings are kept.
+    pub async fn put_tenant(&self, actor: &str, id: &TenantId, name: &str) -> Result<(), ServiceError> {
+        let settings = self.store.tenant(id).await?.map(|t| t.settings).unwrap_or_default();
+        let tenant = Tenant { id: id.clone(), name: name.into(), settings };
+        let mut tx = self.store.begin().await?;
+        tx.upsert_tenant(&tenant, self.clock.now()).await?;
+        self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), json!({ "name": name })).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn update_settings(
+        &self,
+        actor: &str,
+        tenant_id: &TenantId,
+        action: &str,
+        detail: serde_json::Value,
+        change: impl FnOnce(&mut TenantSettings),
+    ) -> Result<(), ServiceError> {
+        let mut tenant = self.store.tenant(tenant_id).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant_id))?;
+        change(&mut tenant.settings);
+        let mut tx = self.store.begin().await?;
+        tx.upsert_tenant(&tenant, self.clock.now()).await?;
+        self.audit(&mut tx, tenant_id, actor, action, format!("tenant:{tenant_id}"), detail).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Sets the tenant's SMTP relay for credential e-mails.
+    pub async fn set_smtp_relay(&self, actor: &str, tenant: &TenantId, spec: SmtpRelaySpec) -> Result<(), ServiceError> {
+        let relay = SmtpRelay {
+            password_sealed: spec.password.as_deref().map(|p| B64.encode(self.sealer.seal_str(p))),
+            host: spec.host,
+            port: spec.port,
+            security: spec.security,
+            username: spec.username,
+            from: spec.from,
+        };
+        let detail = json!({ "host": relay.host, "port": relay.port, "from": relay.from, "password": "[redacted]" });
+        self.update_settings(actor, tenant, "tenant.smtp", detail, |s| s.smtp = Some(relay)).await
+    }
+
+    /// Sets where occupancy notifications go and the key that signs them.
+    pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<(), ServiceError> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ServiceError::InvalidInput(format!("webhook url `{url}` must be http or https")));
+        }
+        let hook = OutboundWebhook { url: url.into(), secret_sealed: B64.encode(self.sealer.seal_str(secret)) };
+        let detail = json!({ "url": url, "secret": "[redacted]" });
+        self.update_settings(actor, tenant, "tenant.outbound-webhook", detail, |s| s.outbound_webhook = Some(hook)).await
+    }
+
+    /// Replaces the credential e-mail template (see `delivery::email`).
+    pub async fn set_email_template(&self, actor: &str, tenant: &TenantId, template: &str) -> Result<(), ServiceError> {
+        let template = template.to_string();
+        self.update_settings(actor, tenant, "tenant.email-template", json!({ "template": template }), |s| {
+            s.email_template = Some(template.clone())
+        })
+        .await
+    }
+
+    /// Creates or updates a location; `time_zone` is an IANA name.
+    pub async fn put_location(&self, actor: &str, tenant: &TenantId, id: &LocationId, name: &str, time_zone: &str) -> Result<(), ServiceError> {
+        let zone: chrono_tz::Tz = time_zone
+            .parse()
+            .map_err(|_| ServiceError::InvalidInput(format!("`{time_zone}` is not an IANA time zone (e.g. Europe/Paris)")))?;
+        self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
+        let location = Location { id: id.clone(), tenant_id: tenant.clone(), name: name.into(), time_zone: zone };
+        let mut tx = self.store.begin().await?;
+        tx.upsert_location(&location, self.clock.now()).await?;
+        self.audit(&mut tx, tenant, actor, "location.put", format!("location:{id}"), json!({ "name": name, "time_zone": time_zone })).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Creates or reconfigures an install with its card pools.
+    pub async fn put_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
+        self.store.location(tenant, &spec.location_id).await?.ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
+        for pool in &spec.card_pools {
+            if pool.min > pool.max || pool.max > i64::MAX as u64 {
+                return Err(ServiceError::InvalidInput(format!(
+                    "card pool {}: the range {}..={} is empty or too large",
+                    pool.facility_code, pool.min, pool.max
+                )));
+            }
+        }
+        let install = Install {
+            id: spec.id.clone(),
+            tenant_id: tenant.clone(),
+            location_id: spec.location_id.clone(),
+            plugin_id: spec.plugin_id.clone(),
+            config: spec.config.clone(),
+            grants: spec.grants.clone(),
+            enabled: spec.enabled,
+        };
+        let sealed = spec.webhook_secret.as_deref().map(|s| self.sealer.seal_str(s));
+        let mut tx = self.store.begin().await?;
+        tx.upsert_install(&install, sealed.as_deref(), self.clock.now()).await?;
+        tx.set_card_pools(tenant, &spec.id, &spec.card_pools).await?;
+        let detail = json!({
+            "plugin_id": spec.plugin_id, "location_id": spec.location_id, "config": spec.config,
+            "enabled": spec.enabled, "card_pools": spec.card_pools,
+            "webhook_secret": spec.webhook_secret.as_ref().map(|_| "[redacted]"),
+        });
+        self.audit(&mut tx, tenant, actor, "install.put", format!("install:{}", spec.id), detail).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Validates a policy against the install's plugin and card pools and
+    /// stores it as the install's next version, which it returns.
+    pub async fn put_policy(&self, actor: &str, tenant: &TenantId, install_id: &InstallId, source: &str) -> Result<i64, ServiceError> {
+        let install = self.store.install(tenant, install_id).await?.ok_or_else(|| ServiceError::not_found("install", install_id))?;
+        let parsed = policy::parse(source)?;
+        let manifest = self.gateway.manifest(&install).await?;
+        let pools = self.store.card_pools(tenant, install_id).await?;
+        let supported = policy::validate(&parsed, &manifest, &pools)?;
+        let mut tx = self.store.begin().await?;
+        let version = tx.insert_policy(tenant, install_id, source, &supported, self.clock.now()).await?;
+        let detail = json!({ "version": version, "plugin_version": manifest.version });
+        self.audit(&mut tx, tenant, actor, "policy.put", format!("install:{install_id}"), detail).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+}

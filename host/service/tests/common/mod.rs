@@ -1,0 +1,116 @@
+//! Shared test fixtures: a service on a temporary database with a manual
+//! clock, a fault-injecting connector gateway standing in for the runtime,
+//! and the intake served on a real loopback socket.
+#![allow(dead_code)]
+
+pub mod fake_pacs;
+
+use chrono::{DateTime, TimeZone, Utc};
+use gatehouse::clock::ManualClock;
+use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId};
+use gatehouse::seal::Sealer;
+use gatehouse::service::{InstallSpec, Service};
+use gatehouse::store::Store;
+use std::sync::Arc;
+
+pub use fake_pacs::FakePacs;
+
+pub const WEBHOOK_SECRET: &str = "envoy-client-secret";
+
+pub const POLICY: &str = r#"
+[visitors]
+early_access_minutes = 30
+access_duration_minutes = 240
+on_sign_out = "expire"
+
+[visitors.types.Guest]
+groups = { groups = ["visitors-lobby"] }
+card = { facility_code = 100 }
+qr_email = true
+
+[visitors.types.Contractor]
+groups = { groups = ["contractors"] }
+pin = { length = 6 }
+
+[employees]
+mode = "check-in-required"
+method = "toggle-groups"
+groups = { groups = ["staff"] }
+access_duration_minutes = 600
+excluded = ["ceo@example.com"]
+"#;
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub service: Service,
+    pub clock: ManualClock,
+    pub pacs: Arc<FakePacs>,
+    pub sealer: Sealer,
+    pub tenant: TenantId,
+    pub install: InstallId,
+    pub location: LocationId,
+}
+
+/// 2025-03-03 08:00 UTC (09:00 in Paris), a Monday.
+pub fn monday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 8, 0, 0).unwrap()
+}
+
+impl Harness {
+    /// A tenant with one location in Paris and one install with `POLICY`.
+    pub async fn new() -> Self {
+        Self::with_policy(POLICY).await
+    }
+
+    pub async fn with_policy(policy: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(monday_morning());
+        let pacs = Arc::new(FakePacs::default());
+        let sealer = Sealer::ephemeral();
+        let service = Self::open(&dir, &clock, &pacs, &sealer).await;
+        let tenant = TenantId::new("acme");
+        let location = LocationId::new("paris-hq");
+        let install = InstallId::new("paris-pacs");
+        service.put_tenant("test", &tenant, "Acme").await.unwrap();
+        service.put_location("test", &tenant, &location, "Paris HQ", "Europe/Paris").await.unwrap();
+        let spec = InstallSpec {
+            id: install.clone(),
+            location_id: location.clone(),
+            plugin_id: "fake".into(),
+            config: serde_json::json!({}),
+            grants: serde_json::json!({}),
+            enabled: true,
+            card_pools: vec![CardPool { facility_code: 100, format: "wiegand-standard-26".into(), min: 5000, max: 5009 }],
+            webhook_secret: Some(WEBHOOK_SECRET.into()),
+        };
+        service.put_install("test", &tenant, spec).await.unwrap();
+        if !policy.is_empty() {
+            service.put_policy("test", &tenant, &install, policy).await.unwrap();
+        }
+        Harness { dir, service, clock, pacs, sealer, tenant, install, location }
+    }
+
+    /// A service over the same database, as after a restart.
+    pub async fn open(dir: &tempfile::TempDir, clock: &ManualClock, pacs: &Arc<FakePacs>, sealer: &Sealer) -> Service {
+        let store = Store::open(&dir.path().join("gatehouse.db")).await.unwrap();
+        Service::new(store, Arc::new(clock.clone()), pacs.clone(), sealer.clone())
+    }
+
+    /// Serves the intake on a loopback port; returns its base URL.
+    pub async fn serve(&self, body_limit: usize) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = gatehouse::intake::router(self.service.clone(), body_limit);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+}
+
+/// base64(HMAC-SHA256(body, secret)), as Envoy signs.
+pub fn envoy_signature(secret: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
