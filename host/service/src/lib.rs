@@ -14,3 +14,5 @@ pub mod gateway;
 pub mod policy;
 pub mod service;
 pub mod intake;
+pub mod delivery;
+pub mod jobs;

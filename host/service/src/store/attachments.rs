@@ -110,10 +110,12 @@ impl WriteTx {
         .await?;
         row.map(|row| Ok(SealedPin::from_sealed_bytes(get(&row, "sealed_pin")?))).transpose()
     }
+}
 
+impl Store {
     /// The latest card issued to the subject at the install.
     pub async fn latest_card(
-        &mut self,
+        &self,
         tenant: &TenantId,
         install: &InstallId,
         subject: &Subject,
@@ -126,16 +128,14 @@ impl WriteTx {
             .bind(tenant.as_str())
             .bind(install.as_str())
             .bind(subject.key())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.pool())
             .await?;
         match row.as_ref().map(attachment_from).transpose()? {
             Some(Attachment { body: AttachmentBody::Card(card), .. }) => Ok(Some(card)),
             _ => Ok(None),
         }
     }
-}
 
-impl Store {
     pub async fn attachments(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<Attachment>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM attachments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id");
         let rows = sqlx::query(&sql).bind(tenant.as_str()).bind(job.as_str()).fetch_all(self.pool()).await?;

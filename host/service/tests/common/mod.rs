@@ -114,3 +114,63 @@ pub fn envoy_signature(secret: &str, body: &[u8]) -> String {
     mac.update(body);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+/// Posts one event of our JSON to the intake and returns the receipt.
+pub async fn post_event(base: &str, event: serde_json::Value) -> gatehouse::service::IngestReceipt {
+    let response = reqwest::Client::new().post(format!("{base}/v1/events")).json(&event).send().await.unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 202, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// An invite in our JSON for the test install.
+pub fn invite(event_id: &str, visit: &str, visitor_type: &str, arrival: &str) -> serde_json::Value {
+    serde_json::json!({ "event_id": event_id, "install_id": "paris-pacs", "type": "visit.invited",
+        "visit": { "id": visit, "visitor_type": visitor_type, "expected_arrival": arrival },
+        "person": { "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com" } })
+}
+
+pub fn visit_event(event_id: &str, kind: &str, visit: &str) -> serde_json::Value {
+    serde_json::json!({ "event_id": event_id, "install_id": "paris-pacs", "type": kind, "visit": { "id": visit } })
+}
+
+pub fn sign_in(event_id: &str, visit: &str, visitor_type: &str, invited: bool) -> serde_json::Value {
+    serde_json::json!({ "event_id": event_id, "install_id": "paris-pacs", "type": "visitor.signed_in",
+        "visit": { "id": visit, "visitor_type": visitor_type, "invited": invited },
+        "person": { "first_name": "Alan", "last_name": "Turing", "email": "alan@example.com" } })
+}
+
+pub fn employee(event_id: &str, kind: &str, email: &str) -> serde_json::Value {
+    serde_json::json!({ "event_id": event_id, "install_id": "paris-pacs", "type": kind, "employee": { "email": email } })
+}
+
+impl Harness {
+    /// A job engine over the harness's service: 3 attempts, breaker at 3 failures.
+    pub fn engine(&self) -> gatehouse::jobs::Engine {
+        gatehouse::jobs::Engine::new(self.service.clone(), test_engine_config())
+    }
+
+    /// The job statuses of a visit, oldest first, as `status` or `status: reason`.
+    pub async fn visit_job_statuses(&self, visit: &str) -> Vec<String> {
+        let jobs = self.service.visit_jobs(&self.tenant, &self.install, &gatehouse::domain::VisitId::new(visit)).await.unwrap();
+        jobs.iter()
+            .map(|j| match j.status.reason() {
+                Some(reason) => format!("{}: {reason}", j.status.name()),
+                None => j.status.name().to_string(),
+            })
+            .collect()
+    }
+}
+
+pub fn test_engine_config() -> gatehouse::jobs::EngineConfig {
+    gatehouse::jobs::EngineConfig {
+        retry: gatehouse::jobs::RetryPolicy {
+            max_attempts: 3,
+            base_delay: chrono::Duration::seconds(10),
+            max_delay: chrono::Duration::minutes(5),
+        },
+        breaker: gatehouse::jobs::BreakerPolicy { failure_threshold: 3, cool_down: chrono::Duration::minutes(1) },
+        batch: 16,
+    }
+}
