@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_pacs;
+pub mod smtp_sink;
 
 use chrono::{DateTime, TimeZone, Utc};
 use gatehouse::clock::ManualClock;
@@ -172,5 +173,12 @@ pub fn test_engine_config() -> gatehouse::jobs::EngineConfig {
         },
         breaker: gatehouse::jobs::BreakerPolicy { failure_threshold: 3, cool_down: chrono::Duration::minutes(1) },
         batch: 16,
+    }
+}
+
+impl Harness {
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use gatehouse::clock::Clock;
+        self.clock.now()
     }
 }
