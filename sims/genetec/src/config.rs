@@ -85,6 +85,10 @@ impl SimConfig {
     /// `/WebSdk`, `WebSdk/` and `/WebSdk/` all mean `/WebSdk`.
     pub fn normalized_base_path(&self) -> String {
         let trimmed = self.base_path.trim().trim_matches('/');
-        if trimmed.is_empty() { String::new() } else { format!("/{trimmed}") }
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        }
     }
 }

@@ -29,13 +29,21 @@ pub fn load(source: &FixtureSource) -> Result<Directory, FixtureError> {
         FixtureSource::Inline(directory) => ((**directory).clone(), PathBuf::from("<inline>")),
         FixtureSource::File(path) => (parse_file(path)?, path.clone()),
     };
-    directory.validate().map_err(|message| FixtureError::Invalid { path, message })?;
+    directory
+        .validate()
+        .map_err(|message| FixtureError::Invalid { path, message })?;
     Ok(directory)
 }
 
 fn parse_file(path: &Path) -> Result<Directory, FixtureError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: path.into(), source })?;
-    let parse_error = |message: String| FixtureError::Parse { path: path.into(), message };
+    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let parse_error = |message: String| FixtureError::Parse {
+        path: path.into(),
+        message,
+    };
     let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_toml {
         toml::from_str(&text).map_err(|e| parse_error(e.to_string()))
@@ -47,8 +55,8 @@ fn parse_file(path: &Path) -> Result<Directory, FixtureError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::well_known::default_fixture as fx;
     use crate::model::well_known;
+    use crate::model::well_known::default_fixture as fx;
 
     #[test]
     fn default_fixture_is_consistent() {
@@ -59,15 +67,43 @@ mod tests {
     fn default_fixture_matches_the_published_constants() {
         let directory = default_directory();
         for guid in [
-            fx::HQ_PARTITION, fx::ANNEX_PARTITION, fx::HQ_AREA, fx::ANNEX_AREA, fx::HQ_MAIN_ENTRANCE, fx::HQ_PARKING_GATE,
-            fx::HQ_SERVER_ROOM, fx::ANNEX_FRONT_DOOR, fx::EMPLOYEES_GROUP, fx::ENGINEERING_GROUP, fx::CONTRACTORS_GROUP,
-            fx::INTERVIEW_GROUP, fx::ALICE, fx::BOB, fx::CAROL, fx::DAN, fx::ERIN, fx::ALICE_CARD, fx::BOB_CARD,
-            fx::CAROL_CARD, fx::ERIN_CARD, fx::SPARE_CARD, well_known::ROOT_PARTITION, well_known::SYSTEM_PARTITION,
-            well_known::ALL_CARDHOLDERS_GROUP, well_known::VISITORS_GROUP,
+            fx::HQ_PARTITION,
+            fx::ANNEX_PARTITION,
+            fx::HQ_AREA,
+            fx::ANNEX_AREA,
+            fx::HQ_MAIN_ENTRANCE,
+            fx::HQ_PARKING_GATE,
+            fx::HQ_SERVER_ROOM,
+            fx::ANNEX_FRONT_DOOR,
+            fx::EMPLOYEES_GROUP,
+            fx::ENGINEERING_GROUP,
+            fx::CONTRACTORS_GROUP,
+            fx::INTERVIEW_GROUP,
+            fx::ALICE,
+            fx::BOB,
+            fx::CAROL,
+            fx::DAN,
+            fx::ERIN,
+            fx::ALICE_CARD,
+            fx::BOB_CARD,
+            fx::CAROL_CARD,
+            fx::ERIN_CARD,
+            fx::SPARE_CARD,
+            well_known::ROOT_PARTITION,
+            well_known::SYSTEM_PARTITION,
+            well_known::ALL_CARDHOLDERS_GROUP,
+            well_known::VISITORS_GROUP,
         ] {
-            assert!(directory.entity_type(guid).is_some(), "{guid} missing from the default fixture");
+            assert!(
+                directory.entity_type(guid).is_some(),
+                "{guid} missing from the default fixture"
+            );
         }
-        for field in [fx::ENVOY_EMAIL_FIELD, fx::CARDHOLDER_EXTERNAL_ID_FIELD, fx::VISITOR_EXTERNAL_ID_FIELD] {
+        for field in [
+            fx::ENVOY_EMAIL_FIELD,
+            fx::CARDHOLDER_EXTERNAL_ID_FIELD,
+            fx::VISITOR_EXTERNAL_ID_FIELD,
+        ] {
             assert!(directory.custom_fields.iter().any(|f| f.guid == field));
         }
         for (user, password) in [
@@ -80,7 +116,11 @@ mod tests {
         }
         assert!(directory.licence.allows(fx::ENVOY_APP_ID));
         assert!(!directory.licence.allows(fx::UNACTIVATED_APP_ID));
-        assert!(directory.licence.parts.iter().any(|p| p.application_id == fx::UNACTIVATED_APP_ID));
+        assert!(directory
+            .licence
+            .parts
+            .iter()
+            .any(|p| p.application_id == fx::UNACTIVATED_APP_ID));
         assert!(!directory.licence.allows(fx::DEMO_APP_ID));
     }
 
@@ -111,7 +151,8 @@ mod tests {
     #[test]
     fn inconsistent_fixture_is_refused_with_a_reason() {
         let mut directory = default_directory();
-        directory.credentials.get_mut(&fx::BOB_CARD).unwrap().format = directory.credentials[&fx::ALICE_CARD].format.clone();
+        directory.credentials.get_mut(&fx::BOB_CARD).unwrap().format =
+            directory.credentials[&fx::ALICE_CARD].format.clone();
         let error = load(&FixtureSource::Inline(Box::new(directory))).unwrap_err();
         assert!(error.to_string().contains("same card"), "{error}");
     }

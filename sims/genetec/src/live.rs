@@ -122,9 +122,18 @@ impl Live {
         let (sender, receiver) = mpsc::unbounded_channel();
         let closer = CancellationToken::new();
         let connection_id = Uuid::new_v4();
-        let stream = OpenStream { key: key.clone(), session_id, sender, closer: closer.clone() };
+        let stream = OpenStream {
+            key: key.clone(),
+            session_id,
+            sender,
+            closer: closer.clone(),
+        };
         self.streams.insert(connection_id, stream);
-        StreamRegistration { connection_id, receiver, closer }
+        StreamRegistration {
+            connection_id,
+            receiver,
+            closer,
+        }
     }
 
     /// `closeconnection/{id}`: only the session that owns a stream may close it.
@@ -179,7 +188,12 @@ impl Live {
             .map(|(key, session)| SessionView {
                 key: key.clone(),
                 session: session.clone(),
-                streams: self.streams.iter().filter(|(_, s)| s.session_id == session.id).map(|(id, _)| *id).collect(),
+                streams: self
+                    .streams
+                    .iter()
+                    .filter(|(_, s)| s.session_id == session.id)
+                    .map(|(id, _)| *id)
+                    .collect(),
             })
             .collect();
         views.sort_by(|a, b| a.key.cmp(&b.key));

@@ -37,12 +37,20 @@ pub struct Ports {
 
 impl SimState {
     fn scheme(&self) -> &'static str {
-        if self.settings.tls { "https" } else { "http" }
+        if self.settings.tls {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     fn url(&self, port: u16, path: &str) -> String {
         let host = self.ports.get().map_or("127.0.0.1", |p| p.host.as_str());
-        let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
         format!("{}://{host}:{port}{path}", self.scheme())
     }
 
@@ -86,7 +94,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SimState {
-    pub fn new(config: &SimConfig, fixture: Directory, initial: Directory, state_file: Option<StateFile>, cert_pem: Option<String>) -> Self {
+    pub fn new(
+        config: &SimConfig,
+        fixture: Directory,
+        initial: Directory,
+        state_file: Option<StateFile>,
+        cert_pem: Option<String>,
+    ) -> Self {
         SimState {
             settings: Settings {
                 base_path: config.normalized_base_path(),
@@ -97,7 +111,10 @@ impl SimState {
                 tls: config.tls,
             },
             clock: SimClock::default(),
-            directory: Mutex::new(Versioned { directory: initial, version: 1 }),
+            directory: Mutex::new(Versioned {
+                directory: initial,
+                version: 1,
+            }),
             fixture,
             live: Mutex::new(Live::default()),
             faults: Mutex::new(Faults::default()),
@@ -141,7 +158,11 @@ impl SimState {
     }
 
     /// Runs an entity query: reads against the live directory, writes transactionally.
-    pub fn run_query(&self, mutating: bool, f: impl FnOnce(&mut Directory) -> Result<SdkResponse, SdkFailure>) -> SdkResponse {
+    pub fn run_query(
+        &self,
+        mutating: bool,
+        f: impl FnOnce(&mut Directory) -> Result<SdkResponse, SdkFailure>,
+    ) -> SdkResponse {
         if mutating {
             return self.transact(f).into();
         }

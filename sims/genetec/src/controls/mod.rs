@@ -85,7 +85,11 @@ async fn clear_faults(State(sim): State<Arc<SimState>>) -> StatusCode {
 }
 
 async fn remove_fault(State(sim): State<Arc<SimState>>, Path(id): Path<u64>) -> Response {
-    if sim.faults().remove(id) { StatusCode::NO_CONTENT.into_response() } else { error(StatusCode::NOT_FOUND, format!("no fault {id}")) }
+    if sim.faults().remove(id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, format!("no fault {id}"))
+    }
 }
 
 async fn sessions(State(sim): State<Arc<SimState>>) -> Json<serde_json::Value> {
@@ -99,7 +103,10 @@ struct ExpireRequest {
     user: Option<String>,
 }
 
-async fn expire_sessions(State(sim): State<Arc<SimState>>, body: Option<Json<ExpireRequest>>) -> Json<serde_json::Value> {
+async fn expire_sessions(
+    State(sim): State<Arc<SimState>>,
+    body: Option<Json<ExpireRequest>>,
+) -> Json<serde_json::Value> {
     let request = body.map(|Json(r)| r).unwrap_or_default();
     Json(json!({ "expired": sim.live().expire(request.user.as_deref()) }))
 }

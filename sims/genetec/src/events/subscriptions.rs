@@ -26,23 +26,39 @@ pub fn parse(directory: &Directory, query: &str) -> Result<Vec<Subscription>, Sd
     let mut subscriptions = Vec::new();
     for op in parse_ops(query)? {
         let OpKind::Call { receiver, method, args } = &op.kind else {
-            return Err(SdkFailure::invalid_operation(format!("Expected event(target,EventType), got '{}'", op.source)));
+            return Err(SdkFailure::invalid_operation(format!(
+                "Expected event(target,EventType), got '{}'",
+                op.source
+            )));
         };
         let [target, event_type] = &args[..] else {
-            return Err(SdkFailure::invalid_operation(format!("Expected event(target,EventType), got '{}'", op.source)));
+            return Err(SdkFailure::invalid_operation(format!(
+                "Expected event(target,EventType), got '{}'",
+                op.source
+            )));
         };
         if !receiver.is_empty() || !method.eq_ignore_ascii_case("event") {
-            return Err(SdkFailure::invalid_operation(format!("Expected event(target,EventType), got '{}'", op.source)));
+            return Err(SdkFailure::invalid_operation(format!(
+                "Expected event(target,EventType), got '{}'",
+                op.source
+            )));
         }
         let name = event_type.to_text();
         let event_type = AccessEventType::parse(&name)
             .filter(|_| name.trim().parse::<u32>().is_err())
             .ok_or_else(|| SdkFailure::invalid_value(format!("Unknown event type '{name}'")))?;
         let entities = match EntityType::parse(&target.to_text()) {
-            Some(entity_type) => directory.headers().into_iter().filter(|(t, _)| *t == entity_type).map(|(_, h)| h.guid).collect(),
+            Some(entity_type) => directory
+                .headers()
+                .into_iter()
+                .filter(|(t, _)| *t == entity_type)
+                .map(|(_, h)| h.guid)
+                .collect(),
             None => {
                 let reference = parse_entity_ref(target)?;
-                let guid = directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(target.to_text()))?;
+                let guid = directory
+                    .resolve(&reference)
+                    .ok_or_else(|| SdkFailure::unknown_entity(target.to_text()))?;
                 BTreeSet::from([guid])
             }
         };
@@ -53,7 +69,11 @@ pub fn parse(directory: &Directory, query: &str) -> Result<Vec<Subscription>, Sd
 
 pub fn subscribe(session: &mut Session, subscriptions: Vec<Subscription>) {
     for subscription in subscriptions {
-        session.subscriptions.entry(subscription.event_type).or_default().extend(subscription.entities);
+        session
+            .subscriptions
+            .entry(subscription.event_type)
+            .or_default()
+            .extend(subscription.entities);
     }
 }
 

@@ -33,13 +33,69 @@ struct FormatSpec {
 }
 
 const FORMATS: [FormatSpec; 7] = [
-    FormatSpec { format: WiegandFormat::Standard26, constructor: "WiegandStandardCredentialFormat", display_name: "Standard 26 bits", format_guid: 0x200, bits: 26, facility_max: Some(255), card_max: 65_535 },
-    FormatSpec { format: WiegandFormat::H10306, constructor: "WiegandH10306CredentialFormat", display_name: "HID H10306 34 bits", format_guid: 0x300, bits: 34, facility_max: Some(65_535), card_max: 65_535 },
-    FormatSpec { format: WiegandFormat::H10302, constructor: "WiegandH10302CredentialFormat", display_name: "HID H10302 37 bits", format_guid: 0x400, bits: 37, facility_max: None, card_max: 34_359_738_367 },
-    FormatSpec { format: WiegandFormat::H10304, constructor: "WiegandH10304CredentialFormat", display_name: "HID H10304 37 bits", format_guid: 0x500, bits: 37, facility_max: Some(65_535), card_max: 524_287 },
-    FormatSpec { format: WiegandFormat::Corporate1000, constructor: "WiegandCorporate1000CredentialFormat", display_name: "HID Corporate 1000 35 bits", format_guid: 0x600, bits: 35, facility_max: Some(4_095), card_max: 1_048_575 },
-    FormatSpec { format: WiegandFormat::Corporate1000_48, constructor: "Wiegand48BitCorporate1000CredentialFormat", display_name: "HID Corporate 1000 48 bits", format_guid: 0x800, bits: 48, facility_max: Some(4_194_303), card_max: 8_388_607 },
-    FormatSpec { format: WiegandFormat::Csn32, constructor: "WiegandCsn32CredentialFormat", display_name: "CSN 32 bits", format_guid: 0x700, bits: 32, facility_max: None, card_max: 0xFFFF_FFFF },
+    FormatSpec {
+        format: WiegandFormat::Standard26,
+        constructor: "WiegandStandardCredentialFormat",
+        display_name: "Standard 26 bits",
+        format_guid: 0x200,
+        bits: 26,
+        facility_max: Some(255),
+        card_max: 65_535,
+    },
+    FormatSpec {
+        format: WiegandFormat::H10306,
+        constructor: "WiegandH10306CredentialFormat",
+        display_name: "HID H10306 34 bits",
+        format_guid: 0x300,
+        bits: 34,
+        facility_max: Some(65_535),
+        card_max: 65_535,
+    },
+    FormatSpec {
+        format: WiegandFormat::H10302,
+        constructor: "WiegandH10302CredentialFormat",
+        display_name: "HID H10302 37 bits",
+        format_guid: 0x400,
+        bits: 37,
+        facility_max: None,
+        card_max: 34_359_738_367,
+    },
+    FormatSpec {
+        format: WiegandFormat::H10304,
+        constructor: "WiegandH10304CredentialFormat",
+        display_name: "HID H10304 37 bits",
+        format_guid: 0x500,
+        bits: 37,
+        facility_max: Some(65_535),
+        card_max: 524_287,
+    },
+    FormatSpec {
+        format: WiegandFormat::Corporate1000,
+        constructor: "WiegandCorporate1000CredentialFormat",
+        display_name: "HID Corporate 1000 35 bits",
+        format_guid: 0x600,
+        bits: 35,
+        facility_max: Some(4_095),
+        card_max: 1_048_575,
+    },
+    FormatSpec {
+        format: WiegandFormat::Corporate1000_48,
+        constructor: "Wiegand48BitCorporate1000CredentialFormat",
+        display_name: "HID Corporate 1000 48 bits",
+        format_guid: 0x800,
+        bits: 48,
+        facility_max: Some(4_194_303),
+        card_max: 8_388_607,
+    },
+    FormatSpec {
+        format: WiegandFormat::Csn32,
+        constructor: "WiegandCsn32CredentialFormat",
+        display_name: "CSN 32 bits",
+        format_guid: 0x700,
+        bits: 32,
+        facility_max: None,
+        card_max: 0xFFFF_FFFF,
+    },
 ];
 
 fn spec(format: WiegandFormat) -> &'static FormatSpec {
@@ -54,9 +110,18 @@ pub const PIN_MAX_DIGITS: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum CredentialFormat {
-    Wiegand { format: WiegandFormat, #[serde(default)] facility: u32, card: u64 },
-    Keypad { pin: String },
-    LicensePlate { plate: String },
+    Wiegand {
+        format: WiegandFormat,
+        #[serde(default)]
+        facility: u32,
+        card: u64,
+    },
+    Keypad {
+        pin: String,
+    },
+    LicensePlate {
+        plate: String,
+    },
 }
 
 /// Credentials are unique per format and number (spec §10.7 [I]).
@@ -88,11 +153,15 @@ impl CredentialFormat {
         };
         let args: Vec<String> = args.iter().map(|a| a.to_text().trim().to_string()).collect();
         if name.eq_ignore_ascii_case("KeypadCredentialFormat") {
-            let [pin] = &args[..] else { return fail("KeypadCredentialFormat takes one PIN") };
+            let [pin] = &args[..] else {
+                return fail("KeypadCredentialFormat takes one PIN");
+            };
             return keypad(pin, min_pin_digits);
         }
         if name.eq_ignore_ascii_case("LicensePlateCredentialFormat") {
-            let [plate] = &args[..] else { return fail("LicensePlateCredentialFormat takes one plate") };
+            let [plate] = &args[..] else {
+                return fail("LicensePlateCredentialFormat takes one plate");
+            };
             if plate.is_empty() {
                 return fail("A license plate cannot be empty");
             }
@@ -103,7 +172,10 @@ impl CredentialFormat {
         };
         let numbers: Vec<u64> = args
             .iter()
-            .map(|a| a.parse::<u64>().map_err(|_| FormatError(format!("'{a}' is not a number"))))
+            .map(|a| {
+                a.parse::<u64>()
+                    .map_err(|_| FormatError(format!("'{a}' is not a number")))
+            })
             .collect::<Result<_, _>>()?;
         let (facility, card) = match (spec.facility_max, &numbers[..]) {
             (Some(_), [facility, card]) => (*facility, *card),
@@ -117,7 +189,9 @@ impl CredentialFormat {
     /// Checks ranges; the canonical constructor for fixtures and state files.
     pub fn validate(&self, min_pin_digits: usize) -> Result<(), FormatError> {
         match self {
-            CredentialFormat::Wiegand { format, facility, card } => wiegand(*format, u64::from(*facility), *card).map(|_| ()),
+            CredentialFormat::Wiegand { format, facility, card } => {
+                wiegand(*format, u64::from(*facility), *card).map(|_| ())
+            }
             CredentialFormat::Keypad { pin } => keypad(pin, min_pin_digits).map(|_| ()),
             CredentialFormat::LicensePlate { plate } if plate.is_empty() => fail("A license plate cannot be empty"),
             CredentialFormat::LicensePlate { .. } => Ok(()),
@@ -158,10 +232,26 @@ impl CredentialFormat {
             CredentialFormat::Wiegand { format, facility, card } => {
                 let spec = spec(*format);
                 let raw = (*format == WiegandFormat::Standard26).then(|| standard26_raw_hex(*facility, *card));
-                (spec.display_name, Uuid::from_u128(spec.format_guid), Some(spec.bits), raw, card.to_string(), spec.facility_max.map(|_| *facility), "UndecodedWiegand")
+                (
+                    spec.display_name,
+                    Uuid::from_u128(spec.format_guid),
+                    Some(spec.bits),
+                    raw,
+                    card.to_string(),
+                    spec.facility_max.map(|_| *facility),
+                    "UndecodedWiegand",
+                )
             }
             CredentialFormat::Keypad { pin } => ("Keypad", Uuid::nil(), None, None, pin.clone(), None, "Keypad"),
-            CredentialFormat::LicensePlate { plate } => ("License plate", Uuid::nil(), None, None, plate.clone(), None, "LicensePlate"),
+            CredentialFormat::LicensePlate { plate } => (
+                "License plate",
+                Uuid::nil(),
+                None,
+                None,
+                plate.clone(),
+                None,
+                "LicensePlate",
+            ),
         };
         serde_json::json!({
             "Name": name,
@@ -182,7 +272,9 @@ fn keypad(pin: &str, min_pin_digits: usize) -> Result<CredentialFormat, FormatEr
         return fail(format!("PIN '{pin}' must contain digits only"));
     }
     if pin.len() > PIN_MAX_DIGITS || pin.len() < min_pin_digits {
-        return fail(format!("A PIN must have between {min_pin_digits} and {PIN_MAX_DIGITS} digits"));
+        return fail(format!(
+            "A PIN must have between {min_pin_digits} and {PIN_MAX_DIGITS} digits"
+        ));
     }
     Ok(CredentialFormat::Keypad { pin: pin.to_string() })
 }
@@ -191,13 +283,23 @@ fn wiegand(format: WiegandFormat, facility: u64, card: u64) -> Result<Credential
     let spec = spec(format);
     if let Some(max) = spec.facility_max {
         if facility > u64::from(max) {
-            return fail(format!("Facility code {facility} is out of range for {} (0-{max})", spec.display_name));
+            return fail(format!(
+                "Facility code {facility} is out of range for {} (0-{max})",
+                spec.display_name
+            ));
         }
     }
     if card > spec.card_max {
-        return fail(format!("Card number {card} is out of range for {} (0-{})", spec.display_name, spec.card_max));
+        return fail(format!(
+            "Card number {card} is out of range for {} (0-{})",
+            spec.display_name, spec.card_max
+        ));
     }
-    Ok(CredentialFormat::Wiegand { format, facility: facility as u32, card })
+    Ok(CredentialFormat::Wiegand {
+        format,
+        facility: facility as u32,
+        card,
+    })
 }
 
 /// Decodes `<UndecodedWiegand><BitLength>26</BitLength><FormatType>…0200</FormatType><Raw>hex</Raw>`.
@@ -215,11 +317,15 @@ fn parse_undecoded_wiegand(xml: &str) -> Result<CredentialFormat, FormatError> {
             _ => fail(format!("UndecodedWiegand is missing <{tag}>")),
         }
     };
-    let bits: u32 = field("BitLength")?.parse().map_err(|_| FormatError("BitLength is not a number".into()))?;
+    let bits: u32 = field("BitLength")?
+        .parse()
+        .map_err(|_| FormatError("BitLength is not a number".into()))?;
     let format_type = field("FormatType")?;
     let raw = field("Raw")?;
     if parse_guid(&format_type) != Some(Uuid::from_u128(0x200)) || bits != 26 {
-        return fail(format!("Undecoded Wiegand format {format_type} with {bits} bits is not supported"));
+        return fail(format!(
+            "Undecoded Wiegand format {format_type} with {bits} bits is not supported"
+        ));
     }
     let value = u128::from_str_radix(&raw, 16).map_err(|_| FormatError(format!("Raw '{raw}' is not hexadecimal")))?;
     if raw.len() > 32 || value >> 26 != 0 {
@@ -276,7 +382,10 @@ mod tests {
     fn raw_form_decodes_to_the_same_card_as_the_constructor() {
         let raw = standard26_raw_hex(101, 12345);
         let xml = format!("Format=<UndecodedWiegand><BitLength>26</BitLength><FormatType>00000000-0000-0000-0000-000000000200</FormatType><Raw>{raw}</Raw></UndecodedWiegand>");
-        assert_eq!(parse(&xml).unwrap(), parse("Format=WiegandStandardCredentialFormat(101,12345)").unwrap());
+        assert_eq!(
+            parse(&xml).unwrap(),
+            parse("Format=WiegandStandardCredentialFormat(101,12345)").unwrap()
+        );
     }
 
     #[test]

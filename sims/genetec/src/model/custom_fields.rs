@@ -76,7 +76,9 @@ impl CustomFieldDefinition {
     /// form [I].
     pub fn value_matches(&self, stored: &serde_json::Value, text: &str) -> bool {
         match (self.data_type.coerce(text), stored) {
-            (Ok(serde_json::Value::String(wanted)), serde_json::Value::String(have)) => wanted.eq_ignore_ascii_case(have),
+            (Ok(serde_json::Value::String(wanted)), serde_json::Value::String(have)) => {
+                wanted.eq_ignore_ascii_case(have)
+            }
             (Ok(wanted), have) => &wanted == have,
             (Err(_), _) => false,
         }

@@ -40,7 +40,15 @@ fn fixture_epoch() -> DateTime<Utc> {
 
 impl Header {
     pub fn new(guid: Uuid, name: String, partition: Uuid, created_on: DateTime<Utc>) -> Self {
-        Header { guid, name, description: String::new(), logical_id: None, partition, created_on, custom_fields: BTreeMap::new() }
+        Header {
+            guid,
+            name,
+            description: String::new(),
+            logical_id: None,
+            partition,
+            created_on,
+            custom_fields: BTreeMap::new(),
+        }
     }
 }
 

@@ -45,7 +45,9 @@ fn default_min_pin_length() -> usize {
 
 impl Default for SystemSettings {
     fn default() -> Self {
-        SystemSettings { min_pin_length: default_min_pin_length() }
+        SystemSettings {
+            min_pin_length: default_min_pin_length(),
+        }
     }
 }
 
@@ -96,7 +98,10 @@ impl Directory {
             (self.cardholders.contains_key(&guid), EntityType::Cardholder),
             (self.visitors.contains_key(&guid), EntityType::Visitor),
             (self.credentials.contains_key(&guid), EntityType::Credential),
-            (guid == well_known::SYSTEM_CONFIGURATION, EntityType::SystemConfiguration),
+            (
+                guid == well_known::SYSTEM_CONFIGURATION,
+                EntityType::SystemConfiguration,
+            ),
         ];
         found.into_iter().find(|(present, _)| *present).map(|(_, t)| t)
     }
@@ -142,7 +147,11 @@ impl Directory {
         all.extend(self.partitions.values().map(|e| (EntityType::Partition, e.header())));
         all.extend(self.areas.values().map(|e| (EntityType::Area, e.header())));
         all.extend(self.doors.values().map(|e| (EntityType::Door, e.header())));
-        all.extend(self.cardholder_groups.values().map(|e| (EntityType::CardholderGroup, e.header())));
+        all.extend(
+            self.cardholder_groups
+                .values()
+                .map(|e| (EntityType::CardholderGroup, e.header())),
+        );
         all.extend(self.cardholders.values().map(|e| (EntityType::Cardholder, e.header())));
         all.extend(self.visitors.values().map(|e| (EntityType::Visitor, e.header())));
         all.extend(self.credentials.values().map(|e| (EntityType::Credential, e.header())));
@@ -165,7 +174,10 @@ impl Directory {
 
     /// The cardholder or visitor part of a person entity.
     pub fn person(&self, guid: Uuid) -> Option<&Person> {
-        self.cardholders.get(&guid).map(|c| &c.person).or_else(|| self.visitors.get(&guid).map(|v| &v.person))
+        self.cardholders
+            .get(&guid)
+            .map(|c| &c.person)
+            .or_else(|| self.visitors.get(&guid).map(|v| &v.person))
     }
 
     pub fn person_mut(&mut self, guid: Uuid) -> Option<&mut Person> {
@@ -176,11 +188,19 @@ impl Directory {
     }
 
     pub fn groups_of(&self, person: Uuid) -> Vec<Uuid> {
-        self.cardholder_groups.values().filter(|g| g.members.contains(&person)).map(|g| g.header.guid).collect()
+        self.cardholder_groups
+            .values()
+            .filter(|g| g.members.contains(&person))
+            .map(|g| g.header.guid)
+            .collect()
     }
 
     pub fn credentials_of(&self, person: Uuid) -> Vec<Uuid> {
-        self.credentials.values().filter(|c| c.cardholder == Some(person)).map(|c| c.header.guid).collect()
+        self.credentials
+            .values()
+            .filter(|c| c.cardholder == Some(person))
+            .map(|c| c.header.guid)
+            .collect()
     }
 
     pub fn custom_field(&self, entity_type: EntityType, name: &str) -> Option<&CustomFieldDefinition> {

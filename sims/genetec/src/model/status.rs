@@ -23,9 +23,16 @@ pub enum State {
 
 impl State {
     pub fn parse(text: &str) -> Option<State> {
-        [State::Active, State::Inactive, State::Expired, State::Lost, State::Stolen, State::Requested]
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(text.trim()))
+        [
+            State::Active,
+            State::Inactive,
+            State::Expired,
+            State::Lost,
+            State::Stolen,
+            State::Requested,
+        ]
+        .into_iter()
+        .find(|s| s.name().eq_ignore_ascii_case(text.trim()))
     }
 
     pub fn name(self) -> &'static str {
@@ -46,11 +53,17 @@ impl State {
 pub enum Expiration {
     #[default]
     Never,
-    SpecificDate { at: DateTime<Utc> },
+    SpecificDate {
+        at: DateTime<Utc>,
+    },
     /// Expires `seconds` after the first use.
-    OnFirstUse { seconds: i64 },
+    OnFirstUse {
+        seconds: i64,
+    },
     /// Expires when unused for `seconds`.
-    WhenNotUsed { seconds: i64 },
+    WhenNotUsed {
+        seconds: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +87,13 @@ impl Default for Status {
 
 impl Status {
     pub fn with_state(state: State) -> Self {
-        Status { state, activation_date: None, expiration: Expiration::Never, first_use: None, last_use: None }
+        Status {
+            state,
+            activation_date: None,
+            expiration: Expiration::Never,
+            first_use: None,
+            last_use: None,
+        }
     }
 
     /// ASSUMPTION: a future activation date reads as Inactive and a passed expiry as

@@ -14,11 +14,20 @@ pub fn validate(directory: &Directory) -> Result<(), String> {
             return Err(format!("GUID {} is used by two entities", header.guid));
         }
         if !directory.partitions.contains_key(&header.partition) {
-            return Err(format!("{} '{}' sits in unknown partition {}", entity_type.name(), header.name, header.partition));
+            return Err(format!(
+                "{} '{}' sits in unknown partition {}",
+                entity_type.name(),
+                header.name,
+                header.partition
+            ));
         }
         if let Some(id) = header.logical_id {
             if id > 9_999_999 || !logical_ids.insert((*entity_type, id)) {
-                return Err(format!("Logical id {id} of {} '{}' is out of range or taken", entity_type.name(), header.name));
+                return Err(format!(
+                    "Logical id {id} of {} '{}' is out of range or taken",
+                    entity_type.name(),
+                    header.name
+                ));
             }
         }
         for (field, value) in &header.custom_fields {
@@ -26,7 +35,10 @@ pub fn validate(directory: &Directory) -> Result<(), String> {
                 .custom_field(*entity_type, field)
                 .ok_or_else(|| format!("'{}' has a value for undefined custom field '{field}'", header.name))?;
             let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-            definition.data_type.coerce(&text).map_err(|e| format!("Custom field '{field}' of '{}': {e}", header.name))?;
+            definition
+                .data_type
+                .coerce(&text)
+                .map_err(|e| format!("Custom field '{field}' of '{}': {e}", header.name))?;
         }
     }
     validate_custom_field_definitions(directory)?;
@@ -34,7 +46,10 @@ pub fn validate(directory: &Directory) -> Result<(), String> {
     for group in directory.cardholder_groups.values() {
         for member in &group.members {
             if directory.visitors.contains_key(member) && !group.visitor_group {
-                return Err(format!("Visitor {member} is in group '{}', which is not available for visitors", group.header.name));
+                return Err(format!(
+                    "Visitor {member} is in group '{}', which is not available for visitors",
+                    group.header.name
+                ));
             }
             if directory.person(*member).is_none() {
                 return Err(format!("Group '{}' lists unknown member {member}", group.header.name));
@@ -45,12 +60,20 @@ pub fn validate(directory: &Directory) -> Result<(), String> {
         if door.area.is_some_and(|a| !directory.areas.contains_key(&a)) {
             return Err(format!("Door '{}' is in an unknown area", door.header.name));
         }
-        if door.access_groups.iter().any(|g| !directory.cardholder_groups.contains_key(g)) {
+        if door
+            .access_groups
+            .iter()
+            .any(|g| !directory.cardholder_groups.contains_key(g))
+        {
             return Err(format!("Door '{}' names an unknown access group", door.header.name));
         }
     }
     let mut user_names = BTreeSet::new();
-    if let Some(user) = directory.users.iter().find(|u| !user_names.insert(u.name.to_lowercase())) {
+    if let Some(user) = directory
+        .users
+        .iter()
+        .find(|u| !user_names.insert(u.name.to_lowercase()))
+    {
         return Err(format!("User '{}' is defined twice", user.name));
     }
     Ok(())
@@ -75,11 +98,20 @@ fn validate_credentials(directory: &Directory) -> Result<(), String> {
             .validate(directory.system.min_pin_length)
             .map_err(|e| format!("Credential '{}': {e}", credential.header.name))?;
         if let Some(other) = keys.insert(credential.format.unique_key(), credential.header.guid) {
-            return Err(format!("Credentials {other} and {} have the same card", credential.header.guid));
+            return Err(format!(
+                "Credentials {other} and {} have the same card",
+                credential.header.guid
+            ));
         }
         if let Some(owner) = credential.cardholder {
-            if !matches!(directory.entity_type(owner), Some(EntityType::Cardholder | EntityType::Visitor)) {
-                return Err(format!("Credential '{}' belongs to unknown cardholder {owner}", credential.header.name));
+            if !matches!(
+                directory.entity_type(owner),
+                Some(EntityType::Cardholder | EntityType::Visitor)
+            ) {
+                return Err(format!(
+                    "Credential '{}' belongs to unknown cardholder {owner}",
+                    credential.header.name
+                ));
             }
         }
     }

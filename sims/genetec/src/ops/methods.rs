@@ -12,19 +12,40 @@ use crate::model::{Directory, EntityType};
 use crate::query::{parse_entity_ref, Value};
 
 fn unknown_method(method: &str, entity_type: EntityType) -> SdkFailure {
-    SdkFailure::invalid_operation(format!("Could not find method '{method}' on entity type '{}'", entity_type.name()))
+    SdkFailure::invalid_operation(format!(
+        "Could not find method '{method}' on entity type '{}'",
+        entity_type.name()
+    ))
 }
 
-pub fn call(directory: &mut Directory, guid: Uuid, receiver: &[String], method: &str, args: &[Value], now: DateTime<Utc>) -> Result<(), SdkFailure> {
-    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+pub fn call(
+    directory: &mut Directory,
+    guid: Uuid,
+    receiver: &[String],
+    method: &str,
+    args: &[Value],
+    now: DateTime<Utc>,
+) -> Result<(), SdkFailure> {
+    let entity_type = directory
+        .entity_type(guid)
+        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     match receiver {
         [] => entity_method(directory, guid, entity_type, method, args, now),
-        [status] if status.eq_ignore_ascii_case("Status") => status_method(directory, guid, entity_type, method, args, now),
+        [status] if status.eq_ignore_ascii_case("Status") => {
+            status_method(directory, guid, entity_type, method, args, now)
+        }
         _ => Err(unknown_method(&format!("{}.{method}", receiver.join(".")), entity_type)),
     }
 }
 
-fn entity_method(directory: &mut Directory, guid: Uuid, entity_type: EntityType, method: &str, args: &[Value], now: DateTime<Utc>) -> Result<(), SdkFailure> {
+fn entity_method(
+    directory: &mut Directory,
+    guid: Uuid,
+    entity_type: EntityType,
+    method: &str,
+    args: &[Value],
+    now: DateTime<Utc>,
+) -> Result<(), SdkFailure> {
     match (entity_type, method.to_ascii_lowercase().as_str(), args) {
         (EntityType::SystemConfiguration, _, _) => Err(unknown_method(method, entity_type)),
         (_, "insertintopartition", [partition]) => {
@@ -65,22 +86,44 @@ fn checkout(directory: &mut Directory, guid: Uuid, now: DateTime<Utc>) {
     }
 }
 
-fn status_method(directory: &mut Directory, guid: Uuid, entity_type: EntityType, method: &str, args: &[Value], now: DateTime<Utc>) -> Result<(), SdkFailure> {
+fn status_method(
+    directory: &mut Directory,
+    guid: Uuid,
+    entity_type: EntityType,
+    method: &str,
+    args: &[Value],
+    now: DateTime<Utc>,
+) -> Result<(), SdkFailure> {
     let dates: Vec<DateTime<Utc>> = match method.to_ascii_lowercase().as_str() {
         "activate" | "deactivate" => args.iter().map(date).collect::<Result<_, _>>()?,
         _ => Vec::new(),
     };
     let days = |args: &[Value]| -> Result<i64, SdkFailure> {
-        let [n] = args else { return Err(SdkFailure::invalid_value(format!("{method} takes a number of days"))) };
+        let [n] = args else {
+            return Err(SdkFailure::invalid_value(format!("{method} takes a number of days")));
+        };
         let text = n.to_text();
-        text.trim().parse::<i64>().ok().filter(|d| *d > 0).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a number of days")))
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| *d > 0)
+            .ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a number of days")))
     };
     let update: Box<dyn FnOnce(&mut Status)> = match (method.to_ascii_lowercase().as_str(), &dates[..]) {
         ("activate", []) => Box::new(|s| s.activate(None, None)),
-        ("activate", [from]) => { let from = *from; Box::new(move |s| s.activate(Some(from), None)) }
-        ("activate", [from, to]) => { let (from, to) = (*from, *to); Box::new(move |s| s.activate(Some(from), Some(to))) }
+        ("activate", [from]) => {
+            let from = *from;
+            Box::new(move |s| s.activate(Some(from), None))
+        }
+        ("activate", [from, to]) => {
+            let (from, to) = (*from, *to);
+            Box::new(move |s| s.activate(Some(from), Some(to)))
+        }
         ("deactivate", []) => Box::new(|s| s.deactivate(None)),
-        ("deactivate", [at]) => { let at = *at; Box::new(move |s| s.deactivate(Some(at))) }
+        ("deactivate", [at]) => {
+            let at = *at;
+            Box::new(move |s| s.deactivate(Some(at)))
+        }
         ("expirewhennotusedindays", _) => {
             let seconds = TimeDelta::days(days(args)?).num_seconds();
             Box::new(move |s| s.expiration = Expiration::WhenNotUsed { seconds })
@@ -103,12 +146,16 @@ fn status_method(directory: &mut Directory, guid: Uuid, entity_type: EntityType,
             visitor.checkin_date = Some(now);
         }
     }
-    let person = directory.person_mut(guid).ok_or_else(|| unknown_method(&format!("Status.{method}"), entity_type))?;
+    let person = directory
+        .person_mut(guid)
+        .ok_or_else(|| unknown_method(&format!("Status.{method}"), entity_type))?;
     update(&mut person.status);
     Ok(())
 }
 
 fn resolve(directory: &Directory, value: &Value) -> Result<Uuid, SdkFailure> {
     let reference = parse_entity_ref(value)?;
-    directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(value.to_text()))
+    directory
+        .resolve(&reference)
+        .ok_or_else(|| SdkFailure::unknown_entity(value.to_text()))
 }

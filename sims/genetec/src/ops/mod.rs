@@ -35,11 +35,17 @@ pub struct ExecContext {
 /// ASSUMPTION: with several segments the array holds one object per segment, `{}`
 /// for a segment without projection; a query without any projection has no Result
 /// (spec §4.2 [I]).
-pub fn execute(directory: &mut Directory, query: &EntityQuery, context: &ExecContext) -> Result<Option<Value>, SdkFailure> {
+pub fn execute(
+    directory: &mut Directory,
+    query: &EntityQuery,
+    context: &ExecContext,
+) -> Result<Option<Value>, SdkFailure> {
     if !context.post && query.writes() {
         // ASSUMPTION: a GET that writes is refused (the verb rule, spec §3.2); method
         // calls alone are allowed on GET ("a GET method call can change state") [I].
-        return Err(SdkFailure::invalid_operation("Creating or modifying entities requires POST"));
+        return Err(SdkFailure::invalid_operation(
+            "Creating or modifying entities requires POST",
+        ));
     }
     let mut results = Vec::new();
     for segment in &query.segments {
@@ -54,10 +60,16 @@ pub fn execute(directory: &mut Directory, query: &EntityQuery, context: &ExecCon
     }))
 }
 
-fn execute_segment(directory: &mut Directory, segment: &Segment, context: &ExecContext) -> Result<Map<String, Value>, SdkFailure> {
+fn execute_segment(
+    directory: &mut Directory,
+    segment: &Segment,
+    context: &ExecContext,
+) -> Result<Map<String, Value>, SdkFailure> {
     let (guid, skip_format) = match &segment.target {
         Target::Existing(reference) => {
-            let guid = directory.resolve(reference).ok_or_else(|| SdkFailure::unknown_entity(describe(reference)))?;
+            let guid = directory
+                .resolve(reference)
+                .ok_or_else(|| SdkFailure::unknown_entity(describe(reference)))?;
             (guid, None)
         }
         Target::New { entity_type, .. } => create(directory, entity_type, segment, context)?,
@@ -80,7 +92,9 @@ fn execute_segment(directory: &mut Directory, segment: &Segment, context: &ExecC
             }
             OpKind::Remove(path, item) => collections::edit(directory, guid, path, item, collections::Edit::Remove)?,
             OpKind::Clear(path) => collections::clear(directory, guid, path)?,
-            OpKind::Call { receiver, method, args } => methods::call(directory, guid, receiver, method, args, context.now)?,
+            OpKind::Call { receiver, method, args } => {
+                methods::call(directory, guid, receiver, method, args, context.now)?
+            }
         }
     }
     Ok(projected)
@@ -95,42 +109,82 @@ fn describe(reference: &crate::query::EntityRef) -> String {
 
 /// `NewEntity(T)`: inserts the entity and returns its GUID, plus the index of the
 /// `Format=` token a credential was born with (already applied).
-fn create(directory: &mut Directory, type_name: &str, segment: &Segment, context: &ExecContext) -> Result<(Uuid, Option<usize>), SdkFailure> {
-    let entity_type = EntityType::parse(type_name)
-        .filter(|t| t.creatable())
-        .ok_or_else(|| SdkFailure::invalid_operation(format!("The simulator cannot create entities of type '{type_name}'")))?;
+fn create(
+    directory: &mut Directory,
+    type_name: &str,
+    segment: &Segment,
+    context: &ExecContext,
+) -> Result<(Uuid, Option<usize>), SdkFailure> {
+    let entity_type = EntityType::parse(type_name).filter(|t| t.creatable()).ok_or_else(|| {
+        SdkFailure::invalid_operation(format!("The simulator cannot create entities of type '{type_name}'"))
+    })?;
     let guid = Uuid::new_v4();
     // ASSUMPTION: without `Name=`, every type gets `New_{Type}_{32 hex}` like the
     // observed `New_Visitor_{hex}` (spec §5.2) [I for the other types].
     let name = format!("New_{}_{}", entity_type.name(), guid.simple());
     let header = Header::new(guid, name, context.creation_partition, context.now);
     if !directory.partitions.contains_key(&context.creation_partition) {
-        return Err(SdkFailure::invalid_operation("The session's creation partition no longer exists"));
+        return Err(SdkFailure::invalid_operation(
+            "The session's creation partition no longer exists",
+        ));
     }
     let mut format_token = None;
     match entity_type {
         EntityType::Cardholder => {
-            directory.cardholders.insert(guid, Cardholder { header, person: Person::default() });
+            directory.cardholders.insert(
+                guid,
+                Cardholder {
+                    header,
+                    person: Person::default(),
+                },
+            );
         }
         EntityType::Visitor => {
-            let visitor = Visitor { header, person: Person::default(), arrival: None, departure: None, checkin_date: None, checkout_date: None };
+            let visitor = Visitor {
+                header,
+                person: Person::default(),
+                arrival: None,
+                departure: None,
+                checkin_date: None,
+                checkout_date: None,
+            };
             directory.visitors.insert(guid, visitor);
         }
         EntityType::Credential => {
             let (index, format) = credential_format(directory, segment)?;
             write::ensure_card_is_free(directory, &format, None)?;
-            directory.credentials.insert(guid, Credential { header, format, cardholder: None, status: Default::default() });
+            directory.credentials.insert(
+                guid,
+                Credential {
+                    header,
+                    format,
+                    cardholder: None,
+                    status: Default::default(),
+                },
+            );
             format_token = Some(index);
         }
         EntityType::CardholderGroup => {
-            let group = CardholderGroup { header, members: Default::default(), visitor_group: false, email_address: String::new() };
+            let group = CardholderGroup {
+                header,
+                members: Default::default(),
+                visitor_group: false,
+                email_address: String::new(),
+            };
             directory.cardholder_groups.insert(guid, group);
         }
         EntityType::Partition => {
             directory.partitions.insert(guid, Partition { header });
         }
         EntityType::Door => {
-            directory.doors.insert(guid, Door { header, area: None, access_groups: Default::default() });
+            directory.doors.insert(
+                guid,
+                Door {
+                    header,
+                    area: None,
+                    access_groups: Default::default(),
+                },
+            );
         }
         EntityType::Area => {
             directory.areas.insert(guid, Area { header });
@@ -141,7 +195,10 @@ fn create(directory: &mut Directory, type_name: &str, segment: &Segment, context
 }
 
 fn unreachable_type(entity_type: EntityType) -> Result<(), SdkFailure> {
-    Err(SdkFailure::invalid_operation(format!("The simulator cannot create entities of type '{}'", entity_type.name())))
+    Err(SdkFailure::invalid_operation(format!(
+        "The simulator cannot create entities of type '{}'",
+        entity_type.name()
+    )))
 }
 
 /// ASSUMPTION: a new credential must get its `Format=` in the creating query [I].
@@ -155,6 +212,7 @@ fn credential_format(directory: &Directory, segment: &Segment) -> Result<(usize,
             _ => None,
         })
         .ok_or_else(|| SdkFailure::invalid_operation("A new credential needs a Format"))?;
-    let format = CredentialFormat::parse(value, directory.system.min_pin_length).map_err(|e| SdkFailure::invalid_value(e.0))?;
+    let format =
+        CredentialFormat::parse(value, directory.system.min_pin_length).map_err(|e| SdkFailure::invalid_value(e.0))?;
     Ok((index, format))
 }

@@ -21,14 +21,21 @@ pub fn date(value: &Value) -> Result<DateTime<Utc>, SdkFailure> {
 }
 
 pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value) -> Result<(), SdkFailure> {
-    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
-    let [name] = path else { return Err(not_found(&path.join("."), entity_type)) };
+    let entity_type = directory
+        .entity_type(guid)
+        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let [name] = path else {
+        return Err(not_found(&path.join("."), entity_type));
+    };
     if entity_type == EntityType::SystemConfiguration {
         return Err(no_setter(name));
     }
     let write_only = (name.trim().eq_ignore_ascii_case("ActivationMode")
-        && matches!(entity_type, EntityType::Cardholder | EntityType::Visitor | EntityType::Credential))
-        .then_some("ActivationMode");
+        && matches!(
+            entity_type,
+            EntityType::Cardholder | EntityType::Visitor | EntityType::Credential
+        ))
+    .then_some("ActivationMode");
     let Some(canonical) = canonical_property(entity_type, name).or(write_only) else {
         return set_custom_field(directory, guid, entity_type, name, value);
     };
@@ -37,11 +44,17 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
         (_, "Name") => header(directory, guid)?.name = text,
         (_, "Description") => header(directory, guid)?.description = text,
         (_, "LogicalId") => set_logical_id(directory, guid, entity_type, &text)?,
-        (EntityType::Cardholder | EntityType::Visitor, _) => set_person(directory, guid, entity_type, canonical, value)?,
+        (EntityType::Cardholder | EntityType::Visitor, _) => {
+            set_person(directory, guid, entity_type, canonical, value)?
+        }
         (EntityType::Credential, _) => set_credential(directory, guid, canonical, value)?,
         (EntityType::CardholderGroup, "IsVisitorGroup") => {
-            let flag = parse_bool(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a boolean")))?;
-            let group = directory.cardholder_groups.get(&guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+            let flag =
+                parse_bool(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a boolean")))?;
+            let group = directory
+                .cardholder_groups
+                .get(&guid)
+                .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
             if !flag && group.members.iter().any(|m| directory.visitors.contains_key(m)) {
                 // ASSUMPTION: a group with visitor members cannot stop accepting visitors [I].
                 return Err(SdkFailure::invalid_operation("The group has visitor members"));
@@ -70,7 +83,9 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
 }
 
 fn header(directory: &mut Directory, guid: Uuid) -> Result<&mut crate::model::Header, SdkFailure> {
-    directory.header_mut(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))
+    directory
+        .header_mut(guid)
+        .ok_or_else(|| SdkFailure::unknown_entity(guid))
 }
 
 /// Empty or the nil GUID mean "none".
@@ -82,7 +97,12 @@ fn optional_guid(text: &str) -> Result<Option<Uuid>, SdkFailure> {
     Ok((!guid.is_nil()).then_some(guid))
 }
 
-fn set_logical_id(directory: &mut Directory, guid: Uuid, entity_type: EntityType, text: &str) -> Result<(), SdkFailure> {
+fn set_logical_id(
+    directory: &mut Directory,
+    guid: Uuid,
+    entity_type: EntityType,
+    text: &str,
+) -> Result<(), SdkFailure> {
     let id = if text.trim().is_empty() {
         None
     } else {
@@ -94,19 +114,32 @@ fn set_logical_id(directory: &mut Directory, guid: Uuid, entity_type: EntityType
         .iter()
         .any(|(t, h)| *t == entity_type && h.guid != guid && id.is_some() && h.logical_id == id);
     if taken {
-        return Err(SdkFailure::invalid_value(format!("Logical id {text} is already used by another {}", entity_type.name())));
+        return Err(SdkFailure::invalid_value(format!(
+            "Logical id {text} is already used by another {}",
+            entity_type.name()
+        )));
     }
     header(directory, guid)?.logical_id = id;
     Ok(())
 }
 
-fn set_person(directory: &mut Directory, guid: Uuid, entity_type: EntityType, name: &str, value: &Value) -> Result<(), SdkFailure> {
+fn set_person(
+    directory: &mut Directory,
+    guid: Uuid,
+    entity_type: EntityType,
+    name: &str,
+    value: &Value,
+) -> Result<(), SdkFailure> {
     let text = value.to_text();
     let is_visitor = entity_type == EntityType::Visitor;
     if let (true, "Arrival" | "Departure") = (is_visitor, name) {
         let at = date(value)?;
         if let Some(visitor) = directory.visitors.get_mut(&guid) {
-            if name == "Arrival" { visitor.arrival = Some(at) } else { visitor.departure = Some(at) }
+            if name == "Arrival" {
+                visitor.arrival = Some(at)
+            } else {
+                visitor.departure = Some(at)
+            }
         }
         return Ok(());
     }
@@ -115,13 +148,18 @@ fn set_person(directory: &mut Directory, guid: Uuid, entity_type: EntityType, na
     if is_visitor && name == "ActivationMode" {
         return Err(no_setter(name));
     }
-    let person = directory.person_mut(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let person = directory
+        .person_mut(guid)
+        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     match name {
         "FirstName" => person.first_name = text,
         "LastName" => person.last_name = text,
         "EmailAddress" => person.email_address = text,
         "MobilePhoneNumber" => person.mobile_phone_number = text,
-        "CanEscort" => person.can_escort = parse_bool(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a boolean")))?,
+        "CanEscort" => {
+            person.can_escort =
+                parse_bool(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a boolean")))?
+        }
         "State" => person.status.state = parse_state(&text, false)?,
         "ActivationMode" => apply_activation_mode(&mut person.status, value)?,
         // ASSUMPTION: ActivationDate/ExpirationDate have no setter on any type; the
@@ -140,7 +178,10 @@ fn parse_state(text: &str, credential: bool) -> Result<State, SdkFailure> {
 /// `ActivationMode=SpecificActivationPeriod(from,to)|SpecificDeactivation(to)|RelativeDeactivation(ts)`.
 pub fn apply_activation_mode(status: &mut Status, value: &Value) -> Result<(), SdkFailure> {
     let Value::Call { name, args, .. } = value else {
-        return Err(SdkFailure::invalid_value(format!("'{}' is not an activation mode", value.to_text())));
+        return Err(SdkFailure::invalid_value(format!(
+            "'{}' is not an activation mode",
+            value.to_text()
+        )));
     };
     match (name.to_ascii_lowercase().as_str(), &args[..]) {
         ("specificactivationperiod", [from, to]) => status.activate(Some(date(from)?), Some(date(to)?)),
@@ -148,9 +189,16 @@ pub fn apply_activation_mode(status: &mut Status, value: &Value) -> Result<(), S
         ("relativedeactivation", [span]) => {
             let span = parse_time_span(&span.to_text())
                 .ok_or_else(|| SdkFailure::invalid_value(format!("'{}' is not a time span", span.to_text())))?;
-            status.expiration = Expiration::OnFirstUse { seconds: span.num_seconds() };
+            status.expiration = Expiration::OnFirstUse {
+                seconds: span.num_seconds(),
+            };
         }
-        _ => return Err(SdkFailure::invalid_value(format!("'{}' is not an activation mode", value.to_text()))),
+        _ => {
+            return Err(SdkFailure::invalid_value(format!(
+                "'{}' is not an activation mode",
+                value.to_text()
+            )))
+        }
     }
     Ok(())
 }
@@ -159,7 +207,8 @@ fn set_credential(directory: &mut Directory, guid: Uuid, name: &str, value: &Val
     let text = value.to_text();
     match name {
         "Format" => {
-            let format = CredentialFormat::parse(value, directory.system.min_pin_length).map_err(|e| SdkFailure::invalid_value(e.0))?;
+            let format = CredentialFormat::parse(value, directory.system.min_pin_length)
+                .map_err(|e| SdkFailure::invalid_value(e.0))?;
             ensure_card_is_free(directory, &format, Some(guid))?;
             credential_mut(directory, guid)?.format = format;
         }
@@ -178,17 +227,32 @@ fn set_credential(directory: &mut Directory, guid: Uuid, name: &str, value: &Val
 }
 
 fn credential_mut(directory: &mut Directory, guid: Uuid) -> Result<&mut crate::model::Credential, SdkFailure> {
-    directory.credentials.get_mut(&guid).ok_or_else(|| SdkFailure::unknown_entity(guid))
+    directory
+        .credentials
+        .get_mut(&guid)
+        .ok_or_else(|| SdkFailure::unknown_entity(guid))
 }
 
 /// One credential per (format, facility, card) (spec §10.7).
-pub fn ensure_card_is_free(directory: &Directory, format: &CredentialFormat, except: Option<Uuid>) -> Result<(), SdkFailure> {
+pub fn ensure_card_is_free(
+    directory: &Directory,
+    format: &CredentialFormat,
+    except: Option<Uuid>,
+) -> Result<(), SdkFailure> {
     let key = format.unique_key();
-    match directory.credentials.values().find(|c| Some(c.header.guid) != except && c.format.unique_key() == key) {
+    match directory
+        .credentials
+        .values()
+        .find(|c| Some(c.header.guid) != except && c.format.unique_key() == key)
+    {
         // ASSUMPTION: the code and wording for a duplicate card [I].
         Some(other) => Err(SdkFailure::new(
             crate::envelope::SdkErrorCode::EntityAlreadyExists,
-            format!("A credential with unique id {} already exists ({})", format.unique_id(), other.header.guid),
+            format!(
+                "A credential with unique id {} already exists ({})",
+                format.unique_id(),
+                other.header.guid
+            ),
         )),
         None => Ok(()),
     }
@@ -196,9 +260,20 @@ pub fn ensure_card_is_free(directory: &Directory, format: &CredentialFormat, exc
 
 /// ASSUMPTION: custom field values can be set by name in `q` like any property,
 /// besides the documented `PUT customField/…` [I].
-pub fn set_custom_field(directory: &mut Directory, guid: Uuid, entity_type: EntityType, name: &str, value: &Value) -> Result<(), SdkFailure> {
-    let field = directory.custom_field(entity_type, name).ok_or_else(|| not_found(name, entity_type))?;
-    let stored = field.data_type.coerce(&value.to_text()).map_err(SdkFailure::invalid_value)?;
+pub fn set_custom_field(
+    directory: &mut Directory,
+    guid: Uuid,
+    entity_type: EntityType,
+    name: &str,
+    value: &Value,
+) -> Result<(), SdkFailure> {
+    let field = directory
+        .custom_field(entity_type, name)
+        .ok_or_else(|| not_found(name, entity_type))?;
+    let stored = field
+        .data_type
+        .coerce(&value.to_text())
+        .map_err(SdkFailure::invalid_value)?;
     let field_name = field.name.clone();
     header(directory, guid)?.custom_fields.insert(field_name, stored);
     Ok(())

@@ -17,7 +17,11 @@ pub enum Value {
     Text(String),
     Braced(String),
     /// `raw` is the text as sent, used when the value is read as plain text.
-    Call { name: String, args: Vec<Value>, raw: String },
+    Call {
+        name: String,
+        args: Vec<Value>,
+        raw: String,
+    },
 }
 
 impl Value {
@@ -52,7 +56,11 @@ pub enum OpKind {
     /// `*Coll`.
     Clear(Path),
     /// `Method(args)` (empty receiver) or `Prop.Method(args)`.
-    Call { receiver: Path, method: String, args: Vec<Value> },
+    Call {
+        receiver: Path,
+        method: String,
+        args: Vec<Value>,
+    },
 }
 
 /// One comma-separated token, with the text the client sent for error messages.
@@ -82,7 +90,10 @@ pub enum EntityRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Existing(EntityRef),
-    New { entity_type: String, subtype: Option<String> },
+    New {
+        entity_type: String,
+        subtype: Option<String>,
+    },
 }
 
 /// `entity=X` followed by the operations that apply to X.

@@ -110,7 +110,11 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
         match Sym::from_char(c) {
             Some(sym) => {
                 flush_text(&mut tokens, &mut text, text_start, at);
-                tokens.push(Token { kind: TokenKind::Sym(sym), start: at, end: at + 1 });
+                tokens.push(Token {
+                    kind: TokenKind::Sym(sym),
+                    start: at,
+                    end: at + 1,
+                });
             }
             None => {
                 if text.is_empty() {
@@ -126,7 +130,11 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
 
 fn flush_text(tokens: &mut Vec<Token>, text: &mut String, start: usize, end: usize) {
     if !text.is_empty() {
-        tokens.push(Token { kind: TokenKind::Text(std::mem::take(text)), start, end });
+        tokens.push(Token {
+            kind: TokenKind::Text(std::mem::take(text)),
+            start,
+            end,
+        });
     }
 }
 

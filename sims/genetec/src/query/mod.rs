@@ -22,7 +22,9 @@ pub struct QueryError {
 
 impl QueryError {
     pub fn new(message: impl Into<String>) -> Self {
-        QueryError { message: message.into() }
+        QueryError {
+            message: message.into(),
+        }
     }
 }
 

@@ -29,7 +29,10 @@ pub fn parse_entity_query(query: &str) -> Result<EntityQuery, QueryError> {
     for op in parse_ops(query)? {
         match &op.kind {
             OpKind::Set(path, value) if is_name(path, "entity") => {
-                segments.push(Segment { target: parse_target(value)?, ops: Vec::new() });
+                segments.push(Segment {
+                    target: parse_target(value)?,
+                    ops: Vec::new(),
+                });
             }
             _ => match segments.last_mut() {
                 Some(segment) => segment.ops.push(op),
@@ -55,10 +58,16 @@ pub fn parse_entity_ref(value: &Value) -> Result<EntityRef, QueryError> {
             return Err(QueryError::new("LogicalId takes a type and a number"));
         };
         let id = id.to_text();
-        let id = id.trim().parse::<u32>().ok().filter(|n| *n <= 9_999_999).ok_or_else(|| {
-            QueryError::new(format!("'{id}' is not a logical id (0 to 9999999)"))
-        })?;
-        return Ok(EntityRef::LogicalId { entity_type: entity_type.to_text().trim().into(), id });
+        let id = id
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 9_999_999)
+            .ok_or_else(|| QueryError::new(format!("'{id}' is not a logical id (0 to 9999999)")))?;
+        return Ok(EntityRef::LogicalId {
+            entity_type: entity_type.to_text().trim().into(),
+            id,
+        });
     }
     let text = value.to_text();
     parse_guid(&text)
@@ -73,7 +82,10 @@ fn parse_target(value: &Value) -> Result<Target, QueryError> {
             .next()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| QueryError::new("NewEntity needs an entity type"))?;
-        return Ok(Target::New { entity_type, subtype: args.next() });
+        return Ok(Target::New {
+            entity_type,
+            subtype: args.next(),
+        });
     }
     parse_entity_ref(value).map(Target::Existing)
 }
@@ -90,7 +102,10 @@ fn parse_op(query: &str, item: &[Token]) -> Result<Op, QueryError> {
         if !rest.is_empty() {
             return Err(error("unexpected text after the collection name"));
         }
-        return Ok(Op { kind: OpKind::Clear(path), source });
+        return Ok(Op {
+            kind: OpKind::Clear(path),
+            source,
+        });
     }
     let (mut path, rest) = parse_path(item).ok_or_else(|| error("expected a property name"))?;
     let kind = match rest.first().map(|t| &t.kind) {
@@ -115,7 +130,11 @@ fn parse_op(query: &str, item: &[Token]) -> Result<Op, QueryError> {
                 return Err(error("unexpected text after ')'"));
             }
             let method = path.pop().unwrap_or_default();
-            OpKind::Call { receiver: path, method, args: parse_args(&rest[1..close])? }
+            OpKind::Call {
+                receiver: path,
+                method,
+                args: parse_args(&rest[1..close])?,
+            }
         }
         Some(_) => return Err(error("unexpected character after the property name")),
     };
@@ -172,7 +191,10 @@ fn parse_args(tokens: &[Token]) -> Result<Vec<Value>, QueryError> {
     if trim(tokens).is_empty() {
         return Ok(Vec::new());
     }
-    split_top_level(tokens, Sym::Comma)?.into_iter().map(parse_value).collect()
+    split_top_level(tokens, Sym::Comma)?
+        .into_iter()
+        .map(parse_value)
+        .collect()
 }
 
 fn is_identifier(name: &str) -> bool {

@@ -10,7 +10,11 @@ pub fn parse_guid(text: &str) -> Option<Uuid> {
     let well_formed = match bare.len() {
         32 => bare.chars().all(|c| c.is_ascii_hexdigit()),
         36 => bare.chars().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() }
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
         }),
         _ => false,
     };
@@ -33,7 +37,10 @@ pub fn parse_date_time(text: &str) -> Option<DateTime<Utc>> {
     }
     if let Some((local, offset)) = split_offset(text) {
         let naive = parse_naive(local)?;
-        return offset.from_local_datetime(&naive).single().map(|at| at.with_timezone(&Utc));
+        return offset
+            .from_local_datetime(&naive)
+            .single()
+            .map(|at| at.with_timezone(&Utc));
     }
     if let Some(naive) = parse_naive(text) {
         return Some(Utc.from_utc_datetime(&naive));
@@ -67,7 +74,9 @@ pub fn parse_time_span(text: &str) -> Option<TimeDelta> {
         _ => (0, text),
     };
     let parts: Vec<i64> = clock.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [hours, minutes, seconds] = parts[..] else { return None };
+    let [hours, minutes, seconds] = parts[..] else {
+        return None;
+    };
     if days < 0 || !(0..60).contains(&minutes) || !(0..60).contains(&seconds) || hours < 0 {
         return None;
     }

@@ -41,13 +41,18 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
     if !user.has(Privilege::DoorActivities) {
         // ASSUMPTION: without the "Door activities" privilege (REQUIRED for Auto
         // Check-in, Envoy) the report fails inside the envelope [I].
-        return Err(SdkFailure::new(SdkErrorCode::InsufficientPrivileges, "The user does not have the 'Door activities' privilege"));
+        return Err(SdkFailure::new(
+            SdkErrorCode::InsufficientPrivileges,
+            "The user does not have the 'Door activities' privilege",
+        ));
     }
     let filters = parse(directory, kind, ops)?;
     if !filters.narrowing() {
         // Activity reports require at least one filter (spec §7, C S1).
         // ASSUMPTION: the wording [I].
-        return Err(SdkFailure::invalid_operation("An activity report requires at least one filter"));
+        return Err(SdkFailure::invalid_operation(
+            "An activity report requires at least one filter",
+        ));
     }
     let mut events: Vec<_> = directory
         .door_activity
@@ -57,7 +62,11 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         .filter(|e| filters.credentials.is_empty() || e.credential.is_some_and(|c| filters.credentials.contains(&c)))
         .filter(|e| filters.events.is_empty() || filters.events.contains(&e.event_type))
         // ASSUMPTION: both ends of the time range are inclusive [I].
-        .filter(|e| filters.range.is_none_or(|(from, to)| from <= e.timestamp && e.timestamp <= to))
+        .filter(|e| {
+            filters
+                .range
+                .is_none_or(|(from, to)| from <= e.timestamp && e.timestamp <= to)
+        })
         .collect();
     // ASSUMPTION: SortOrder defaults to Ascending (by timestamp) [I].
     events.sort_by_key(|e| e.timestamp);
@@ -70,7 +79,10 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         events.truncate(maximum);
     }
     let rows = events.iter().map(|e| e.to_row()).collect();
-    Ok(SdkResponse { status, result: Some(serde_json::Value::Array(rows)) })
+    Ok(SdkResponse {
+        status,
+        result: Some(serde_json::Value::Array(rows)),
+    })
 }
 
 fn parse(directory: &Directory, kind: Kind, ops: &[Op]) -> Result<Filters, SdkFailure> {
@@ -96,18 +108,23 @@ fn parse(directory: &Directory, kind: Kind, ops: &[Op]) -> Result<Filters, SdkFa
                 };
                 for item in items {
                     let reference = parse_entity_ref(item)?;
-                    let guid = directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))?;
+                    let guid = directory
+                        .resolve(&reference)
+                        .ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))?;
                     set.insert(guid);
                 }
             }
             OpKind::Call { receiver, method, args }
-                if receiver.len() == 1 && receiver[0].eq_ignore_ascii_case("TimeRange") && method.eq_ignore_ascii_case("SetTimeRange") =>
+                if receiver.len() == 1
+                    && receiver[0].eq_ignore_ascii_case("TimeRange")
+                    && method.eq_ignore_ascii_case("SetTimeRange") =>
             {
                 let [from, to] = &args[..] else {
                     return Err(SdkFailure::invalid_value("SetTimeRange takes a start and an end"));
                 };
                 let date = |v: &crate::query::Value| {
-                    parse_date_time(&v.to_text()).ok_or_else(|| SdkFailure::invalid_value(format!("'{}' is not a date", v.to_text())))
+                    parse_date_time(&v.to_text())
+                        .ok_or_else(|| SdkFailure::invalid_value(format!("'{}' is not a date", v.to_text())))
                 };
                 filters.range = Some((date(from)?, date(to)?));
             }
@@ -123,9 +140,11 @@ fn parse(directory: &Directory, kind: Kind, ops: &[Op]) -> Result<Filters, SdkFa
                     _ => return Err(unknown_filter(op, &path[0])),
                 }
             }
-            OpKind::Set(path, _) | OpKind::Add(path, _) | OpKind::Remove(path, _) | OpKind::Clear(path) | OpKind::Project(path) => {
-                return Err(unknown_filter(op, &path.join(".")))
-            }
+            OpKind::Set(path, _)
+            | OpKind::Add(path, _)
+            | OpKind::Remove(path, _)
+            | OpKind::Clear(path)
+            | OpKind::Project(path) => return Err(unknown_filter(op, &path.join("."))),
             OpKind::Call { method, .. } => return Err(unknown_filter(op, method)),
         }
     }

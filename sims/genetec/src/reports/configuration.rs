@@ -27,7 +27,9 @@ impl TextFilter {
     /// ASSUMPTION: the default search mode is StartsWith for every text filter (S10
     /// re-checks `Name=` results for equality) [I].
     fn matches(&self, candidate: &str) -> bool {
-        self.mode.unwrap_or(SearchMode::StartsWith).matches(candidate, &self.wanted)
+        self.mode
+            .unwrap_or(SearchMode::StartsWith)
+            .matches(candidate, &self.wanted)
     }
 }
 
@@ -68,10 +70,14 @@ fn parse(kind: Kind, ops: &[Op]) -> Result<Filters, SdkFailure> {
             OpKind::Add(path, items) if is(path, "CustomFields") => {
                 for item in items {
                     let [field, value] = item.as_call("CustomField").unwrap_or_default() else {
-                        return Err(SdkFailure::invalid_value(format!("Expected CustomField(fieldGuid,value) in '{}'", op.source)));
+                        return Err(SdkFailure::invalid_value(format!(
+                            "Expected CustomField(fieldGuid,value) in '{}'",
+                            op.source
+                        )));
                     };
-                    let field = parse_guid(&field.to_text())
-                        .ok_or_else(|| SdkFailure::invalid_value(format!("'{}' is not a custom field GUID", field.to_text())))?;
+                    let field = parse_guid(&field.to_text()).ok_or_else(|| {
+                        SdkFailure::invalid_value(format!("'{}' is not a custom field GUID", field.to_text()))
+                    })?;
                     filters.custom_fields.push((field, value.to_text()));
                 }
             }
@@ -79,9 +85,11 @@ fn parse(kind: Kind, ops: &[Op]) -> Result<Filters, SdkFailure> {
                 filters.unique_ids.extend(items.iter().cloned());
             }
             OpKind::Set(path, value) if path.len() == 1 => set(kind, &mut filters, op, &path[0], value)?,
-            OpKind::Set(path, _) | OpKind::Add(path, _) | OpKind::Remove(path, _) | OpKind::Clear(path) | OpKind::Project(path) => {
-                return Err(unknown_filter(op, &path.join(".")))
-            }
+            OpKind::Set(path, _)
+            | OpKind::Add(path, _)
+            | OpKind::Remove(path, _)
+            | OpKind::Clear(path)
+            | OpKind::Project(path) => return Err(unknown_filter(op, &path.join("."))),
             OpKind::Call { method, .. } => return Err(unknown_filter(op, method)),
         }
     }
@@ -98,15 +106,30 @@ fn set(kind: Kind, filters: &mut Filters, op: &Op, name: &str, value: &Value) ->
     if let Some(field) = text_filters(kind).iter().find(|f| f.eq_ignore_ascii_case(name)) {
         match filters.text.iter_mut().find(|(f, _)| f == field) {
             Some((_, filter)) => filter.wanted = text,
-            None => filters.text.push((field, TextFilter { wanted: text, mode: None })),
+            None => filters.text.push((
+                field,
+                TextFilter {
+                    wanted: text,
+                    mode: None,
+                },
+            )),
         }
         return Ok(());
     }
-    if let Some(field) = lower.strip_suffix("searchmode").and_then(|f| text_filters(kind).iter().find(|n| n.eq_ignore_ascii_case(f))) {
+    if let Some(field) = lower
+        .strip_suffix("searchmode")
+        .and_then(|f| text_filters(kind).iter().find(|n| n.eq_ignore_ascii_case(f)))
+    {
         let mode = SearchMode::parse(op, &text)?;
         match filters.text.iter_mut().find(|(f, _)| f == field) {
             Some((_, filter)) => filter.mode = Some(mode),
-            None => filters.text.push((field, TextFilter { wanted: String::new(), mode: Some(mode) })),
+            None => filters.text.push((
+                field,
+                TextFilter {
+                    wanted: String::new(),
+                    mode: Some(mode),
+                },
+            )),
         }
         return Ok(());
     }
@@ -140,7 +163,12 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], _now: DateTime<Utc>) -
         .collect();
     // ASSUMPTION: rows come sorted by name (case-insensitive), then GUID, so pages
     // are stable [I].
-    matches.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.guid.cmp(&b.guid)));
+    matches.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.guid.cmp(&b.guid))
+    });
     let mut status = RspStatus::Ok;
     let rows: Vec<&Header> = if filters.page.is_some() || filters.page_size.is_some() {
         // One extra row comes back when another page exists (spec §6 OP2, C S12).
@@ -160,8 +188,14 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], _now: DateTime<Utc>) -
         }
         _ => rows,
     };
-    let rows = rows.into_iter().map(|h| json!({ "Guid": h.guid.to_string() })).collect();
-    Ok(SdkResponse { status, result: Some(serde_json::Value::Array(rows)) })
+    let rows = rows
+        .into_iter()
+        .map(|h| json!({ "Guid": h.guid.to_string() }))
+        .collect();
+    Ok(SdkResponse {
+        status,
+        result: Some(serde_json::Value::Array(rows)),
+    })
 }
 
 fn matches_filters(directory: &Directory, filters: &Filters, entity_type: EntityType, header: &Header) -> bool {
@@ -180,17 +214,27 @@ fn matches_filters(directory: &Directory, filters: &Filters, entity_type: Entity
     let logical_ok = filters.logical_id.is_none_or(|id| header.logical_id == Some(id));
     let custom_ok = filters.custom_fields.iter().all(|(field, wanted)| {
         // ASSUMPTION: an unset field compares as its default value [I].
-        directory.custom_fields.iter().find(|f| f.guid == *field && f.entity_type == entity_type).is_some_and(|definition| {
-            let stored = header.custom_fields.get(&definition.name).unwrap_or(&definition.default_value);
-            definition.value_matches(stored, wanted)
-        })
+        directory
+            .custom_fields
+            .iter()
+            .find(|f| f.guid == *field && f.entity_type == entity_type)
+            .is_some_and(|definition| {
+                let stored = header
+                    .custom_fields
+                    .get(&definition.name)
+                    .unwrap_or(&definition.default_value);
+                definition.value_matches(stored, wanted)
+            })
     });
     let unique_ok = filters.unique_ids.is_empty()
         || directory.credentials.get(&header.guid).is_some_and(|credential| {
-            filters.unique_ids.iter().any(|wanted| match CredentialFormat::parse(wanted, 0) {
-                Ok(format) => format.unique_key() == credential.format.unique_key(),
-                Err(_) => wanted.to_text().eq_ignore_ascii_case(&credential.format.unique_id()),
-            })
+            filters
+                .unique_ids
+                .iter()
+                .any(|wanted| match CredentialFormat::parse(wanted, 0) {
+                    Ok(format) => format.unique_key() == credential.format.unique_key(),
+                    Err(_) => wanted.to_text().eq_ignore_ascii_case(&credential.format.unique_id()),
+                })
         });
     text_ok && logical_ok && custom_ok && unique_ok
 }

@@ -33,7 +33,14 @@ pub struct ConnectionContext {
 }
 
 /// Accepts connections until `shutdown`, serving each on its own task.
-pub async fn serve(listener: TcpListener, role: ListenerRole, app: Router, tls: Option<TlsAcceptor>, shutdown: CancellationToken, tasks: TaskTracker) {
+pub async fn serve(
+    listener: TcpListener,
+    role: ListenerRole,
+    app: Router,
+    tls: Option<TlsAcceptor>,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+) {
     loop {
         let (socket, peer) = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -63,7 +70,10 @@ async fn connection<S>(stream: S, peer: SocketAddr, role: ListenerRole, app: Rou
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let context = ConnectionContext { role, kill: CancellationToken::new() };
+    let context = ConnectionContext {
+        role,
+        kill: CancellationToken::new(),
+    };
     let kill = context.kill.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(context.clone());

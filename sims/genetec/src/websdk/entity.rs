@@ -12,7 +12,8 @@ use crate::reports;
 
 fn q(call: &Call<'_>) -> Result<String, SdkFailure> {
     // ASSUMPTION: a missing `q` is a Fail envelope [I].
-    query_parameter(call.raw_query, "q").ok_or_else(|| SdkFailure::invalid_operation("The request has no 'q' parameter"))
+    query_parameter(call.raw_query, "q")
+        .ok_or_else(|| SdkFailure::invalid_operation("The request has no 'q' parameter"))
 }
 
 /// `entity?q=`, `entity/exists/{id}`, `entity/basic/{id}`, `entity/{id}`.
@@ -26,7 +27,10 @@ pub fn handle(call: &Call<'_>, rest: &[&str]) -> Reply {
         ([_], &Method::GET) => read_all(call, &original[0], false).into(),
         ([_], &Method::DELETE) => delete(call, &original[0]).into(),
         ([] | ["exists", _] | ["basic", _] | [_], _) => Reply::Http(method_not_allowed()),
-        _ => Reply::Http(super::html(axum::http::StatusCode::NOT_FOUND, "The resource cannot be found.")),
+        _ => Reply::Http(super::html(
+            axum::http::StatusCode::NOT_FOUND,
+            "The resource cannot be found.",
+        )),
     }
 }
 
@@ -45,16 +49,24 @@ fn query(call: &Call<'_>) -> SdkResponse {
         post: call.method == Method::POST,
     };
     let mutating = parsed.writes()
-        || parsed.segments.iter().any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Call { .. })));
+        || parsed
+            .segments
+            .iter()
+            .any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Call { .. })));
     call.sim.run_query(mutating, |directory| {
         let result = ops::execute(directory, &parsed, &context)?;
-        Ok(SdkResponse { status: crate::envelope::RspStatus::Ok, result })
+        Ok(SdkResponse {
+            status: crate::envelope::RspStatus::Ok,
+            result,
+        })
     })
 }
 
 fn resolve(directory: &Directory, id: &str) -> Result<uuid::Uuid, SdkFailure> {
     let reference = parse_entity_ref(&value_of(id))?;
-    directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(id))
+    directory
+        .resolve(&reference)
+        .ok_or_else(|| SdkFailure::unknown_entity(id))
 }
 
 /// A path id as a query value (`LogicalId(Door, 1)` is a call).
@@ -91,11 +103,22 @@ fn delete(call: &Call<'_>, id: &str) -> SdkResponse {
     call.sim
         .transact(|directory| {
             let guid = resolve(directory, id)?;
-            let protected = [well_known::ROOT_PARTITION, well_known::SYSTEM_PARTITION, well_known::SYSTEM_CONFIGURATION];
+            let protected = [
+                well_known::ROOT_PARTITION,
+                well_known::SYSTEM_PARTITION,
+                well_known::SYSTEM_CONFIGURATION,
+            ];
             if protected.contains(&guid) {
-                return Err(SdkFailure::invalid_operation(format!("Entity {guid} cannot be deleted")));
+                return Err(SdkFailure::invalid_operation(format!(
+                    "Entity {guid} cannot be deleted"
+                )));
             }
-            if directory.entity_type(guid) == Some(EntityType::Partition) && directory.headers().iter().any(|(_, h)| h.partition == guid && h.guid != guid) {
+            if directory.entity_type(guid) == Some(EntityType::Partition)
+                && directory
+                    .headers()
+                    .iter()
+                    .any(|(_, h)| h.partition == guid && h.guid != guid)
+            {
                 // ASSUMPTION: a partition that still holds entities cannot be deleted [I].
                 return Err(SdkFailure::invalid_operation(format!("Partition {guid} is not empty")));
             }
@@ -111,7 +134,9 @@ pub fn report(call: &Call<'_>, report_type: &str) -> Reply {
         Err(failure) => return SdkResponse::fail(failure).into(),
     };
     let now = call.sim.clock.now();
-    call.sim.read(|d| reports::run(d, report_type, &query, &call.auth.user, now)).into()
+    call.sim
+        .read(|d| reports::run(d, report_type, &query, &call.auth.user, now))
+        .into()
 }
 
 /// `POST creationpartition/{guid}`: where this session's new entities go (spec §5.4).
@@ -131,10 +156,17 @@ pub fn action(call: &Call<'_>) -> Reply {
     let result = q(call).and_then(|q| {
         for op in parse_ops(&q)? {
             match &op.kind {
-                OpKind::Call { receiver, method, args } if receiver.is_empty() && method.eq_ignore_ascii_case("Open") => {
-                    let [door] = &args[..] else { return Err(SdkFailure::invalid_value("Open takes one door")) };
+                OpKind::Call { receiver, method, args }
+                    if receiver.is_empty() && method.eq_ignore_ascii_case("Open") =>
+                {
+                    let [door] = &args[..] else {
+                        return Err(SdkFailure::invalid_value("Open takes one door"));
+                    };
                     let reference = parse_entity_ref(door)?;
-                    let guid = call.sim.read(|d| d.resolve(&reference)).ok_or_else(|| SdkFailure::unknown_entity(door.to_text()))?;
+                    let guid = call
+                        .sim
+                        .read(|d| d.resolve(&reference))
+                        .ok_or_else(|| SdkFailure::unknown_entity(door.to_text()))?;
                     if call.sim.read(|d| d.entity_type(guid)) != Some(EntityType::Door) {
                         return Err(SdkFailure::invalid_value(format!("{guid} is not a door")));
                     }

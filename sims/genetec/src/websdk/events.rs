@@ -17,7 +17,9 @@ pub fn handle(call: &Call<'_>, rest: &[&str]) -> Reply {
         (["unsubscribe"], &Method::GET) => change(call, false).into(),
         (["subscribed"], &Method::GET) => subscribed(call).into(),
         (["closeconnection", _], &Method::POST) => close(call, &call.segments[2]).into(),
-        ([] | ["subscribe"] | ["unsubscribe"] | ["subscribed"] | ["closeconnection", _], _) => Reply::Http(method_not_allowed()),
+        ([] | ["subscribe"] | ["unsubscribe"] | ["subscribed"] | ["closeconnection", _], _) => {
+            Reply::Http(method_not_allowed())
+        }
         _ => Reply::Http(super::html(StatusCode::NOT_FOUND, "The resource cannot be found.")),
     }
 }
@@ -34,9 +36,10 @@ fn open(call: &Call<'_>) -> Reply {
     let body = stream::body(call.sim.clone(), registration, call.sim.settings.keepalive_interval);
     let mut response = (StatusCode::OK, body).into_response();
     // ASSUMPTION: the stream's content type is multipart with Genetec's boundary [I].
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/mixed; boundary=GENETECBOUNDARY"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("multipart/mixed; boundary=GENETECBOUNDARY"),
+    );
     Reply::Http(response)
 }
 
@@ -87,7 +90,10 @@ fn change(call: &Call<'_>, subscribe: bool) -> SdkResponse {
 
 fn subscribed(call: &Call<'_>) -> SdkResponse {
     let mut live = call.sim.live();
-    let listing = live.session_mut(&call.auth.key).map(|s| subscriptions::listing(s)).unwrap_or_default();
+    let listing = live
+        .session_mut(&call.auth.key)
+        .map(|s| subscriptions::listing(s))
+        .unwrap_or_default();
     SdkResponse::with_result(listing)
 }
 
@@ -97,6 +103,8 @@ fn close(call: &Call<'_>, id: &str) -> SdkResponse {
         SdkResponse::ok()
     } else {
         // ASSUMPTION: closing an unknown or foreign connection is a Fail envelope [I].
-        SdkResponse::fail(SdkFailure::invalid_value(format!("No open event connection '{id}' in this session")))
+        SdkResponse::fail(SdkFailure::invalid_value(format!(
+            "No open event connection '{id}' in this session"
+        )))
     }
 }

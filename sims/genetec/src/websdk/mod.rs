@@ -64,7 +64,13 @@ pub async fn handle(State(sim): State<Arc<SimState>>, request: Request) -> Respo
     let target = format!(
         "/{}?{}",
         segments.join("/"),
-        parts.uri.query().map(|q| percent_decode_str(&q.replace('+', " ")).decode_utf8_lossy().into_owned()).unwrap_or_default()
+        parts
+            .uri
+            .query()
+            .map(|q| percent_decode_str(&q.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned())
+            .unwrap_or_default()
     );
     let decision = sim.faults().decide(&target);
     if !decision.latency.is_zero() {
@@ -129,7 +135,12 @@ fn strip_base<'p>(path: &'p str, base: &str) -> Option<&'p str> {
     (head.eq_ignore_ascii_case(base) && (rest.is_empty() || rest.starts_with('/'))).then_some(rest)
 }
 
-async fn apply(terminal: Terminal, connection: Option<&ConnectionContext>, representation: Representation, bom: bool) -> Response {
+async fn apply(
+    terminal: Terminal,
+    connection: Option<&ConnectionContext>,
+    representation: Representation,
+    bom: bool,
+) -> Response {
     match terminal {
         Terminal::HttpStatus(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -148,15 +159,24 @@ async fn apply(terminal: Terminal, connection: Option<&ConnectionContext>, repre
                 // The connection task drops this future with the socket.
                 std::future::pending::<Response>().await
             }
-            None => html(StatusCode::INTERNAL_SERVER_ERROR, "Connection drop requested outside a connection"),
+            None => html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Connection drop requested outside a connection",
+            ),
         },
     }
 }
 
 pub fn html(status: StatusCode, message: &str) -> Response {
-    let body = format!("<html><head><title>{}</title></head><body><h1>{message}</h1></body></html>", status.as_u16());
+    let body = format!(
+        "<html><head><title>{}</title></head><body><h1>{message}</h1></body></html>",
+        status.as_u16()
+    );
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }
 
