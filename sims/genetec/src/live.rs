@@ -27,6 +27,8 @@ pub struct Session {
     pub last_seen: DateTime<Utc>,
     pub creation_partition: Uuid,
     /// Event type → entities whose events this session receives.
+    /// ASSUMPTION: subscriptions belong to the (user, application id) session and are
+    /// lost with it (spec §8.1 [I]).
     pub subscriptions: BTreeMap<AccessEventType, BTreeSet<Uuid>>,
 }
 

@@ -35,12 +35,19 @@ struct Args {
     /// Serve HTTPS with a generated self-signed certificate.
     #[arg(long)]
     tls: bool,
+    /// Extra host name or IP address for the certificate (repeatable; localhost and
+    /// 127.0.0.1 are always included).
+    #[arg(long = "tls-hostname")]
+    tls_hostnames: Vec<String>,
     /// Seconds between KeepAlive lines on event streams.
     #[arg(long, default_value_t = 2)]
     keepalive_secs: u64,
     /// Redirect `GET events` with 307 instead of 302.
     #[arg(long)]
     redirect_307: bool,
+    /// Extra latency of a session's first request, in milliseconds (the Directory log-on).
+    #[arg(long, default_value_t = 0)]
+    session_start_latency_ms: u64,
 }
 
 #[tokio::main]
@@ -61,7 +68,12 @@ async fn main() -> anyhow::Result<()> {
         fixture: args.fixture.map_or(FixtureSource::Default, FixtureSource::File),
         state_file: args.state_file,
         tls: args.tls,
+        tls_hostnames: ["localhost".to_string(), "127.0.0.1".to_string()]
+            .into_iter()
+            .chain(args.tls_hostnames)
+            .collect(),
         keepalive_interval: Duration::from_secs(args.keepalive_secs.max(1)),
+        session_start_latency: Duration::from_millis(args.session_start_latency_ms),
         events_redirect: if args.redirect_307 {
             RedirectStatus::TemporaryRedirect
         } else {

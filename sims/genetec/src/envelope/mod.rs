@@ -78,6 +78,7 @@ impl SdkFailure {
         Self::new(SdkErrorCode::InvalidValue, message)
     }
 
+    /// ASSUMPTION: an unknown entity is `UnableToRetrieveEntity` (spec §6 OP4 [I]).
     pub fn unknown_entity(reference: impl std::fmt::Display) -> Self {
         Self::new(
             SdkErrorCode::UnableToRetrieveEntity,
@@ -188,7 +189,8 @@ impl Representation {
     }
 }
 
-/// Serialises a response; HTTP 200 even for `Fail` (spec §4.2 [I, strong]).
+/// Serialises a response.
+/// ASSUMPTION: HTTP 200 even for `Fail` (spec §4.2 [I, strong]).
 pub fn render(response: &SdkResponse, representation: Representation, bom: bool) -> Response {
     let body = match representation {
         Representation::TextJson => response.to_text_json().to_string(),

@@ -124,7 +124,7 @@ pub enum CredentialFormat {
     },
 }
 
-/// Credentials are unique per format and number (spec §10.7 [I]).
+/// ASSUMPTION: credentials are unique per format and number (spec §10.7 [I]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UniqueKey {
     Wiegand(WiegandFormat, u32, u64),

@@ -88,8 +88,9 @@ fn resolve(directory: &Directory, item: &Value) -> Result<Uuid, SdkFailure> {
 
 /// Adds or removes `person` in `group`.
 ///
-/// A duplicate add fails (spec §5.4: a production client removes before adding "as
-/// we can not add it again"). ASSUMPTION: the failure is `InvalidOperation`, and
+/// ASSUMPTION: a duplicate add fails (spec §5.4: a production client removes before
+/// adding "as we can not add it again" [C3]; the simulator's `Fail` is [I]), the failure
+/// is `InvalidOperation`, and
 /// removing a non-member is a silent no-op (the same client removes first without
 /// checking) [I].
 pub fn membership(directory: &mut Directory, group: Uuid, person: Uuid, edit: Edit) -> Result<(), SdkFailure> {

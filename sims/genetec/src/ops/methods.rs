@@ -75,6 +75,7 @@ fn entity_method(
 }
 
 /// `Checkout()` archives the visitor (spec §5.2): later reads fail.
+/// ASSUMPTION: the Web SDK spelling is `entity={v},Checkout()` (spec §6 OP11 [I]).
 ///
 /// ASSUMPTION: checking out also unassigns the visitor's credentials and removes it
 /// from its groups, as returning a badge does in Security Desk [I].
@@ -124,6 +125,8 @@ fn status_method(
             let at = *at;
             Box::new(move |s| s.deactivate(Some(at)))
         }
+        // ASSUMPTION: the Platform SDK's expiry methods keep their names on `Status.`
+        // in the Web SDK (spec §5.1 [I]).
         ("expirewhennotusedindays", _) => {
             let seconds = TimeDelta::days(days(args)?).num_seconds();
             Box::new(move |s| s.expiration = Expiration::WhenNotUsed { seconds })

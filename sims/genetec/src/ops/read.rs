@@ -55,6 +55,10 @@ const DOOR_PROPERTIES: &[&str] = &["Area"];
 const AREA_PROPERTIES: &[&str] = &["Doors"];
 
 /// Every built-in property of a type, base class first.
+///
+/// ASSUMPTION: collections (`Groups`, `Credentials`, `Members`, `Doors`) read as
+/// arrays of GUID strings, like `Entities` in `events/subscribed` (spec §6 OP4 [I]);
+/// the visitor flag of a group is named `IsVisitorGroup` (spec §5.2 [I]).
 pub fn property_names(entity_type: EntityType) -> Vec<&'static str> {
     let specific: &[&[&str]] = match entity_type {
         EntityType::Cardholder => &[PERSON_PROPERTIES],

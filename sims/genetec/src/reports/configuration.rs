@@ -1,5 +1,8 @@
 //! `EntityConfiguration`, `CardholderConfiguration` and `CredentialConfiguration`:
 //! entity searches returning `{"Guid":…}` rows, with paging (spec §6 OP2/OP3, §10.8).
+//!
+//! ASSUMPTION: every configuration report answers `{"Guid":…}` rows only, and
+//! `EntityTypes@Partition` lists partitions like any type (spec §5.4 [I]).
 
 use chrono::{DateTime, Utc};
 use serde_json::json;

@@ -1,8 +1,9 @@
 //! HTTP Basic as `{user};{appId}:{password}` (spec §2), and the session it opens.
 //!
 //! 401 means "who are you?" (no or wrong credentials), 403 means "you may not use the
-//! SDK" (privilege or licence). Every 401 carries `WWW-Authenticate`, because .NET
-//! clients only send credentials after being challenged.
+//! SDK" (privilege or licence).
+//! ASSUMPTION: every 401 carries `WWW-Authenticate: Basic realm="WebSdk"`, because .NET
+//! clients only send credentials after being challenged (spec §2 [I, strong]).
 
 use std::sync::Arc;
 

@@ -80,7 +80,8 @@ fn value_of(id: &str) -> Value {
         .unwrap_or_else(|| Value::Text(id.to_string()))
 }
 
-/// `{"Rsp":{"Status":"Ok","Result":{"Value":true}}}` (spec §4.2 [I for this endpoint]).
+/// ASSUMPTION: `{"Rsp":{"Status":"Ok","Result":{"Value":true}}}`, the guide's boolean
+/// example (spec §4.2 [I for this endpoint]).
 fn exists(call: &Call<'_>, id: &str) -> SdkResponse {
     let reference = match parse_entity_ref(&value_of(id)) {
         Ok(reference) => reference,

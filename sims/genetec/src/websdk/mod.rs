@@ -2,8 +2,9 @@
 //! authentication, then routing to the endpoint handlers.
 //!
 //! Routing is done here by hand rather than by axum's router because the role
-//! matches paths case-insensitively (`/WebSdk/` and `/WebSDK/` both appear in
-//! Genetec's guide).
+//! matches paths case-insensitively.
+//! ASSUMPTION: the base path and endpoint names are case-insensitive (`/WebSdk/` and
+//! `/WebSDK/` both appear in Genetec's guide; spec §1 [I]).
 
 mod auth;
 mod custom_fields;
