@@ -1,0 +1,215 @@
+//! Finding the Security Center record of a Gatehouse person, and remembering it.
+//!
+//! Idempotency rests here: a retried or duplicated action must never create a second
+//! visitor or cardholder. A record is found, in order, through
+//! 1. kv (`visitor/{id}` or `employee/{id}` → GUID), written as soon as a GUID exists;
+//! 2. the PACS id an earlier outcome gave the host;
+//! 3. Security Center itself: visitors by the external id stamped on them at creation
+//!    (Description or a custom field, in the same request that creates them), employees
+//!    by email.
+//!
+//! A remembered GUID that no longer resolves (deleted, or archived by check-out) is
+//! forgotten and the search goes on.
+
+use gatehouse_sdk::{kv, ConnectorError, PersonKind, PersonRef};
+use serde_json::{Map, Value as Json};
+
+use crate::config::IdStore;
+use crate::entities::{Directory, EntityType};
+use crate::envelope;
+use crate::error::WebSdkError;
+use crate::guid::Guid;
+use crate::query::{Query, Value};
+
+/// What the Description holds when it carries the external id.
+const DESCRIPTION_PREFIX: &str = "gatehouse:";
+
+/// A cardholder or visitor as read from Security Center.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRecord {
+    pub guid: Guid,
+    pub name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    /// `Status.State` as Security Center names it (`Active`, `Inactive`, ...).
+    pub state: String,
+    /// `Status.ActivationDate` / `Status.ExpirationDate`, as written by the server.
+    pub activation: Option<String>,
+    pub expiration: Option<String>,
+    pub groups: Vec<Guid>,
+    pub credentials: Vec<Guid>,
+    /// Visitors only: `Arrival`, `Departure`, `CheckinDate` as written by the server.
+    pub arrival: Option<String>,
+    pub departure: Option<String>,
+    pub checked_in: bool,
+}
+
+impl PersonRecord {
+    pub fn is_active(&self) -> bool {
+        self.state.eq_ignore_ascii_case("Active")
+    }
+}
+
+fn kind_name(kind: PersonKind) -> &'static str {
+    match kind {
+        PersonKind::Visitor => "visitor",
+        PersonKind::Employee => "employee",
+    }
+}
+
+/// The kv key of a person's GUID; also the owner of their card numbers.
+pub fn person_key(who: &PersonRef) -> String {
+    format!("{}/{}", kind_name(who.kind), who.external_id)
+}
+
+pub fn remember(who: &PersonRef, guid: &Guid) -> Result<(), ConnectorError> {
+    Ok(kv::set(&person_key(who), guid.to_string().as_bytes())?)
+}
+
+pub fn forget(who: &PersonRef) -> Result<(), ConnectorError> {
+    Ok(kv::delete(&person_key(who))?)
+}
+
+/// Reads a cardholder or visitor; `None` when it no longer exists.
+pub fn read(directory: &Directory, guid: &Guid, kind: PersonKind) -> Result<Option<PersonRecord>, WebSdkError> {
+    let mut properties =
+        vec!["Guid", "Name", "FirstName", "LastName", "EmailAddress", "MobilePhoneNumber", "Status", "Groups", "Credentials"];
+    if kind == PersonKind::Visitor {
+        properties.extend(["Arrival", "Departure", "CheckinDate"]);
+    }
+    Ok(directory.read(guid, &properties)?.map(|object| record(*guid, &object)))
+}
+
+fn record(guid: Guid, object: &Map<String, Json>) -> PersonRecord {
+    let text = |name: &str| envelope::text(object, name).unwrap_or_default();
+    // ASSUMPTION: `Status` reads as an object with a `State` name; a bare state name
+    // is accepted too (spec §5.1 [I] on enum encoding).
+    let status = envelope::field(object, "Status").and_then(Json::as_object);
+    let state = match (status, envelope::field(object, "Status")) {
+        (Some(status), _) => envelope::text(status, "State").unwrap_or_default(),
+        (None, Some(Json::String(state))) => state.clone(),
+        _ => envelope::text(object, "State").unwrap_or_default(),
+    };
+    PersonRecord {
+        guid,
+        name: text("Name"),
+        first_name: text("FirstName"),
+        last_name: text("LastName"),
+        email: text("EmailAddress"),
+        phone: text("MobilePhoneNumber"),
+        state,
+        activation: status.and_then(|s| envelope::text(s, "ActivationDate")),
+        expiration: status.and_then(|s| envelope::text(s, "ExpirationDate")),
+        groups: envelope::guids(envelope::field(object, "Groups")),
+        credentials: envelope::guids(envelope::field(object, "Credentials")),
+        arrival: envelope::text(object, "Arrival"),
+        departure: envelope::text(object, "Departure"),
+        checked_in: envelope::text(object, "CheckinDate").is_some_and(|d| !d.is_empty()),
+    }
+}
+
+/// The person's record, found through kv, the PACS id, or a search.
+pub fn find(directory: &Directory, who: &PersonRef) -> Result<Option<PersonRecord>, ConnectorError> {
+    let remembered = kv::get_string(&person_key(who))?.and_then(|text| text.parse::<Guid>().ok());
+    let given = who.pacs_id.as_deref().and_then(|text| text.parse::<Guid>().ok());
+    for guid in remembered.into_iter().chain(given) {
+        match read(directory, &guid, who.kind)? {
+            Some(record) => {
+                remember(who, &record.guid)?;
+                return Ok(Some(record));
+            }
+            None => forget(who)?,
+        }
+    }
+    let found = match who.kind {
+        PersonKind::Visitor => search_by_external_id(directory, EntityType::Visitor, &who.external_id)?,
+        PersonKind::Employee => match who.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            Some(email) => search_by_email(directory, email)?,
+            None => None,
+        },
+    };
+    let Some(guid) = found else { return Ok(None) };
+    let record = read(directory, &guid, who.kind)?;
+    if let Some(record) = &record {
+        remember(who, &record.guid)?;
+    }
+    Ok(record)
+}
+
+/// Like [`find`], for actions that need the person to exist.
+pub fn require(directory: &Directory, who: &PersonRef) -> Result<PersonRecord, ConnectorError> {
+    find(directory, who)?.ok_or_else(|| not_found(who))
+}
+
+pub fn not_found(who: &PersonRef) -> ConnectorError {
+    ConnectorError::permanent(format!(
+        "Security Center has no {} with external id {:?}; the policy must upsert the person first",
+        kind_name(who.kind),
+        who.external_id
+    ))
+}
+
+/// Adds the external id to a creating query, per the install's [`IdStore`].
+pub fn stamp(query: Query, id_store: &IdStore, external_id: &str) -> Query {
+    match id_store {
+        IdStore::Description => query.set("Description", Value::text(&format!("{DESCRIPTION_PREFIX}{external_id}"))),
+        // ASSUMPTION: a custom field can be set by name in the creating `q`, like any
+        // property (the documented alternative is a separate `PUT customField/…`,
+        // which would leave a window where the record has no external id) [I].
+        IdStore::CustomField(field) => query.set(field, Value::text(external_id)),
+    }
+}
+
+/// Finds the entity of `entity_type` whose stamp is `external_id`.
+fn search_by_external_id(directory: &Directory, entity_type: EntityType, external_id: &str) -> Result<Option<Guid>, ConnectorError> {
+    let types = Query::new().add("EntityTypes", &[Value::word(entity_type.name())]);
+    let (filters, property, wanted) = match &directory.settings.id_store {
+        // The default search mode matches prefixes (spec §6 OP2, [I]): "visit-7" would
+        // find "visit-70" too, so candidates are compared exactly below.
+        IdStore::Description => {
+            let marker = format!("{DESCRIPTION_PREFIX}{external_id}");
+            (types.set("Description", Value::text(&marker)), "Description".to_string(), marker)
+        }
+        IdStore::CustomField(field) => {
+            let field_guid = directory.custom_field(field, entity_type)?.ok_or_else(|| missing_field(field, entity_type))?;
+            let filter = Value::call("CustomField", &[Value::guid(&field_guid), Value::text(external_id)]);
+            (types.add("CustomFields", &[filter]), field.clone(), external_id.to_string())
+        }
+    };
+    let candidates = directory.search("EntityConfiguration", filters)?;
+    let objects = directory.read_many(&candidates, &["Guid", &property])?;
+    Ok(objects
+        .iter()
+        .find(|object| envelope::field(object, &property).is_some_and(|v| json_text(v) == wanted))
+        .and_then(|object| envelope::guid(object, "Guid")))
+}
+
+pub fn missing_field(field: &str, entity_type: EntityType) -> ConnectorError {
+    ConnectorError::config(format!(
+        "the custom field {field:?} (external_id_field) is not defined for {} entities in Security Center; \
+         create it as a Text field or clear external_id_field to use the Description",
+        entity_type.name()
+    ))
+}
+
+fn json_text(value: &Json) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// Finds the cardholder with this email (not a visitor).
+///
+/// ASSUMPTION: `CardholderConfiguration` filters by `Email` with `EmailSearchMode=Is`
+/// (the Platform SDK query's members, spec §6 OP3 [I]); matches are re-checked on the
+/// `EmailAddress` read back, ignoring case.
+fn search_by_email(directory: &Directory, email: &str) -> Result<Option<Guid>, ConnectorError> {
+    let filters = Query::new().set("Email", Value::text(email.trim())).set("EmailSearchMode", Value::word("Is"));
+    let candidates = directory.search("CardholderConfiguration", filters)?;
+    let objects = directory.read_many(&candidates, &["Guid", "EmailAddress", "EntityType"])?;
+    Ok(objects
+        .iter()
+        .filter(|object| envelope::text(object, "EntityType").is_none_or(|t| t.eq_ignore_ascii_case(EntityType::Cardholder.name())))
+        .find(|object| envelope::text(object, "EmailAddress").is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim())))
+        .and_then(|object| envelope::guid(object, "Guid")))
+}
