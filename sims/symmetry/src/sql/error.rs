@@ -30,6 +30,11 @@ impl SqlError {
         SqlError::new(UNSUPPORTED, 16, 1, format!("The Gatehouse Symmetry simulator does not support {what}."))
     }
 
+    /// A request the simulator cannot decode (parameter types, batched RPCs).
+    pub fn unsupported_request(detail: impl std::fmt::Display) -> Self {
+        SqlError::new(UNSUPPORTED, 16, 1, format!("The Gatehouse Symmetry simulator cannot process this request: {detail}."))
+    }
+
     pub fn syntax_near(near: &str) -> Self {
         SqlError::new(102, 15, 1, format!("Incorrect syntax near '{near}'."))
     }

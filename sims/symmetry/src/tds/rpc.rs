@@ -96,6 +96,8 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
     let type_byte = r.u8()?;
     let unsupported = || RpcError::UnsupportedType { name: name.to_string(), type_byte };
     Ok(match type_byte {
+        // NULLTYPE: a NULL without a type (tiberius sends it for `None`); the declared type applies.
+        0x1F => (SqlType::Int, Value::Null),
         0x30 => (SqlType::TinyInt, Value::Int(r.u8()? as i64)),
         0x34 => (SqlType::SmallInt, Value::Int(i16::from_le_bytes(r.array()?) as i64)),
         0x38 => (SqlType::Int, Value::Int(i32::from_le_bytes(r.array()?) as i64)),
@@ -353,6 +355,18 @@ mod tests {
         let (_, v) = decode_param(&mut r, "@o").unwrap();
         let Value::DateTimeOffset(o) = v else { panic!() };
         assert_eq!(o.offset().local_minus_utc(), 3600);
+    }
+
+    #[test]
+    fn decodes_legacy_datetime_smalldatetime_and_untyped_null() {
+        let mut r = WireReader::new(&[0x6F, 8, 8, 1, 0, 0, 0, 44, 1, 0, 0, 0x1F], "t");
+        let (ty, v) = decode_param(&mut r, "@d").unwrap();
+        assert_eq!(ty, SqlType::DateTime);
+        assert_eq!(v, Value::DateTime(year_1900().succ_opt().unwrap().and_hms_opt(0, 0, 1).unwrap()));
+        assert_eq!(decode_param(&mut r, "@n").unwrap().1, Value::Null);
+        let mut r = WireReader::new(&[0x3A, 1, 0, 90, 0], "t");
+        let (_, v) = decode_param(&mut r, "@s").unwrap();
+        assert_eq!(v, Value::DateTime(year_1900().succ_opt().unwrap().and_hms_opt(1, 30, 0).unwrap()));
     }
 
     #[test]
