@@ -65,18 +65,30 @@ pub struct Faults {
 
 impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn inject(&self, fault: Fault) {
         let mut state = self.lock();
         match fault {
             Fault::DenyNextStatements { count } => state.deny_next_statements += count,
-            Fault::DenyObject { object, permission } => state.denied_objects.push(Denial { permission, object }),
-            Fault::DropConnections { count, when, matching } => {
-                state.drops.push(DropRule { remaining: count, when, matching: matching.map(|m| m.to_lowercase()) })
+            Fault::DenyObject { object, permission } => {
+                state.denied_objects.push(Denial { permission, object })
             }
-            Fault::SlowProcessing { delay_ms } => state.processor_delay = Duration::from_millis(delay_ms),
+            Fault::DropConnections {
+                count,
+                when,
+                matching,
+            } => state.drops.push(DropRule {
+                remaining: count,
+                when,
+                matching: matching.map(|m| m.to_lowercase()),
+            }),
+            Fault::SlowProcessing { delay_ms } => {
+                state.processor_delay = Duration::from_millis(delay_ms)
+            }
         }
     }
 
@@ -89,18 +101,23 @@ impl Faults {
         let state = self.lock();
         let mut out = Vec::new();
         if state.deny_next_statements > 0 {
-            out.push(Fault::DenyNextStatements { count: state.deny_next_statements });
+            out.push(Fault::DenyNextStatements {
+                count: state.deny_next_statements,
+            });
         }
-        out.extend(
-            state.denied_objects.iter().map(|d| Fault::DenyObject { object: d.object.clone(), permission: d.permission }),
-        );
+        out.extend(state.denied_objects.iter().map(|d| Fault::DenyObject {
+            object: d.object.clone(),
+            permission: d.permission,
+        }));
         out.extend(state.drops.iter().map(|r| Fault::DropConnections {
             count: r.remaining,
             when: r.when,
             matching: r.matching.clone(),
         }));
         if !state.processor_delay.is_zero() {
-            out.push(Fault::SlowProcessing { delay_ms: state.processor_delay.as_millis() as u64 });
+            out.push(Fault::SlowProcessing {
+                delay_ms: state.processor_delay.as_millis() as u64,
+            });
         }
         out
     }
@@ -117,17 +134,22 @@ impl Faults {
     }
 
     pub fn object_denied(&self, object: ObjectId, permission: Permission) -> bool {
-        self.lock().denied_objects.iter().any(|d| d.applies_to(object, permission))
+        self.lock()
+            .denied_objects
+            .iter()
+            .any(|d| d.applies_to(object, permission))
     }
 
     /// Consumes a drop rule matching this request's SQL text, if any.
     pub fn take_drop(&self, request_text: &str) -> Option<DropPoint> {
         let mut state = self.lock();
         let text = request_text.to_lowercase();
-        let rule = state
-            .drops
-            .iter_mut()
-            .find(|r| r.remaining > 0 && r.matching.as_ref().is_none_or(|m| text.contains(m.as_str())))?;
+        let rule = state.drops.iter_mut().find(|r| {
+            r.remaining > 0
+                && r.matching
+                    .as_ref()
+                    .is_none_or(|m| text.contains(m.as_str()))
+        })?;
         rule.remaining -= 1;
         let when = rule.when;
         state.drops.retain(|r| r.remaining > 0);
@@ -149,15 +171,31 @@ mod tests {
         faults.inject(Fault::DenyNextStatements { count: 1 });
         assert!(faults.take_statement_denial());
         assert!(!faults.take_statement_denial());
-        faults.inject(Fault::DropConnections { count: 1, when: DropPoint::AfterExecute, matching: Some("DataImportTable".into()) });
+        faults.inject(Fault::DropConnections {
+            count: 1,
+            when: DropPoint::AfterExecute,
+            matching: Some("DataImportTable".into()),
+        });
         assert_eq!(faults.take_drop("select 1"), None);
-        assert_eq!(faults.take_drop("INSERT INTO dataimporttable"), Some(DropPoint::AfterExecute));
+        assert_eq!(
+            faults.take_drop("INSERT INTO dataimporttable"),
+            Some(DropPoint::AfterExecute)
+        );
         assert!(faults.active().is_empty());
     }
 
     #[test]
     fn faults_read_from_json() {
-        let f: Fault = serde_json::from_str(r#"{"kind":"deny_object","object":"DataImportTable","permission":"INSERT"}"#).unwrap();
-        assert_eq!(f, Fault::DenyObject { object: "DataImportTable".into(), permission: Some(Permission::Insert) });
+        let f: Fault = serde_json::from_str(
+            r#"{"kind":"deny_object","object":"DataImportTable","permission":"INSERT"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Fault::DenyObject {
+                object: "DataImportTable".into(),
+                permission: Some(Permission::Insert)
+            }
+        );
     }
 }

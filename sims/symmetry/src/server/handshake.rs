@@ -16,7 +16,10 @@ use crate::product;
 use crate::sql::Session;
 use crate::state::SimState;
 use crate::tds::login7::{self, Login7};
-use crate::tds::packet::{encode_message, read_message, Message, PacketType, DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE};
+use crate::tds::packet::{
+    encode_message, read_message, Message, PacketType, DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE,
+    MIN_PACKET_SIZE,
+};
 use crate::tds::prelogin::{self, EncryptionPolicy, Transport};
 use crate::tds::tls::PreloginFramed;
 use crate::tds::tokens::{done_status, DoneKind, ServerMessage, TokenWriter};
@@ -31,10 +34,17 @@ pub struct Established {
 }
 
 /// Runs the opening. `Ok(None)` when the connection ended by design (refused encryption or login).
-pub async fn establish(state: &Arc<SimState>, mut tcp: TcpStream) -> Result<Option<Established>, ConnectionError> {
+pub async fn establish(
+    state: &Arc<SimState>,
+    mut tcp: TcpStream,
+) -> Result<Option<Established>, ConnectionError> {
     let prelogin_msg = expect(&mut tcp, PacketType::PreLogin).await?;
     let request = prelogin::parse_request(&prelogin_msg.payload)?;
-    let policy = if state.tls.is_some() { state.config.encryption } else { EncryptionPolicy::Unsupported };
+    let policy = if state.tls.is_some() {
+        state.config.encryption
+    } else {
+        EncryptionPolicy::Unsupported
+    };
     let (reply, transport) = prelogin::negotiate(policy, request.encryption);
     state.record_transport(transport);
     let response = prelogin::encode_response(product::VERSION_BYTES, reply);
@@ -44,8 +54,15 @@ pub async fn establish(state: &Arc<SimState>, mut tcp: TcpStream) -> Result<Opti
         Transport::Refused => return Ok(None),
         Transport::Plaintext => (expect(&mut tcp, PacketType::Login7).await?, Box::new(tcp)),
         Transport::FullTls | Transport::LoginOnlyTls => {
-            let identity = state.tls.as_ref().ok_or_else(|| ProtocolError::new("TLS negotiated without a certificate"))?;
-            let mut tls = identity.acceptor.accept(PreloginFramed::new(tcp)).await.map_err(ConnectionError::Tls)?;
+            let identity = state
+                .tls
+                .as_ref()
+                .ok_or_else(|| ProtocolError::new("TLS negotiated without a certificate"))?;
+            let mut tls = identity
+                .acceptor
+                .accept(PreloginFramed::new(tcp))
+                .await
+                .map_err(ConnectionError::Tls)?;
             tls.get_mut().0.finish_handshake();
             let login = expect(&mut tls, PacketType::Login7).await?;
             if transport == Transport::LoginOnlyTls {
@@ -71,7 +88,11 @@ pub async fn establish(state: &Arc<SimState>, mut tcp: TcpStream) -> Result<Opti
             let mut session = Session::new(spid, account, database);
             session.host_name = login.host_name;
             session.app_name = login.app_name;
-            Ok(Some(Established { stream, session, packet_size }))
+            Ok(Some(Established {
+                stream,
+                session,
+                packet_size,
+            }))
         }
         Err(errors) => {
             let mut w = TokenWriter::new();
@@ -117,7 +138,11 @@ fn authenticate(state: &SimState, login: &Login7) -> Result<(Arc<Login>, Databas
     match database {
         Some(db) if account.may_use(db) => Ok((account, db)),
         _ => {
-            let requested = if login.database.is_empty() { account.default_database().name().to_string() } else { login.database.clone() };
+            let requested = if login.database.is_empty() {
+                account.default_database().name().to_string()
+            } else {
+                login.database.clone()
+            };
             Err(vec![
                 (4060, 11, format!("Cannot open database \"{requested}\" requested by the login. The login failed.")),
                 failed(&login.user_name),
@@ -145,17 +170,31 @@ fn login_response(login: &Login7, database: Database, packet_size: usize) -> Vec
     };
     let mut w = TokenWriter::new();
     w.env_change_database(database.name(), "master");
-    w.info(&info(5701, 2, format!("Changed database context to '{}'.", database.name())));
+    w.info(&info(
+        5701,
+        2,
+        format!("Changed database context to '{}'.", database.name()),
+    ));
     w.env_change_collation(&COLLATION);
     w.env_change_language(product::LANGUAGE, "");
-    w.info(&info(5703, 1, format!("Changed language setting to {}.", product::LANGUAGE)));
+    w.info(&info(
+        5703,
+        1,
+        format!("Changed language setting to {}.", product::LANGUAGE),
+    ));
     w.login_ack(tds_version, product::PROGRAM_NAME, product::VERSION_BYTES);
     w.env_change_packet_size(packet_size, DEFAULT_PACKET_SIZE);
     w.done(DoneKind::Done, done_status::FINAL, 0, 0);
     w.into_bytes()
 }
 
-pub fn server_message(state: &SimState, number: u32, class: u8, msg_state: u8, message: String) -> ServerMessage {
+pub fn server_message(
+    state: &SimState,
+    number: u32,
+    class: u8,
+    msg_state: u8,
+    message: String,
+) -> ServerMessage {
     ServerMessage {
         number,
         state: msg_state,
@@ -167,10 +206,15 @@ pub fn server_message(state: &SimState, number: u32, class: u8, msg_state: u8, m
     }
 }
 
-async fn expect<S: AsyncRead + Unpin>(stream: &mut S, kind: PacketType) -> Result<Message, ConnectionError> {
+async fn expect<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    kind: PacketType,
+) -> Result<Message, ConnectionError> {
     let message = read_message(stream).await?.ok_or(ConnectionError::Closed)?;
     if message.kind != kind {
-        return Err(ProtocolError::new(format!("expected {kind:?}, got {:?}", message.kind)).into());
+        return Err(
+            ProtocolError::new(format!("expected {kind:?}, got {:?}", message.kind)).into(),
+        );
     }
     Ok(message)
 }
