@@ -106,7 +106,9 @@ impl Denial {
 }
 
 /// The RecordStatus values the import processor writes, with their MessageTable texts.
-/// ASSUMPTION: AMAG's real codes are not public; these are the simulator's, configurable.
+// ASSUMPTION: AMAG's real codes are not public (nor which one means success); these are the
+// simulator's: 1 success, 2 card already exists, 3 card not found, 4 access code not found,
+// 5 company not found, 6 invalid record request, 7 required field missing. Configurable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusCodes {
     pub success: i64,
@@ -133,8 +135,9 @@ impl Default for StatusCodes {
 }
 
 impl StatusCodes {
-    /// MessageTable rows. ASSUMPTION: texts as integrators' code prints them ("Card already
-    /// exists"); the success and validation texts are invented.
+    /// MessageTable rows.
+    // ASSUMPTION: texts as integrators' code prints them ("Card already exists"); the success and
+    // validation texts are invented.
     pub fn messages(&self) -> Vec<(i64, String)> {
         vec![
             (self.success, "Record processed successfully".into()),

@@ -1,8 +1,8 @@
 //! What the simulator claims to be when clients ask (LOGINACK, PRELOGIN, @@VERSION,
 //! SERVERPROPERTY).
-//!
-//! ASSUMPTION: a Symmetry site runs SQL Server 2019 (15.0) Standard Edition with the default
-//! collation; AMAG's supported versions span several releases, 2019 is a representative one.
+
+// ASSUMPTION: a Symmetry site runs SQL Server 2019 (15.0) Standard Edition with the default
+// collation; AMAG's supported versions span several releases, 2019 is a representative one.
 
 pub const PROGRAM_NAME: &str = "Microsoft SQL Server";
 /// Major, minor, build (big-endian) — 15.0.2000.

@@ -24,8 +24,9 @@ pub struct AccessCode {
     pub company_id: Option<i64>,
 }
 
-/// A person. ASSUMPTION: `CardID` identifies the cardholder record, and a cardholder may hold
-/// several cards (one marked `PrimaryCard`) that all share the CardID.
+/// A person.
+// ASSUMPTION: `CardID` identifies the cardholder record, and a cardholder may hold several cards
+// (one marked `PrimaryCard`) that all share the CardID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cardholder {
     pub card_id: i64,
@@ -67,7 +68,8 @@ pub struct MultiMax {
     pub personal_data_titles: BTreeMap<u8, String>,
     pub cardholders: BTreeMap<i64, Cardholder>,
     pub cards: Vec<Card>,
-    /// (CardID, AccessCodeID) to "enabled". ASSUMPTION: access codes are granted per cardholder.
+    /// (CardID, AccessCodeID) to "enabled".
+    // ASSUMPTION: access codes are granted per cardholder (CardID), not per card.
     pub access_rights: BTreeMap<(i64, i64), bool>,
 }
 
@@ -131,6 +133,8 @@ impl MultiMax {
         }
     }
 
+    // ASSUMPTION: Inactive shows the stored flag only; ActiveDateTime/ExpirationDateTime are
+    // enforced by the access controllers and do not flip Inactive in the database.
     fn card_holder_view_rows(&self) -> Vec<Vec<Value>> {
         self.cards
             .iter()

@@ -1,7 +1,8 @@
 //! The databases and the objects (tables and views) the simulator exposes, with their columns.
 //!
 //! Names come from the shared Symmetry notes (§2, §3, §6); column types are mostly inferred,
-//! which is why nearly every entry below is an ASSUMPTION to revisit when real schemas arrive.
+//! which is why nearly every entry below is marked as an assumption to revisit when real
+//! schemas arrive.
 
 use std::sync::LazyLock;
 
@@ -25,9 +26,9 @@ impl Database {
         Database::MultiMaxTxn,
     ];
 
-    /// The name as Symmetry installs spell it. ASSUMPTION: spellings as in integrators' code
-    /// (multiMAX, multiMAXImport, multiMaxExport, multiMAXTxn); the server collation makes case
-    /// irrelevant for lookups anyway.
+    /// The name as Symmetry installs spell it.
+    // ASSUMPTION: spellings as in integrators' code (multiMAX, multiMAXImport, multiMaxExport,
+    // multiMAXTxn); the server collation makes case irrelevant for lookups anyway.
     pub fn name(self) -> &'static str {
         match self {
             Database::Master => "master",
@@ -180,6 +181,10 @@ impl ObjectId {
     }
 }
 
+// ASSUMPTION: column sets and types beyond what integrators' queries show are inferred:
+// varchar(40) names, varchar(12) employee numbers, varchar(16) PINs, int card and facility
+// numbers, datetime dates, and CardInfoTable's CardFormat / ActiveDateTime / ExpirationDateTime /
+// InactiveDateTime columns (named as in ViewSMSCardHolders).
 fn build_columns(object: ObjectId) -> Vec<ColumnDef> {
     match object {
         ObjectId::CardHolderTable => vec![

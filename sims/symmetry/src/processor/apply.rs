@@ -1,6 +1,6 @@
 //! What the Data Connect import service does with one DataImportTable row (RecordRequest 0–6),
-//! reconstructed from integrators' code. Every rule here is an ASSUMPTION about AMAG's
-//! undocumented processing; the notes name the evidence for each request code.
+//! reconstructed from integrators' code. AMAG's processing is undocumented, so every rule here
+//! is marked as an assumption; the shared notes (§2.2) name the evidence for each request code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -112,8 +112,10 @@ pub fn apply(multimax: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Ou
     }
 }
 
-/// The cards a row addresses. ASSUMPTION: keys in the order integrators use them —
-/// CardNumber (+ CustomerCode when given), else EmployeeReference, else LastName + FirstName.
+/// The cards a row addresses.
+// ASSUMPTION: keys in the order integrators use them — CardNumber (+ CustomerCode when given),
+// else EmployeeReference, else LastName + FirstName (trimmed, case-insensitive); a row without
+// CustomerCode matches the card number under any facility code.
 fn target_cards(m: &MultiMax, row: &ImportRow) -> Vec<usize> {
     let holders_cards = |pred: &dyn Fn(&Cardholder) -> bool| -> Vec<usize> {
         let ids: BTreeSet<i64> = m
@@ -167,10 +169,12 @@ fn with_targets(
     action(m, cards)
 }
 
-/// RecordRequest 0. ASSUMPTION: needs CardNumber and LastName; a cardholder whose
-/// EmployeeNumber equals EmployeeReference gets the card added ("AddModify"), otherwise a new
-/// cardholder is created; card number 0 means "no credential"; AccessCodeID is ignored
-/// (access codes are added with RecordRequest 3).
+/// RecordRequest 0: add a cardholder with a card.
+// ASSUMPTION: needs CardNumber and LastName (else "Required field missing"); CompanyID must exist;
+// a cardholder whose EmployeeNumber equals EmployeeReference gets the card added ("AddModify"),
+// otherwise a new cardholder is created; the first card is primary; card number 0 means "no
+// credential"; AccessCodeID is ignored (access codes are added with RecordRequest 3); imported
+// cardholders are not flagged Visitor; a missing CustomerCode stores facility code 0.
 fn add(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
     let (Some(number), Some(_)) = (row.card_number, &row.last_name) else {
         return Outcome::MissingField;
@@ -217,7 +221,8 @@ fn add(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
     Outcome::Success
 }
 
-/// RecordRequest 1. ASSUMPTION: NULL means "not sent", so fields can be changed but not cleared.
+/// RecordRequest 1: modify.
+// ASSUMPTION: NULL means "not sent", so fields can be changed but not cleared.
 fn modify(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
     if row
         .company_id
@@ -260,8 +265,9 @@ fn update_holder(holder: &mut Cardholder, row: &ImportRow, now: NaiveDateTime) {
     holder.changed_at = Some(now);
 }
 
-/// RecordRequest 2 (force inactive) and 5 (re-activate). ASSUMPTION: a card key affects that
-/// card only; an employee or name key affects all the cardholder's cards.
+/// RecordRequest 2 (force inactive) and 5 (re-activate).
+// ASSUMPTION: sets Inactive and ForcedInactive together; a card key affects that card only, an
+// employee or name key affects all the cardholder's cards.
 fn set_active(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime, active: bool) -> Outcome {
     with_targets(m, row, |m, cards| {
         for i in cards {
@@ -293,7 +299,8 @@ fn add_access_code(m: &mut MultiMax, row: &ImportRow) -> Outcome {
     })
 }
 
-/// RecordRequest 6. ASSUMPTION: removing an access code the cardholder does not hold succeeds.
+/// RecordRequest 6.
+// ASSUMPTION: removing an access code the cardholder does not hold succeeds.
 fn remove_access_code(m: &mut MultiMax, row: &ImportRow) -> Outcome {
     with_targets(m, row, |m, cards| {
         let Some(code) = known_access_code(m, row) else {

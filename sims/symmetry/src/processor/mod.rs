@@ -1,10 +1,12 @@
 //! The Data Connect import processor: like Symmetry's MultiMaxImport service it wakes on an
 //! interval, takes pending DataImportTable rows in RecordCount order, applies them to multiMAX
 //! and writes their RecordStatus.
-//!
-//! ASSUMPTION: "pending" is RecordStatus = 0 with ImportNow = 1; rows written with ImportNow = 0
-//! (or NULL) wait for Symmetry's scheduled import, which the simulator runs only when asked
-//! (`run_scheduled_import`), so a writer that forgets ImportNow sees its row stay pending.
+
+// ASSUMPTION: "pending" is RecordStatus = 0 with ImportNow = 1; rows written with ImportNow = 0
+// (or NULL) wait for Symmetry's scheduled import, which the simulator runs only when asked
+// (`run_scheduled_import`), so a writer that forgets ImportNow sees its row stay pending.
+// ASSUMPTION: processed rows stay in DataImportTable (status updated in place, never deleted),
+// and a failed row changes nothing in multiMAX.
 
 pub mod apply;
 

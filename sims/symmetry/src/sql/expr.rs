@@ -60,7 +60,7 @@ impl Evaluator<'_> {
                     other => Ok(other?),
                 }
             }
-            // ASSUMPTION-free simplification: CONVERT's style argument is ignored.
+            // Simplification: CONVERT's style argument is ignored.
             Expr::Convert {
                 is_try,
                 expr,

@@ -545,7 +545,7 @@ pub fn return_type(ev: &Evaluator<'_>, f: &Function, scope: &Scope) -> Option<Sq
     })
 }
 
-/// SERVERPROPERTY. ASSUMPTION-free deviation: SQL Server returns sql_variant, which tiberius
+/// SERVERPROPERTY. Deliberate deviation: SQL Server returns sql_variant, which tiberius
 /// cannot decode, so the simulator returns a plain nvarchar (or int for numeric properties).
 fn server_property(ev: &Evaluator<'_>, property: &str) -> (SqlType, Value) {
     let text = |s: &str| (SqlType::NVarChar(Len::Limited(128)), Value::str(s));

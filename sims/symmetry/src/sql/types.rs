@@ -31,7 +31,7 @@ pub fn type_from_text(text: &str) -> Result<SqlType, SqlError> {
             Some(a) => a.parse().map_err(|_| SqlError::syntax_near(a)),
         }
     };
-    // ASSUMPTION-free simplification: a length-less (n)varchar is taken as 30 characters, the
+    // Simplification: a length-less (n)varchar is taken as 30 characters, the
     // CAST default (DECLARE would use 1).
     let len = |max_units: u32| -> Result<Len, SqlError> {
         match args.first().map(String::as_str) {

@@ -1,8 +1,9 @@
-//! Comparison and LIKE, following the database collation.
-//!
-//! ASSUMPTION: the Symmetry databases use SQL Server's default US collation
-//! SQL_Latin1_General_CP1_CI_AS, so text comparisons ignore case and trailing spaces. That is why
-//! an email match works on a real server whether or not the writer lower-cases it.
+//! Comparison and LIKE, following the database collation: text comparisons ignore case and
+//! trailing spaces. That is why an email match works on a real server whether or not the writer
+//! lower-cases it.
+
+// ASSUMPTION: the Symmetry databases use SQL Server's default US collation
+// SQL_Latin1_General_CP1_CI_AS (case-insensitive, accent-sensitive).
 
 use std::cmp::Ordering;
 
