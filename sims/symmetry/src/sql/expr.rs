@@ -14,6 +14,7 @@ use super::functions;
 use super::scope::{RowCtx, Rows, Scope};
 use super::select::run_query;
 use super::session::{Environment, Session};
+use super::system;
 use super::types::data_type;
 use crate::model::Catalog;
 use crate::value::{cast, compare, convert, like_matches, Len, SqlType, Value};
@@ -221,7 +222,7 @@ impl Evaluator<'_> {
     fn identifier(&self, parts: &[Ident], ctx: &RowCtx<'_>) -> Result<Value, SqlError> {
         if let [single] = parts {
             if single.value.starts_with("@@") {
-                return functions::system_variable(self, &single.value).map(|(_, v)| v);
+                return system::system_variable(self, &single.value).map(|(_, v)| v);
             }
             if single.value.starts_with('@') {
                 return self.variable(&single.value).map(|(_, v)| v);
@@ -256,7 +257,7 @@ impl Evaluator<'_> {
     pub fn infer_type(&self, expr: &Expr, scope: &Scope) -> Option<SqlType> {
         match expr {
             Expr::Identifier(ident) if ident.value.starts_with("@@") => {
-                functions::system_variable(self, &ident.value)
+                system::system_variable(self, &ident.value)
                     .ok()
                     .map(|(t, _)| t)
             }

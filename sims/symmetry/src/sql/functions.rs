@@ -1,8 +1,8 @@
 //! Built-in functions, aggregates and `@@` system variables the supported statements use:
 //! text (LOWER, UPPER, LTRIM, RTRIM, TRIM, LEN, LEFT, RIGHT, REPLACE, SUBSTRING, CONCAT), NULL
 //! handling (ISNULL, COALESCE, NULLIF), time (GETDATE, SYSUTCDATETIME, DATEADD, DATEDIFF, ...),
-//! identity (SCOPE_IDENTITY, IDENT_CURRENT, @@IDENTITY), server facts (@@VERSION,
-//! SERVERPROPERTY, DB_NAME, SUSER_SNAME, @@SPID) and COUNT/MAX/MIN/SUM/AVG.
+//! identity (SCOPE_IDENTITY, IDENT_CURRENT), session facts (DB_NAME, SUSER_SNAME) and
+//! COUNT/MAX/MIN/SUM/AVG. Server facts (@@VERSION, SERVERPROPERTY, ...) live in `system`.
 
 use std::cmp::Ordering;
 
@@ -15,8 +15,8 @@ use sqlparser::ast::{
 use super::error::SqlError;
 use super::expr::Evaluator;
 use super::scope::{RowCtx, Rows, Scope};
+use super::system;
 use crate::model::schema::ObjectId;
-use crate::product;
 use crate::value::{compare, convert, round_datetime, Len, SqlType, Value};
 
 const AGGREGATES: [&str; 6] = ["count", "count_big", "max", "min", "sum", "avg"];
@@ -235,13 +235,13 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
         }
         "serverproperty" => {
             arity(1)?;
-            server_property(ev, &text(&values[0])?.unwrap_or_default()).1
+            system::server_property(ev, &text(&values[0])?.unwrap_or_default()).1
         }
         _ => return Err(SqlError::unknown_function(&name)),
     })
 }
 
-fn identity_value(id: Option<i64>) -> Value {
+pub(super) fn identity_value(id: Option<i64>) -> Value {
     id.map_or(Value::Null, |i| Value::Decimal {
         mantissa: i as i128,
         scale: 0,
@@ -536,56 +536,11 @@ pub fn return_type(ev: &Evaluator<'_>, f: &Function, scope: &Scope) -> Option<Sq
         },
         "serverproperty" => match args.exprs.first() {
             Some(Expr::Value(v)) => match super::expr::literal(&v.value) {
-                Ok(Value::Str(p)) => server_property(ev, &p).0,
+                Ok(Value::Str(p)) => system::server_property(ev, &p).0,
                 _ => return None,
             },
             _ => return None,
         },
         _ => return None,
-    })
-}
-
-/// SERVERPROPERTY. Deliberate deviation: SQL Server returns sql_variant, which tiberius
-/// cannot decode, so the simulator returns a plain nvarchar (or int for numeric properties).
-fn server_property(ev: &Evaluator<'_>, property: &str) -> (SqlType, Value) {
-    let text = |s: &str| (SqlType::NVarChar(Len::Limited(128)), Value::str(s));
-    let int = |i: i64| (SqlType::Int, Value::Int(i));
-    match property.to_lowercase().as_str() {
-        "productversion" => text(product::PRODUCT_VERSION),
-        "productmajorversion" => text("15"),
-        "productminorversion" => text("0"),
-        "productlevel" => text("RTM"),
-        "edition" => text(product::EDITION),
-        "engineedition" => int(2),
-        "collation" => text(product::COLLATION_NAME),
-        "servername" | "machinename" => text(ev.env.server_name),
-        "isclustered" | "ishadrenabled" | "isintegratedsecurityonly" => int(0),
-        _ => (SqlType::NVarChar(Len::Limited(128)), Value::Null),
-    }
-}
-
-pub fn system_variable(ev: &Evaluator<'_>, name: &str) -> Result<(SqlType, Value), SqlError> {
-    let text = |s: &str, n: u16| (SqlType::NVarChar(Len::Limited(n)), Value::str(s));
-    Ok(match name.to_lowercase().as_str() {
-        "@@version" => text(&product::version_string(), 300),
-        "@@spid" => (SqlType::SmallInt, Value::Int(ev.session.spid as i64)),
-        "@@servername" => text(ev.env.server_name, 128),
-        "@@servicename" => text("MSSQLSERVER", 128),
-        "@@language" => text(product::LANGUAGE, 128),
-        "@@identity" => (
-            SqlType::Decimal {
-                precision: 38,
-                scale: 0,
-            },
-            identity_value(ev.session.last_identity),
-        ),
-        "@@rowcount" => (SqlType::Int, Value::Int(ev.session.row_count as i64)),
-        "@@trancount" | "@@error" => (SqlType::Int, Value::Int(0)),
-        "@@microsoftversion" => (SqlType::Int, Value::Int(0x0F00_07D0)),
-        other => {
-            return Err(SqlError::unsupported(format!(
-                "the system function {other}"
-            )))
-        }
     })
 }

@@ -11,6 +11,7 @@ mod names;
 mod scope;
 pub mod select;
 pub mod session;
+mod system;
 mod types;
 
 use sqlparser::ast::Statement;
