@@ -96,7 +96,7 @@ pub struct CardSeed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
-    #[error("cannot read fixture {path}: {source}")]
+    #[error("cannot read fixture {path}")]
     Io {
         path: String,
         source: std::io::Error,
