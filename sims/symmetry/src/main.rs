@@ -115,10 +115,17 @@ async fn main() -> anyhow::Result<()> {
     let addr = sim.tds_addr();
     println!("Symmetry simulator (SQL Server over TDS) listening on {addr}");
     println!("  databases: multiMAX, multiMAXImport (also master, multiMaxExport, multiMAXTxn)");
-    println!(
-        "  encryption: {:?}; the self-signed certificate is at {{control}}/cert",
-        args.encryption
-    );
+    match (sim.cert_pem(), sim.control_url()) {
+        (Some(_), Some(url)) => println!(
+            "  encryption: {:?}; self-signed certificate at {url}/cert",
+            args.encryption
+        ),
+        (Some(_), None) => println!(
+            "  encryption: {:?}; self-signed certificate made at start",
+            args.encryption
+        ),
+        (None, _) => println!("  encryption: unsupported (plaintext only)"),
+    }
     println!("  import processor interval: {:?}", args.process_interval);
     if let Some(url) = sim.control_url() {
         println!("  control API: {url}  (GET /state, POST /processor/pause|resume|run, POST/DELETE /faults, POST /fixture)");
