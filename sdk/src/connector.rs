@@ -86,7 +86,7 @@ macro_rules! export_connector {
 
 /// Makes a panic visible in the install's log before the instance traps: without it an operator
 /// sees only "wasm trap: unreachable".
-pub fn install_panic_logger() {
+fn install_panic_logger() {
     #[cfg(target_arch = "wasm32")]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();

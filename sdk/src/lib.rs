@@ -51,8 +51,3 @@ pub use bindings::exports::gatehouse::connector::actions::{
 };
 /// `events`: badge events.
 pub use bindings::exports::gatehouse::connector::events::{BadgeEvent, BadgeResult, Batch};
-
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::connector::install_panic_logger;
-}

@@ -42,12 +42,14 @@ enum Command {
     },
 }
 
-/// The repository root: xtask lives one level below it.
+/// The repository root: xtask lives one level below it. `cargo run` tells us where xtask is at
+/// run time; the compile-time path is only a fallback, since a binary shared through a common
+/// CARGO_TARGET_DIR may have been built from another checkout.
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits inside the repository")
-        .to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().expect("xtask sits inside the repository").to_path_buf()
 }
 
 fn main() -> Result<()> {

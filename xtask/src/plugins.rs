@@ -152,9 +152,10 @@ pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Readers (tests running in parallel) never see a half-written component.
+/// Readers (tests running in parallel) never see a half-written component, and two builds
+/// running at once never write the same temporary file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("wasm.tmp");
+    let tmp = path.with_extension(format!("wasm.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
