@@ -16,7 +16,6 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, Trap};
 
 use crate::capabilities::log::CallLogger;
-use crate::capabilities::wasi::deny_all_context;
 use crate::contract::bindings::{Connector, ConnectorPre};
 use crate::errors::{CallError, CallSite, Cause, Export, HostFault};
 use crate::grant::InstallGrant;
@@ -75,7 +74,6 @@ impl CallHost<'_> {
             limits.max_log_lines,
             usize::try_from(limits.payload_bytes).unwrap_or(usize::MAX),
         );
-        let wasi = deny_all_context(self.services.clock.clone(), &logger);
         let env = Arc::new(CallEnv {
             grant: grant.clone(),
             services: self.services.clone(),
@@ -88,7 +86,7 @@ impl CallHost<'_> {
             HostState {
                 env: env.clone(),
                 table: ResourceTable::new(),
-                wasi,
+                wasi: None,
                 limiter: InstanceLimiter::new(memory_cap),
             },
         );

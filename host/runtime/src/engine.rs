@@ -125,8 +125,11 @@ impl ArtifactCache {
             .map_err(|error| LoadError::Compile(format!("{error:#}")))?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
         let artifact = component.serialize().map_err(|error| LoadError::Compile(error.to_string()))?;
-        // Write then rename, so a crash never leaves a truncated artifact.
-        let partial = path.with_extension("partial");
+        // Write then rename, so a crash never leaves a truncated artifact;
+        // the temporary name is unique, so concurrent loads do not collide.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let unique = WRITES.fetch_add(1, Ordering::Relaxed);
+        let partial = path.with_extension(format!("partial-{}-{unique}", std::process::id()));
         std::fs::write(&partial, artifact)?;
         std::fs::rename(&partial, &path)?;
         Ok((component, content_hash))

@@ -303,29 +303,59 @@ impl Runtime {
         argument_bytes: usize,
         call: ExportCall<Result<T, crate::contract::ConnectorError>>,
     ) -> Result<T, CallError> {
-        let site = |version: Option<&Version>| CallSite {
+        // The call holds this version until it ends, whatever is activated
+        // meanwhile.
+        let Some(target) = self.inner.registry.resolve(&grant.plugin_id, &grant.scope) else {
+            let site = CallSite {
+                scope: grant.scope.clone(),
+                plugin_id: grant.plugin_id.clone(),
+                version: None,
+                export,
+            };
+            return Err(CallError { site, cause: Cause::NoActiveVersion });
+        };
+        self.call_version(&target, grant, export, argument_bytes, call).await
+    }
+
+    async fn call_version<T: Send>(
+        &self,
+        target: &PluginVersion,
+        grant: &InstallGrant,
+        export: Export,
+        argument_bytes: usize,
+        call: ExportCall<Result<T, crate::contract::ConnectorError>>,
+    ) -> Result<T, CallError> {
+        let site = || CallSite {
             scope: grant.scope.clone(),
-            plugin_id: grant.plugin_id.clone(),
-            version: version.cloned(),
+            plugin_id: target.plugin_id.clone(),
+            version: Some(target.version.clone()),
             export,
         };
-        let Some(target) = self.inner.registry.resolve(&grant.plugin_id, &grant.scope) else {
-            return Err(CallError { site: site(None), cause: Cause::NoActiveVersion });
-        };
-        let version = Some(&target.version);
         let limit = grant.limits.payload_bytes;
         if argument_bytes as u64 > limit {
             let cause = Cause::PayloadTooLarge { size: argument_bytes as u64, limit };
-            return Err(CallError { site: site(version), cause });
+            return Err(CallError { site: site(), cause });
         }
         let Some(_permit) = self.concurrency_permit(grant) else {
             let cause = Cause::ConcurrencyLimit { limit: grant.limits.max_concurrency };
-            return Err(CallError { site: site(version), cause });
+            return Err(CallError { site: site(), cause });
         };
-        let callee = Callee { pre: &target.pre, plugin_id: &target.plugin_id, version };
-        match self.call_host().run(grant, callee, export, call).await? {
-            Ok(value) => Ok(value),
-            Err(error) => Err(CallError { site: site(version), cause: Cause::Connector(error) }),
+        let callee = Callee { pre: &target.pre, plugin_id: &target.plugin_id, version: Some(&target.version) };
+        match self.call_host().run(grant, callee, export, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(CallError { site: site(), cause: Cause::Connector(error) }),
+            Err(contained) => {
+                tracing::warn!(
+                    tenant = %grant.scope.tenant_id,
+                    install = %grant.scope.install_id,
+                    plugin = %target.plugin_id,
+                    version = %target.version,
+                    export = %export,
+                    cause = %contained.cause,
+                    "connector call contained"
+                );
+                Err(contained)
+            }
         }
     }
 
@@ -363,4 +393,56 @@ fn checked_identity(manifest: &Manifest) -> Result<(String, Version), LoadError>
         LoadError::InvalidManifest(format!("version `{}` is not semver: {error}", manifest.version))
     })?;
     Ok((id.clone(), version))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::contract::{PersonKind, PersonRef};
+
+    fn component(name: &str) -> Vec<u8> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/{name}.wasm"));
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; build the plugins first: `cargo xtask build-plugins`", path.display()))
+    }
+
+    #[tokio::test]
+    async fn a_call_in_flight_finishes_on_the_version_it_started_on() {
+        let artifacts = tempfile::tempdir().unwrap();
+        let state = SqliteState::in_memory().await.unwrap();
+        let runtime = Runtime::new(RuntimeConfig::new(artifacts.path()), Backends::new(state, &MasterKey::generate()))
+            .unwrap();
+        let v1 = runtime.load_component(component("versioned-v1")).await.unwrap().version;
+        let v2 = runtime.load_component(component("versioned-v2")).await.unwrap().version;
+        runtime.activate("versioned", &v1).unwrap();
+        let grant = InstallGrant::new(InstallScope::new("t", "i"), "versioned");
+
+        // A call resolves its version when it starts and holds it...
+        let started_on = runtime.inner.registry.resolve("versioned", &grant.scope).unwrap();
+        // ...while the active version switches under it.
+        runtime.activate("versioned", &v2).unwrap();
+
+        let context = CallContext { config: "{}".into(), params: "{}".into(), idempotency_key: "k".into() };
+        let action = Action::Activate(PersonRef {
+            kind: PersonKind::Employee,
+            external_id: "e1".into(),
+            pacs_id: None,
+            email: None,
+        });
+        let run = |context: CallContext, action: Action| -> ExportCall<_> {
+            Box::new(move |connector, store| {
+                Box::pin(async move { connector.gatehouse_connector_actions().call_run(store, &context, &action).await })
+            })
+        };
+        let in_flight = runtime
+            .call_version(&started_on, &grant, Export::RunAction, 0, run(context.clone(), action.clone()))
+            .await
+            .unwrap();
+        assert_eq!(in_flight.detail, r#"{"version":"1.0.0"}"#);
+
+        let new_call = runtime.run_action(&grant, &context, &action).await.unwrap();
+        assert_eq!(new_call.detail, r#"{"version":"2.0.0"}"#);
+    }
 }

@@ -50,6 +50,7 @@ impl CallEnv {
 pub(crate) struct HostState {
     pub(crate) env: Arc<CallEnv>,
     pub(crate) table: ResourceTable,
-    pub(crate) wasi: WasiCtx,
+    /// Made on the first WASI call (see `capabilities/wasi.rs`).
+    pub(crate) wasi: Option<WasiCtx>,
     pub(crate) limiter: InstanceLimiter,
 }

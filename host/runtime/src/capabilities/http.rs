@@ -120,22 +120,24 @@ fn map_error(error: reqwest::Error) -> HttpError {
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(current) = cause {
-        // io::Error hides the error it wraps from `source()`; look inside.
-        let inner = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        for candidate in [Some(current), inner].into_iter().flatten() {
-            if let Some(Denied(why)) = candidate.downcast_ref::<Denied>() {
-                return HttpError::Denied(why.clone());
-            }
-            if let Some(tls) = candidate.downcast_ref::<rustls::Error>() {
-                return HttpError::Tls(tls.to_string());
-            }
+        if let Some(Denied(why)) = current.downcast_ref::<Denied>() {
+            return HttpError::Denied(why.clone());
         }
-        cause = current.source();
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return HttpError::Tls(tls.to_string());
+        }
+        cause = next_cause(current);
     }
     HttpError::Connect(chain_text(&error))
+}
+
+/// The error under `error`. `io::Error::source()` skips the error it wraps
+/// (it returns *that* error's source), so look inside io errors instead.
+fn next_cause<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        Some(wrapped) => Some(wrapped),
+        None => error.source(),
+    }
 }
 
 fn chain_text(error: &dyn std::error::Error) -> String {

@@ -16,7 +16,7 @@ use super::log::CallLogger;
 use crate::state::HostState;
 
 /// Builds the WASI context of one call.
-pub(crate) fn deny_all_context(clock: Arc<dyn Clock>, logger: &CallLogger) -> WasiCtx {
+fn deny_all_context(clock: Arc<dyn Clock>, logger: &CallLogger) -> WasiCtx {
     let mut builder = WasiCtx::builder();
     // No preopens, env or args are added; sockets stay denied by the
     // builder's default address check and name lookup stays off.
@@ -46,7 +46,10 @@ impl wasmtime_wasi::HostWallClock for RuntimeWallClock {
 }
 
 impl WasiView for HostState {
+    /// Built on first use: components without WASI imports never pay for it.
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        let env = &self.env;
+        let ctx = self.wasi.get_or_insert_with(|| deny_all_context(env.services.clock.clone(), &env.logger));
+        WasiCtxView { ctx, table: &mut self.table }
     }
 }
