@@ -27,7 +27,13 @@ pub const ISSUE_CARD_PARAMS: &str = r#"{
       "description": "Must equal the install's cards.facility_code when given: the card is created with it.",
       "type": "integer",
       "minimum": 0
-    }
+    },
+    "card_number": {
+      "description": "A number the host allocated from its own pool. Symmetry's card is created by upsert-person from the connector's range (checked against Symmetry); the credential returned is that card.",
+      "type": "integer",
+      "minimum": 0
+    },
+    "format": {"description": "The host pool's format name; the card uses the install's cards.card_format.", "type": "string"}
   }
 }"#;
 
@@ -67,10 +73,11 @@ impl AccessCodeParams {
     }
 }
 
+/// What `issue-card` reads; the host's `format` is accepted (see the schema) and not used.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IssueCardParams {
     pub facility_code: Option<u32>,
+    pub card_number: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

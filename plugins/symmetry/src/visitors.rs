@@ -7,7 +7,7 @@
 //! every later action starts from.
 
 use gatehouse_sdk::{
-    clock, kv, secrets, Action, Call, CardCredential, ConnectorError, Credential, ErrorKind, Outcome, Person,
+    clock, kv, log, secrets, Action, Call, CardCredential, ConnectorError, Credential, ErrorKind, Outcome, Person,
     PersonRef, Windowed,
 };
 use serde::{Deserialize, Serialize};
@@ -276,6 +276,13 @@ impl Visitors<'_> {
         let card = self.require_card(&windowed.who)?;
         let window = self.window(windowed)?;
         let changed = changes::set_window(self.db, &self.batch, &card, window)?;
+        let mut detail = window_detail(window);
+        if let Some(host_number) = params.card_number.filter(|n| i64::try_from(*n).ok() != Some(card.number)) {
+            // Symmetry cannot hold a cardholder without a card, so the card exists since
+            // upsert-person; the credential below is the one Symmetry really has.
+            log::warn!("the host allocated card {} but the visitor's Symmetry card is {}", host_number, card.number);
+            detail["host_card_number"] = json!(host_number);
+        }
         let credential = Credential::Card(CardCredential {
             card_number: u64::try_from(card.number).map_err(|_| bad_number(&card))?,
             facility_code: u32::try_from(card.facility_code).map_err(|_| bad_number(&card))?,
@@ -284,7 +291,7 @@ impl Visitors<'_> {
                 None => "symmetry-default".into(),
             },
         });
-        Ok(card_outcome(&card, &self.batch, changed, Some(credential), window_detail(window)))
+        Ok(card_outcome(&card, &self.batch, changed, Some(credential), detail))
     }
 
     /// Sets a PIN on the visitor's card (valid with the card's window). A retry finds the PIN it
