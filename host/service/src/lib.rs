@@ -16,3 +16,5 @@ pub mod service;
 pub mod intake;
 pub mod delivery;
 pub mod jobs;
+pub mod config;
+pub mod occupancy;

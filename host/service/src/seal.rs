@@ -6,7 +6,6 @@ use crate::domain::SealedPin;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
-use std::path::Path;
 
 const NONCE_LEN: usize = 24;
 pub const KEY_LEN: usize = 32;
@@ -15,10 +14,6 @@ pub const KEY_LEN: usize = 32;
 pub enum SealError {
     #[error("the sealed value is corrupt or was sealed with another master key")]
     Corrupt,
-    #[error("the master key must be {KEY_LEN} bytes, hex-encoded")]
-    BadKey,
-    #[error("cannot read or write the master key file {path}: {source}")]
-    KeyFile { path: String, source: std::io::Error },
 }
 
 /// Seals and opens values with the service's master key.
@@ -39,26 +34,13 @@ impl Sealer {
         Self::new(key)
     }
 
-    /// Parses a hex-encoded key (as in `GATEHOUSE_MASTER_KEY`).
-    pub fn from_hex(hex_key: &str) -> Result<Self, SealError> {
-        let bytes = hex::decode(hex_key.trim()).map_err(|_| SealError::BadKey)?;
-        let key: [u8; KEY_LEN] = bytes.try_into().map_err(|_| SealError::BadKey)?;
-        Ok(Self::new(key))
-    }
-
-    /// Reads the hex key at `path`, creating it (mode 0600) on first start.
-    pub fn from_key_file(path: &Path) -> Result<Self, SealError> {
-        let io = |source| SealError::KeyFile { path: path.display().to_string(), source };
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_hex(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; KEY_LEN];
-                rand::thread_rng().fill_bytes(&mut key);
-                write_private(path, &hex::encode(key)).map_err(io)?;
-                Ok(Self::new(key))
-            }
-            Err(e) => Err(io(e)),
-        }
+    /// A sealer whose key is derived from the deployment's master secret
+    /// (the runtime's master key), so one secret protects everything while
+    /// each use has its own key.
+    pub fn derive(master_secret: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        let key: [u8; KEY_LEN] = Sha256::new().chain_update(b"gatehouse/service-sealer/v1\0").chain_update(master_secret).finalize().into();
+        Self::new(key)
     }
 
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
@@ -98,17 +80,6 @@ impl Sealer {
     }
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +91,7 @@ mod tests {
         assert_eq!(sealer.open_pin(&sealed).unwrap(), "482915");
         assert!(Sealer::ephemeral().open_pin(&sealed).is_err());
         assert!(!sealed.as_sealed_bytes().windows(6).any(|w| w == b"482915"));
+        let derived = Sealer::derive(b"master");
+        assert_eq!(Sealer::derive(b"master").open_pin(&derived.seal_pin("1")).unwrap(), "1");
     }
 }

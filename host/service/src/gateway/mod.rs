@@ -167,3 +167,6 @@ pub trait ConnectorGateway: Send + Sync {
     /// Badge events after `cursor` (none = from now), at most `max`.
     async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
 }
+
+mod runtime;
+pub use runtime::RuntimeGateway;
