@@ -253,9 +253,9 @@ async fn an_updated_invite_moves_the_window_without_a_second_card() {
     let later = arrival + Duration::hours(2);
     flow.handle(VisitorEvent::VisitUpdated(invite("visit-1", "Visitor", later, false)), start_time()).await.unwrap();
 
-    let card = card(&sim, 1001).await.unwrap();
-    assert_eq!(card.active, Some(local("2025-01-01 11:30:00")));
-    assert_eq!(card.expiry, Some(local("2025-01-01 16:00:00")));
+    let moved = card(&sim, 1001).await.unwrap();
+    assert_eq!(moved.active, Some(local("2025-01-01 11:30:00")));
+    assert_eq!(moved.expiry, Some(local("2025-01-01 16:00:00")));
     assert!(card(&sim, 1002).await.is_none());
 }
 
