@@ -138,11 +138,11 @@ async fn b67_early_access_opens_the_card_before_the_scheduled_arrival() {
 async fn b68_the_access_duration_sets_when_the_card_expires() {
     let sim = sim().await;
     let connector = connector(&sim, config(json!({}))).await;
-    let mut flow = Flow::new(&connector, POLICY);
+    let (mut invited, mut walk_in_flow) = (Flow::new(&connector, POLICY), Flow::new(&connector, POLICY));
     let arrival = start_time() + Duration::hours(3);
 
-    flow.handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time()).await.unwrap();
-    flow.handle(walk_in("visit-2", "Interview", start_time()), start_time()).await.unwrap();
+    invited.handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time()).await.unwrap();
+    walk_in_flow.handle(walk_in("visit-2", "Interview", start_time()), start_time()).await.unwrap();
 
     // 240 minutes after the 10:00 arrival; the Interview type overrides it with 90 minutes.
     assert_eq!(card(&sim, 1001).await.unwrap().expiry, Some(local("2025-01-01 14:00:00")));

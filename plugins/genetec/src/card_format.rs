@@ -9,17 +9,24 @@ use serde::Deserialize;
 
 use crate::query::Value;
 
+/// The configuration names are the `id`s of [`FORMATS`] (what the set-up picker offers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum CardFormat {
     /// Wiegand Standard 26-bit, Envoy's example format (seed A6 item 42).
     #[default]
+    #[serde(rename = "wiegand-standard-26")]
     WiegandStandard26,
+    #[serde(rename = "hid-h10306-34")]
     HidH10306_34,
+    #[serde(rename = "hid-h10302-37")]
     HidH10302_37,
+    #[serde(rename = "hid-h10304-37")]
     HidH10304_37,
+    #[serde(rename = "hid-corporate-1000-35")]
     HidCorporate1000_35,
+    #[serde(rename = "hid-corporate-1000-48")]
     HidCorporate1000_48,
+    #[serde(rename = "csn-32")]
     Csn32,
 }
 
@@ -144,6 +151,14 @@ impl CardFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_is_configured_by_the_id_the_picker_offers() {
+        for spec in &FORMATS {
+            let parsed: CardFormat = serde_json::from_value(serde_json::json!(spec.id)).unwrap();
+            assert_eq!(parsed, spec.format, "{}", spec.id);
+        }
+    }
 
     #[test]
     fn wiegand_26_allows_facility_codes_to_255_and_cards_to_65535() {
