@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use gatehouse_sdk_harness::contract::{
-    AccessWindow, Action, CallError, Credential, ErrorKind, Outcome, Person, PersonKind, PersonRef, Windowed,
+    AccessWindow, Action, Credential, ErrorKind, Outcome, Person, PersonKind, PersonRef, Windowed,
 };
-use gatehouse_sdk_harness::{Connector, Harness};
+use gatehouse_sdk_harness::{CallError, Connector, Harness};
 use gatehouse_sim_genetec::model::{Cardholder, Credential as SimCredential, Visitor};
 use gatehouse_sim_genetec::well_known::default_fixture as fx;
 use gatehouse_sim_genetec::{GenetecSim, RunningSim, SimConfig};
