@@ -32,5 +32,5 @@ pub use errors::{CallError, CallSite, Cause, Export, LoadError, RegistryError, S
 pub use grant::{EncryptMode, HttpGrant, InstallGrant, InstallScope, SqlDsn, TlsOptions};
 pub use limits::CallLimits;
 pub use runtime::{Backends, LoadedVersion, Runtime};
-pub use sealing::{MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
+pub use sealing::{is_valid_secret_name, MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 pub use semver::Version;

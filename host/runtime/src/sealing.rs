@@ -106,7 +106,8 @@ pub enum SecretError {
     Store(#[from] StoreError),
 }
 
-pub(crate) fn is_valid_secret_name(name: &str) -> bool {
+/// Secret names: 1-64 of a-z, A-Z, 0-9, `-`, `_` and `.`.
+pub fn is_valid_secret_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }

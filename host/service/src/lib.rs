@@ -4,7 +4,8 @@
 //!
 //! Layers, outside in: [`intake`] (HTTP) and the binary call [`service`],
 //! which owns the rules and uses [`policy`] to plan, [`store`] to persist and
-//! [`jobs`] to execute through a [`gateway::ConnectorGateway`].
+//! [`jobs`] to execute through a [`gateway::ConnectorGateway`]. [`boot`] opens
+//! a data directory for the binary; [`declarative`] is `gatehouse apply`.
 
 pub mod clock;
 pub mod domain;
@@ -18,3 +19,5 @@ pub mod delivery;
 pub mod jobs;
 pub mod config;
 pub mod occupancy;
+pub mod boot;
+pub mod declarative;

@@ -27,6 +27,11 @@ impl RuntimeGateway {
     pub fn new(runtime: Runtime) -> Self {
         Self { runtime }
     }
+
+    /// Checks an install's `grants` JSON before it is stored; the message says what is wrong.
+    pub fn check_grants(grants: &serde_json::Value) -> Result<(), String> {
+        serde_json::from_value::<Grants>(grants.clone()).map(drop).map_err(|e| format!("the grants are invalid: {e}"))
+    }
 }
 
 /// The install's `grants` JSON: `{"http": {...}, "sql": {...}, "limits": {...}}`,

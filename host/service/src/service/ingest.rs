@@ -311,11 +311,9 @@ impl Service {
         let install = self.store.install(tenant, install_id).await?.ok_or_else(|| ServiceError::not_found("install", install_id))?;
         let (parsed, supported, version) = match candidate {
             Some(source) => {
-                let parsed = policy::parse(source)?;
-                let manifest = self.gateway.manifest(&install).await?;
                 let pools = self.store.card_pools(tenant, install_id).await?;
-                let supported = policy::validate(&parsed, &manifest, &pools)?;
-                (parsed, supported, None)
+                let checked = self.check_policy(&install, &pools, source).await?;
+                (checked.policy, checked.supported, None)
             }
             None => {
                 let stored = self.store.policy(tenant, install_id, None).await?.ok_or_else(|| ServiceError::not_found("policy of install", install_id))?;

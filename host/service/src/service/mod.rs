@@ -11,7 +11,7 @@ mod setup;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use queries::{AttachmentView, DryRun, JobView};
-pub use setup::{InstallSpec, SmtpRelaySpec};
+pub use setup::{CheckedPolicy, InstallSpec, PolicyPut, SmtpRelaySpec};
 
 use crate::clock::Clock;
 use crate::gateway::{ConnectorError, ConnectorGateway};

@@ -4,13 +4,14 @@
 
 use super::{Service, ServiceError};
 use crate::domain::{
-    CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
+    ActionKind, CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
     TenantSettings,
 };
 use crate::policy;
 use crate::store::AuditEntry;
 use base64::Engine;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 /// An install as an operator describes it.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -138,14 +139,7 @@ impl Service {
     /// Creates or reconfigures an install with its card pools.
     pub async fn put_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
         self.store.location(tenant, &spec.location_id).await?.ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
-        for pool in &spec.card_pools {
-            if pool.min > pool.max || pool.max > i64::MAX as u64 {
-                return Err(ServiceError::InvalidInput(format!(
-                    "card pool {}: the range {}..={} is empty or too large",
-                    pool.facility_code, pool.min, pool.max
-                )));
-            }
-        }
+        spec.check()?;
         let install = Install {
             id: spec.id.clone(),
             tenant_id: tenant.clone(),
@@ -172,15 +166,62 @@ impl Service {
     /// stores it as the install's next version, which it returns.
     pub async fn put_policy(&self, actor: &str, tenant: &TenantId, install_id: &InstallId, source: &str) -> Result<i64, ServiceError> {
         let install = self.store.install(tenant, install_id).await?.ok_or_else(|| ServiceError::not_found("install", install_id))?;
-        let parsed = policy::parse(source)?;
-        let manifest = self.gateway.manifest(&install).await?;
         let pools = self.store.card_pools(tenant, install_id).await?;
-        let supported = policy::validate(&parsed, &manifest, &pools)?;
+        let checked = self.check_policy(&install, &pools, source).await?;
         let mut tx = self.store.begin().await?;
-        let version = tx.insert_policy(tenant, install_id, source, &supported, self.clock.now()).await?;
-        let detail = json!({ "version": version, "plugin_version": manifest.version });
+        let version = tx.insert_policy(tenant, install_id, source, &checked.supported, self.clock.now()).await?;
+        let detail = json!({ "version": version, "plugin_version": checked.plugin_version });
         self.audit(&mut tx, tenant, actor, "policy.put", format!("install:{install_id}"), detail).await?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    /// Like [`Service::put_policy`], but a source identical to the current
+    /// version's stores nothing: re-applying the same file is a no-op.
+    pub async fn put_policy_if_changed(&self, actor: &str, tenant: &TenantId, install_id: &InstallId, source: &str) -> Result<PolicyPut, ServiceError> {
+        match self.store.policy(tenant, install_id, None).await? {
+            Some(current) if current.source == source => Ok(PolicyPut { version: current.version, created: false }),
+            _ => Ok(PolicyPut { version: self.put_policy(actor, tenant, install_id, source).await?, created: true }),
+        }
+    }
+
+    /// Checks a policy against an install's plugin and card pools without
+    /// storing anything (the install need not be saved yet).
+    pub async fn check_policy(&self, install: &Install, pools: &[CardPool], source: &str) -> Result<CheckedPolicy, ServiceError> {
+        let policy = policy::parse(source)?;
+        let manifest = self.gateway.manifest(install).await?;
+        let supported = policy::validate(&policy, &manifest, pools)?;
+        Ok(CheckedPolicy { policy, supported, plugin_version: manifest.version })
+    }
+}
+
+/// The outcome of [`Service::put_policy_if_changed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyPut {
+    pub version: i64,
+    /// False when the source was already the current version.
+    pub created: bool,
+}
+
+/// A policy that passed [`Service::check_policy`].
+pub struct CheckedPolicy {
+    pub policy: policy::Policy,
+    /// The plugin's actions when it was checked.
+    pub supported: BTreeSet<ActionKind>,
+    pub plugin_version: String,
+}
+
+impl InstallSpec {
+    /// What can be checked without the store: the card pool ranges.
+    pub fn check(&self) -> Result<(), ServiceError> {
+        for pool in &self.card_pools {
+            if pool.min > pool.max || pool.max > i64::MAX as u64 {
+                return Err(ServiceError::InvalidInput(format!(
+                    "card pool {}: the range {}..={} is empty or too large",
+                    pool.facility_code, pool.min, pool.max
+                )));
+            }
+        }
+        Ok(())
     }
 }

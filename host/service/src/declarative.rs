@@ -1,0 +1,361 @@
+//! `gatehouse apply <file.toml>`: the whole set-up of a deployment as one
+//! reviewed file, applied through the [`Service`] so every rule and audit
+//! entry is the same as through the API.
+//!
+//! ```toml
+//! [tenants.acme]
+//! name = "Acme"
+//!
+//! [tenants.acme.locations.paris-hq]
+//! name = "Paris HQ"
+//! time_zone = "Europe/Paris"                # IANA name
+//!
+//! [tenants.acme.installs.paris-genetec]
+//! location = "paris-hq"                     # declared above, or already stored for the tenant
+//! plugin = "genetec"                        # an active plugin of the plugins directory
+//! enabled = true                            # default true
+//! webhook_secret = "envoy-client-secret"    # optional: the Envoy webhook's HMAC key
+//! policy_file = "paris-genetec.policy.toml" # relative to this file; or `policy = """..."""` inline
+//! config = { web_sdk_url = "https://sc.example.com:4590/WebSdk", username = "envoy", application_id = "..." }
+//! secrets = { password = "..." }            # the plugin's install secrets, sealed in the runtime
+//! card_pools = [{ facility_code = 101, format = "wiegand-standard-26", min = 5000, max = 5999 }]
+//!
+//! [tenants.acme.installs.paris-genetec.grants.http]  # the runtime's grant shapes
+//! base_urls = ["https://sc.example.com:4590/WebSdk"]
+//! allow_loopback = false
+//! allow_private = false
+//! tls = { accept_self_signed = true }
+//! ```
+//!
+//! The whole file is checked first (ids, time zones, references, grants, card
+//! pools, secret names, policies against the plugin's manifest); one problem and
+//! nothing is written, and every problem is reported with its item. Applying
+//! is idempotent: unchanged tenants, locations and installs are not written
+//! again, and an unchanged policy gets no new version. Secrets cannot be read
+//! back to compare, so they are sealed again on every apply.
+
+use crate::domain::{CardPool, Install, InstallId, Location, LocationId, TenantId};
+use crate::gateway::RuntimeGateway;
+use crate::service::{InstallSpec, Service, ServiceError};
+use gatehouse_runtime::{InstallScope, SecretError, SecretStore};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The actor named in the audit trail.
+const ACTOR: &str = "gatehouse apply";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetupFile {
+    #[serde(default)]
+    tenants: BTreeMap<TenantId, TenantDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantDecl {
+    name: String,
+    #[serde(default)]
+    locations: BTreeMap<LocationId, LocationDecl>,
+    #[serde(default)]
+    installs: BTreeMap<InstallId, InstallDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationDecl {
+    name: String,
+    time_zone: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallDecl {
+    location: LocationId,
+    plugin: String,
+    #[serde(default = "enabled")]
+    enabled: bool,
+    #[serde(default)]
+    config: Option<serde_json::Value>,
+    #[serde(default)]
+    grants: Option<serde_json::Value>,
+    #[serde(default)]
+    card_pools: Vec<CardPool>,
+    #[serde(default)]
+    webhook_secret: Option<String>,
+    #[serde(default)]
+    secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    policy: Option<String>,
+    #[serde(default)]
+    policy_file: Option<PathBuf>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// Why a file was not applied. Nothing is written for `Read`, `Parse` and
+/// `Invalid`; `Write` stops part-way (a store or secret failure), and
+/// applying the same file again finishes the job.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not a valid set-up file: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path} was not applied, nothing was changed:{}", Problems(.problems))]
+    Invalid { path: String, problems: Vec<Problem> },
+    #[error("{path}: applying {item} failed: {message}")]
+    Write { path: String, item: String, message: String },
+}
+
+/// One thing wrong with one item of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// e.g. `tenants.acme.installs.paris-genetec.policy`.
+    pub item: String,
+    pub message: String,
+}
+
+struct Problems<'a>(&'a [Problem]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|p| write!(f, "\n  {}: {}", p.item, p.message))
+    }
+}
+
+/// What applying changed, one line per item.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub lines: Vec<String>,
+}
+
+impl fmt::Display for ApplyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.lines.iter().try_for_each(|line| writeln!(f, "{line}"))
+    }
+}
+
+/// A checked install, ready to write.
+struct PlannedInstall {
+    tenant: TenantId,
+    spec: InstallSpec,
+    secrets: BTreeMap<String, String>,
+    policy: Option<String>,
+}
+
+/// Reads, checks and applies `path`; secrets go to the runtime's `secrets`.
+pub async fn apply_file(service: &Service, secrets: &SecretStore, path: &Path) -> Result<ApplyReport, ApplyError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ApplyError::Read { path: shown.clone(), source })?;
+    let file: SetupFile = toml::from_str(&text).map_err(|e| ApplyError::Parse { path: shown.clone(), message: e.to_string() })?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let installs = check(service, &file, base_dir).await.map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
+    write(service, secrets, &file, installs).await.map_err(|(item, message)| ApplyError::Write { path: shown, item, message })
+}
+
+/// Every problem of the file, or the installs as they will be written.
+async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<Vec<PlannedInstall>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut problem = |item: String, message: String| problems.push(Problem { item, message });
+    let mut planned = Vec::new();
+    let mut seen_installs = BTreeMap::new();
+    for (tenant, decl) in &file.tenants {
+        let at = format!("tenants.{tenant}");
+        if let Err(message) = check_id(tenant.as_str()) {
+            problem(at.clone(), message);
+        }
+        for (id, location) in &decl.locations {
+            let at = format!("{at}.locations.{id}");
+            if let Err(message) = check_id(id.as_str()) {
+                problem(at.clone(), message);
+            }
+            if location.time_zone.parse::<chrono_tz::Tz>().is_err() {
+                problem(format!("{at}.time_zone"), format!("`{}` is not an IANA time zone (e.g. Europe/Paris)", location.time_zone));
+            }
+        }
+        for (id, install) in &decl.installs {
+            let at = format!("{at}.installs.{id}");
+            if let Err(message) = check_id(id.as_str()) {
+                problem(at.clone(), message);
+            }
+            if let Some(other) = seen_installs.insert(id.clone(), tenant.clone()) {
+                problem(at.clone(), format!("install ids are global; `{id}` is also declared for tenant `{other}`"));
+            }
+            match service.store().install_any_tenant(id).await {
+                Ok(Some(stored)) if &stored.tenant_id != tenant => {
+                    problem(at.clone(), format!("install `{id}` already belongs to tenant `{}`", stored.tenant_id))
+                }
+                Ok(_) => {}
+                Err(e) => problem(at.clone(), e.to_string()),
+            }
+            if !decl.locations.contains_key(&install.location)
+                && !matches!(service.store().location(tenant, &install.location).await, Ok(Some(_)))
+            {
+                problem(
+                    format!("{at}.location"),
+                    format!("location `{}` is neither declared for tenant `{tenant}` nor stored", install.location),
+                );
+            }
+            for name in install.secrets.keys().filter(|name| !gatehouse_runtime::is_valid_secret_name(name)) {
+                problem(format!("{at}.secrets"), format!("`{name}` is not a valid secret name (1-64 of a-z, A-Z, 0-9, '-', '_', '.')"));
+            }
+            let spec = InstallSpec {
+                id: id.clone(),
+                location_id: install.location.clone(),
+                plugin_id: install.plugin.clone(),
+                config: install.config.clone().unwrap_or_else(|| serde_json::json!({})),
+                grants: install.grants.clone().unwrap_or_else(|| serde_json::json!({})),
+                enabled: install.enabled,
+                card_pools: install.card_pools.clone(),
+                webhook_secret: install.webhook_secret.clone(),
+            };
+            if let Err(message) = RuntimeGateway::check_grants(&spec.grants) {
+                problem(format!("{at}.grants"), message);
+            }
+            if let Err(e) = spec.check() {
+                problem(format!("{at}.card_pools"), e.to_string());
+            }
+            let policy = match policy_source(install, base_dir) {
+                Ok(policy) => policy,
+                Err(message) => {
+                    problem(format!("{at}.policy_file"), message);
+                    None
+                }
+            };
+            if let Some(source) = &policy {
+                if let Err(e) = service.check_policy(&as_install(tenant, &spec), &spec.card_pools, source).await {
+                    problem(format!("{at}.policy"), e.to_string());
+                }
+            }
+            planned.push(PlannedInstall { tenant: tenant.clone(), spec, secrets: install.secrets.clone(), policy });
+        }
+    }
+    if problems.is_empty() {
+        Ok(planned)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Ids appear in URLs, logs and audit subjects: keep them plain.
+fn check_id(id: &str) -> Result<(), String> {
+    let plain = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!("`{id}` is not a valid id (1-64 of a-z, A-Z, 0-9, '-', '_', '.')"))
+    }
+}
+
+/// The inline policy, or the policy file read relative to the set-up file.
+fn policy_source(install: &InstallDecl, base_dir: &Path) -> Result<Option<String>, String> {
+    match (&install.policy, &install.policy_file) {
+        (Some(_), Some(_)) => Err("give `policy` or `policy_file`, not both".into()),
+        (Some(inline), None) => Ok(Some(inline.clone())),
+        (None, Some(file)) => {
+            let path = base_dir.join(file);
+            std::fs::read_to_string(&path).map(Some).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn as_install(tenant: &TenantId, spec: &InstallSpec) -> Install {
+    Install {
+        id: spec.id.clone(),
+        tenant_id: tenant.clone(),
+        location_id: spec.location_id.clone(),
+        plugin_id: spec.plugin_id.clone(),
+        config: spec.config.clone(),
+        grants: spec.grants.clone(),
+        enabled: spec.enabled,
+    }
+}
+
+/// Writes the checked file in order: tenants, locations, installs with
+/// their secrets and policies. An error names the item it stopped at.
+async fn write(
+    service: &Service,
+    secrets: &SecretStore,
+    file: &SetupFile,
+    installs: Vec<PlannedInstall>,
+) -> Result<ApplyReport, (String, String)> {
+    let mut report = ApplyReport::default();
+    for (tenant, decl) in &file.tenants {
+        let item = format!("tenant {tenant}");
+        let fail = |e: ServiceError| (item.clone(), e.to_string());
+        let stored = service.store().tenant(tenant).await.map_err(|e| fail(e.into()))?;
+        if stored.as_ref().is_some_and(|t| t.name == decl.name) {
+            report.lines.push(format!("{item}: unchanged"));
+        } else {
+            service.put_tenant(ACTOR, tenant, &decl.name).await.map_err(fail)?;
+            report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
+        }
+        for (id, location) in &decl.locations {
+            let item = format!("location {tenant}/{id}");
+            let fail = |e: ServiceError| (item.clone(), e.to_string());
+            let stored = service.store().location(tenant, id).await.map_err(|e| fail(e.into()))?;
+            let same = |l: &Location| l.name == location.name && l.time_zone.name() == location.time_zone;
+            if stored.as_ref().is_some_and(same) {
+                report.lines.push(format!("{item}: unchanged"));
+            } else {
+                service.put_location(ACTOR, tenant, id, &location.name, &location.time_zone).await.map_err(fail)?;
+                report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
+            }
+        }
+    }
+    for planned in installs {
+        let (tenant, id) = (&planned.tenant, planned.spec.id.clone());
+        let item = format!("install {tenant}/{id}");
+        let fail = |e: ServiceError| (item.clone(), e.to_string());
+        let stored = service.store().install(tenant, &id).await.map_err(|e| fail(e.into()))?;
+        if install_unchanged(service, stored.as_ref(), &planned).await.map_err(fail)? {
+            report.lines.push(format!("{item}: unchanged"));
+        } else {
+            service.put_install(ACTOR, tenant, planned.spec.clone()).await.map_err(fail)?;
+            report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
+        }
+        if !planned.secrets.is_empty() {
+            let written = write_secrets(secrets, tenant, &id, &planned.secrets).await.map_err(|e| (item.clone(), e.to_string()))?;
+            report.lines.push(format!("{item}: {written} secret(s) sealed"));
+        }
+        if let Some(source) = &planned.policy {
+            let put = service.put_policy_if_changed(ACTOR, tenant, &id, source).await.map_err(fail)?;
+            let what = if put.created { "stored as version" } else { "unchanged at version" };
+            report.lines.push(format!("{item}: policy {what} {}", put.version));
+        }
+    }
+    Ok(report)
+}
+
+async fn install_unchanged(service: &Service, stored: Option<&Install>, planned: &PlannedInstall) -> Result<bool, ServiceError> {
+    let Some(stored) = stored else { return Ok(false) };
+    if *stored != as_install(&planned.tenant, &planned.spec)
+        || service.store().card_pools(&planned.tenant, &stored.id).await? != planned.spec.card_pools
+    {
+        return Ok(false);
+    }
+    Ok(match &planned.spec.webhook_secret {
+        Some(secret) => service.webhook_secret(stored).await?.as_deref() == Some(secret.as_bytes()),
+        None => true,
+    })
+}
+
+/// The install's plugin secrets, sealed into the runtime's secret store.
+async fn write_secrets(
+    secrets: &SecretStore,
+    tenant: &TenantId,
+    install: &InstallId,
+    values: &BTreeMap<String, String>,
+) -> Result<usize, SecretError> {
+    let scope = InstallScope::new(tenant.as_str(), install.as_str());
+    for (name, value) in values {
+        secrets.set(&scope, name, value).await?;
+    }
+    Ok(values.len())
+}
