@@ -3,6 +3,7 @@
 //! and the intake served on a real loopback socket.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod fake_pacs;
 pub mod smtp_sink;
 
