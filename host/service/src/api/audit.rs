@@ -20,6 +20,7 @@ pub struct AuditView {
     pub action: String,
     pub subject: String,
     /// Before/after, secrets redacted.
+    #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
 

@@ -20,8 +20,10 @@ pub struct InstallView {
     pub location_id: LocationId,
     pub plugin_id: String,
     /// Matches the plugin's config schema.
+    #[schema(value_type = Object)]
     pub config: serde_json::Value,
     /// HTTP/SQL capability grants, enforced by the runtime.
+    #[schema(value_type = Object)]
     pub grants: serde_json::Value,
     pub enabled: bool,
     pub card_pools: Vec<CardPool>,
@@ -46,8 +48,10 @@ pub struct InstallConfig {
     pub location_id: LocationId,
     pub plugin_id: String,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub config: Option<serde_json::Value>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub grants: Option<serde_json::Value>,
     #[serde(default)]
     pub enabled: Option<bool>,

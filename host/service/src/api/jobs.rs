@@ -50,6 +50,7 @@ impl From<JobRecord> for JobSummaryView {
 pub struct StepView {
     pub seq: u32,
     pub action: String,
+    #[schema(value_type = Object)]
     pub params: serde_json::Value,
     pub status: String,
     pub attempts: u32,
@@ -58,6 +59,7 @@ pub struct StepView {
     /// transient, permanent, config, auth or conflict.
     pub error_kind: Option<String>,
     pub error: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub outcome: Option<serde_json::Value>,
 }
 
@@ -197,6 +199,7 @@ pub struct EventView {
     pub source: String,
     pub name: String,
     /// The normalised event; absent when it is only recorded.
+    #[schema(value_type = Option<Object>)]
     pub normalised: Option<serde_json::Value>,
     pub ignored_reason: Option<String>,
     pub received_at: DateTime<Utc>,

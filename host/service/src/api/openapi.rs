@@ -3,6 +3,7 @@
 //! [`ApiDoc`]'s `paths`; a test fails when one is missing.
 
 use super::{audit, installs, jobs, policies, tenants, tokens};
+use crate::domain::{InstallId, JobId, LocationId, TenantId, VisitId};
 use crate::intake;
 use axum::Json;
 use serde::Serialize;
@@ -22,6 +23,7 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     /// Structured details, e.g. every problem of an invalid policy.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub details: Option<serde_json::Value>,
 }
 
@@ -30,7 +32,8 @@ pub struct ErrorDetail {
     info(title = "Gatehouse", description = "Visitor management to physical access control: the management API and the event intake."),
     modifiers(&BearerAndErrors),
     security(("bearer" = [])),
-    components(schemas(ErrorBody)),
+    // Ids named only by path and query parameters, which do not collect their schemas.
+    components(schemas(ErrorBody, TenantId, LocationId, InstallId, JobId, VisitId)),
     paths(
         intake::health,
         document,

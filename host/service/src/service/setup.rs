@@ -20,8 +20,10 @@ pub struct InstallSpec {
     pub location_id: LocationId,
     pub plugin_id: String,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub config: serde_json::Value,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub grants: serde_json::Value,
     #[serde(default = "enabled")]
     pub enabled: bool,
