@@ -34,16 +34,18 @@ async fn main() {
     let setup = genetec_setup::write_setup_file(dir.path(), &sim);
     gatehouse::declarative::apply_file(&opened.service, opened.runtime.secrets(), &setup).await.expect("the set-up applies");
     let service = opened.service;
+    let scope = gatehouse::domain::TokenScope::Tenant(gatehouse::domain::TenantId::new(TENANT));
+    let token = service.create_token("bench", scope, gatehouse::domain::TokenAccess::ReadWrite, "pipeline bench").await.unwrap().secret;
     let base = serve(&service).await;
 
-    let intake = post_all(&base, "backlog", events).await;
+    let intake = post_all(&base, &token, "backlog", events).await;
     let engine_started = Instant::now();
     let stop = run_engine(&service, &config);
     drain(&service).await;
     let engine_alone = engine_started.elapsed();
 
     let end_to_end_started = Instant::now();
-    post_all(&base, "live", events).await;
+    post_all(&base, &token, "live", events).await;
     drain(&service).await;
     let end_to_end = end_to_end_started.elapsed();
     stop.send(true).ok();
@@ -60,22 +62,22 @@ async fn main() {
 async fn serve(service: &Service) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = gatehouse::intake::router(service.clone(), gatehouse::intake::DEFAULT_BODY_LIMIT);
+    let app = gatehouse::api::router(gatehouse::api::ApiState { service: service.clone(), body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     base
 }
 
 /// Posts `count` distinct sign-ins from `CLIENTS` concurrent clients; each must get its 202.
-async fn post_all(base: &str, prefix: &str, count: usize) -> Duration {
+async fn post_all(base: &str, token: &str, prefix: &str, count: usize) -> Duration {
     let started = Instant::now();
     let mut clients = tokio::task::JoinSet::new();
     for client_no in 0..CLIENTS {
-        let (base, prefix) = (base.to_string(), prefix.to_string());
+        let (base, token, prefix) = (base.to_string(), token.to_string(), prefix.to_string());
         clients.spawn(async move {
             let client = reqwest::Client::new();
             for i in (client_no..count).step_by(CLIENTS) {
                 let id = format!("{prefix}-{i}");
-                let status = post_event(&client, &base, &sign_in(&id, &id)).await.expect("the intake answers");
+                let status = post_event(&client, &base, &token, &sign_in(&id, &id)).await.expect("the intake answers");
                 assert_eq!(status, 202, "event {id}");
             }
         });

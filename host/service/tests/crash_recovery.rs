@@ -85,12 +85,12 @@ async fn start(root: &Path, plugins: &Path, run: usize) -> (Child, String) {
 
 /// Sends the pending events in order until all are accepted or `lifetime`
 /// ends; an event leaves the queue only with its 202.
-async fn send_until(pending: &mut VecDeque<(String, Value)>, base: &str, lifetime: Duration) -> usize {
+async fn send_until(pending: &mut VecDeque<(String, Value)>, base: &str, token: &str, lifetime: Duration) -> usize {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let deadline = tokio::time::Instant::now() + lifetime;
     let mut accepted = 0;
     while let Some((id, event)) = pending.front() {
-        match tokio::time::timeout_at(deadline, post_event(&client, base, event)).await {
+        match tokio::time::timeout_at(deadline, post_event(&client, base, token, event)).await {
             Err(_elapsed) => break,
             Ok(Ok(status)) if status == 202 => {
                 pending.pop_front();
@@ -148,20 +148,23 @@ async fn every_visit_is_applied_exactly_once_across_sigkills() {
     let setup = genetec_setup::write_setup_file(root, &sim);
     let applied = gatehouse(root, &plugins).arg("apply").arg(&setup).output().unwrap();
     assert!(applied.status.success(), "gatehouse apply failed: {}", String::from_utf8_lossy(&applied.stderr));
+    let created = gatehouse(root, &plugins).args(["token", "create", "--tenant", TENANT]).output().unwrap();
+    assert!(created.status.success(), "gatehouse token create failed: {}", String::from_utf8_lossy(&created.stderr));
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_string();
 
     let mut pending: VecDeque<_> = burst().into();
     let total = pending.len();
     for run in 0..KILLS {
         let (mut child, base) = start(root, &plugins, run).await;
         let lifetime = Duration::from_millis(rng.gen_range(LIFETIME_MS));
-        let accepted = send_until(&mut pending, &base, lifetime).await;
+        let accepted = send_until(&mut pending, &base, &token, lifetime).await;
         child.kill().unwrap(); // SIGKILL on unix
         child.wait().unwrap();
         println!("run {run}: killed after {lifetime:?}, {accepted} events accepted, {} pending", pending.len());
     }
     let (mut child, base) = start(root, &plugins, KILLS).await;
     while !pending.is_empty() {
-        send_until(&mut pending, &base, Duration::from_millis(500)).await;
+        send_until(&mut pending, &base, &token, Duration::from_millis(500)).await;
         assert!(started.elapsed() < Duration::from_secs(90), "events still refused after 90 s");
     }
     let rerun = settle(root).await;

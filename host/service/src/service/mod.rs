@@ -6,15 +6,18 @@
 //! from the install.
 
 mod ingest;
+mod manage;
 mod queries;
 mod setup;
+mod tokens;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
-pub use queries::{AttachmentView, DryRun, JobView};
+pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
 pub use setup::{CheckedPolicy, InstallSpec, PolicyPut, SmtpRelaySpec};
+pub use tokens::IssuedToken;
 
 use crate::clock::Clock;
-use crate::gateway::{ConnectorError, ConnectorGateway};
+use crate::gateway::{ConnectorError, ConnectorGateway, SecretError};
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -31,6 +34,11 @@ pub enum ServiceError {
     InvalidPolicy(#[from] PolicyErrors),
     #[error("the connector could not be asked: {0}")]
     Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The change would overwrite something that already exists.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

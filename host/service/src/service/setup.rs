@@ -4,7 +4,8 @@
 
 use super::{Service, ServiceError};
 use crate::domain::{
-    ActionKind, CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
+    system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity,
+    Tenant, TenantId,
     TenantSettings,
 };
 use crate::policy;
@@ -14,15 +15,17 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 /// An install as an operator describes it.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstallSpec {
     pub id: InstallId,
     pub location_id: LocationId,
     pub plugin_id: String,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub config: serde_json::Value,
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
     pub grants: serde_json::Value,
     #[serde(default = "enabled")]
     pub enabled: bool,
@@ -58,18 +61,23 @@ pub struct SmtpRelaySpec {
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 impl Service {
-    async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
+    pub(super) async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
         let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: action.into(), subject, detail };
         Ok(tx.append_audit(tenant, &entry).await?)
     }
 
     /// Creates a tenant or renames it; its delivery settings are kept.
     pub async fn put_tenant(&self, actor: &str, id: &TenantId, name: &str) -> Result<(), ServiceError> {
-        let settings = self.store.tenant(id).await?.map(|t| t.settings).unwrap_or_default();
+        if *id == system_tenant() {
+            return Err(ServiceError::InvalidInput(format!("`{id}` is reserved for system-wide audit entries")));
+        }
+        let before = self.store.tenant(id).await?;
+        let settings = before.as_ref().map(|t| t.settings.clone()).unwrap_or_default();
         let tenant = Tenant { id: id.clone(), name: name.into(), settings };
         let mut tx = self.store.begin().await?;
         tx.upsert_tenant(&tenant, self.clock.now()).await?;
-        self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), json!({ "name": name })).await?;
+        let detail = json!({ "before": before.map(|t| json!({ "name": t.name })), "after": { "name": name } });
+        self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), detail).await?;
         Ok(tx.commit().await?)
     }
 
@@ -129,10 +137,16 @@ impl Service {
             .parse()
             .map_err(|_| ServiceError::InvalidInput(format!("`{time_zone}` is not an IANA time zone (e.g. Europe/Paris)")))?;
         self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
+        let before = self.store.location_any_tenant(id).await?;
+        if before.as_ref().is_some_and(|l| l.tenant_id != *tenant) {
+            return Err(ServiceError::Conflict(format!("location id `{id}` is already in use")));
+        }
         let location = Location { id: id.clone(), tenant_id: tenant.clone(), name: name.into(), time_zone: zone };
         let mut tx = self.store.begin().await?;
         tx.upsert_location(&location, self.clock.now()).await?;
-        self.audit(&mut tx, tenant, actor, "location.put", format!("location:{id}"), json!({ "name": name, "time_zone": time_zone })).await?;
+        let before = before.map(|l| json!({ "name": l.name, "time_zone": l.time_zone.name() }));
+        let detail = json!({ "before": before, "after": { "name": name, "time_zone": time_zone } });
+        self.audit(&mut tx, tenant, actor, "location.put", format!("location:{id}"), detail).await?;
         Ok(tx.commit().await?)
     }
 
@@ -140,6 +154,10 @@ impl Service {
     pub async fn put_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
         self.store.location(tenant, &spec.location_id).await?.ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
         spec.check()?;
+        let before = self.store.install_any_tenant(&spec.id).await?;
+        if before.as_ref().is_some_and(|i| i.tenant_id != *tenant) {
+            return Err(ServiceError::Conflict(format!("install id `{}` is already in use", spec.id)));
+        }
         let install = Install {
             id: spec.id.clone(),
             tenant_id: tenant.clone(),
@@ -153,10 +171,14 @@ impl Service {
         let mut tx = self.store.begin().await?;
         tx.upsert_install(&install, sealed.as_deref(), self.clock.now()).await?;
         tx.set_card_pools(tenant, &spec.id, &spec.card_pools).await?;
+        let before = before.map(|i| json!({ "plugin_id": i.plugin_id, "location_id": i.location_id, "config": i.config, "enabled": i.enabled }));
         let detail = json!({
-            "plugin_id": spec.plugin_id, "location_id": spec.location_id, "config": spec.config,
-            "enabled": spec.enabled, "card_pools": spec.card_pools,
-            "webhook_secret": spec.webhook_secret.as_ref().map(|_| "[redacted]"),
+            "before": before,
+            "after": {
+                "plugin_id": spec.plugin_id, "location_id": spec.location_id, "config": spec.config,
+                "enabled": spec.enabled, "card_pools": spec.card_pools,
+                "webhook_secret": spec.webhook_secret.as_ref().map(|_| "[redacted]"),
+            },
         });
         self.audit(&mut tx, tenant, actor, "install.put", format!("install:{}", spec.id), detail).await?;
         Ok(tx.commit().await?)

@@ -80,9 +80,9 @@ pub fn sign_out(event_id: &str, visit: &str) -> Value {
     json!({ "event_id": event_id, "install_id": INSTALL, "type": "visitor.signed_out", "visit": { "id": visit } })
 }
 
-/// Posts one event to the intake: every event goes through here.
-pub async fn post_event(client: &reqwest::Client, base: &str, event: &Value) -> reqwest::Result<reqwest::StatusCode> {
-    Ok(client.post(format!("{base}/v1/events")).json(event).send().await?.status())
+/// Posts one event to the intake with a tenant token: every event goes through here.
+pub async fn post_event(client: &reqwest::Client, base: &str, token: &str, event: &Value) -> reqwest::Result<reqwest::StatusCode> {
+    Ok(client.post(format!("{base}/v1/events")).bearer_auth(token).json(event).send().await?.status())
 }
 
 /// The visit's visitors in the simulator: (live, archived by a check-out).
