@@ -24,7 +24,7 @@ async fn with_smtp(h: &Harness) -> SmtpSink {
 }
 
 #[tokio::test]
-async fn an_invited_guest_gets_a_card_from_the_pool_and_its_qr_code_by_email() {
+async fn seed_a6_43_an_invited_guest_gets_a_card_from_the_pool_and_its_qr_code_by_email() {
     let h = Harness::new().await;
     let sink = with_smtp(&h).await;
     h.service.set_email_template("test", &h.tenant, "Hi {first_name}, card {card_number} works from {valid_from} ({time_zone}).").await.unwrap();

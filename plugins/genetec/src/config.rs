@@ -82,7 +82,7 @@ pub enum RestrictedAccessName {
 pub struct EmployeeConfig {
     pub method: MethodName,
     #[serde(default)]
-    pub restricted_access: RestrictedAccessName,
+    pub restricted_access: Option<RestrictedAccessName>,
     #[serde(default)]
     pub access_groups: Vec<Guid>,
     #[serde(default)]
@@ -243,8 +243,22 @@ fn card_range(cards: CardConfig) -> Result<CardRange, String> {
     Ok(CardRange { format: cards.format, facility_code: cards.facility_code, min: cards.min, max: cards.max })
 }
 
+/// The one employee method the admin picked (seed A5, item 20), with only its own
+/// options: an option of the other method means the form was misread, so it is refused
+/// rather than silently ignored.
 fn employees(config: EmployeeConfig) -> Result<Employees, String> {
-    let method = match (config.method, config.restricted_access) {
+    let auto_checkin_options = !config.sites.is_empty() || !config.doors.is_empty();
+    let checkin_required_options = config.restricted_access.is_some() || !config.access_groups.is_empty();
+    match config.method {
+        MethodName::AutoCheckin if checkin_required_options => {
+            return Err("employees: restricted_access and access_groups belong to checkin-required, not auto-checkin; pick one method".into());
+        }
+        MethodName::CheckinRequired if auto_checkin_options => {
+            return Err("employees: sites and doors belong to the auto-checkin method, not checkin-required; pick one method".into());
+        }
+        _ => {}
+    }
+    let method = match (config.method, config.restricted_access.unwrap_or_default()) {
         (MethodName::AutoCheckin, _) => EmployeeMethod::AutoCheckIn { sites: config.sites, doors: config.doors },
         (MethodName::CheckinRequired, RestrictedAccessName::ToggleStatus) => {
             EmployeeMethod::CheckInRequired(RestrictedAccess::ToggleStatus)
@@ -308,6 +322,14 @@ mod tests {
         let s = settings(json!({"employees": {"method": "auto-checkin", "excluded": ["CEO@Acme.example"]}})).unwrap();
         assert!(s.employees.is_excluded(Some("ceo@acme.EXAMPLE")));
         assert!(!s.employees.is_excluded(None));
+    }
+
+    #[test]
+    fn exactly_one_employee_method_is_configured_with_only_its_own_options() {
+        let mixed = json!({"employees": {"method": "auto-checkin", "restricted_access": "toggle-status"}});
+        assert!(settings(mixed).unwrap_err().contains("pick one method"));
+        let mixed = json!({"employees": {"method": "checkin-required", "doors": ["d0000000-0000-4000-8000-000000000001"]}});
+        assert!(settings(mixed).unwrap_err().contains("pick one method"));
     }
 
     #[test]

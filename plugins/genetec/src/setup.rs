@@ -4,6 +4,7 @@
 //! Validation says in plain words what is wrong and what to do (seed A1/A3): a refused
 //! password, an unactivated licence part or a missing SDK privilege, a partition or
 //! group that does not exist, a card range the format cannot hold, a user without the
+//! "View cardholder properties" or "View door properties" privilege, or without the
 //! "Door activities" privilege that auto check-in needs.
 
 use gatehouse_sdk::{clock, secrets, Check, ConnectorError, OptionItem};
@@ -49,6 +50,8 @@ pub fn validate(config: Config) -> Result<Vec<Check>, ConnectorError> {
     if !connected {
         return Ok(checks);
     }
+    checks.push(check("cardholder properties", may_view(&directory, EntityType::Cardholder)));
+    checks.push(check("door properties", may_view(&directory, EntityType::Door)));
     checks.push(check("partition", partition(&directory, &settings)));
     if let IdStore::CustomField(field) = &settings.id_store {
         checks.push(check("external id field", external_id_field(&directory, field)));
@@ -110,13 +113,41 @@ fn door_activities(directory: &Directory) -> Result<String, String> {
     let query = Query::new()
         .add("Events", &[Value::word("AccessGranted")])
         .call(Some("TimeRange"), "SetTimeRange", &[Value::time(now - 1000), Value::time(now)]);
-    match directory.sdk.report("DoorActivity", &query) {
-        Ok(_) => Ok("the user may read door activity, which auto check-in polls".into()),
-        Err(error @ WebSdkError::Fail { code: FailCode::InsufficientPrivileges, .. }) => Err(format!(
-            "the user lacks the 'Door activities' privilege, REQUIRED for auto check-in ({})",
-            message(error)
-        )),
-        Err(error) => Err(message(error)),
+    let privilege = Privilege { name: "Door activities", needed_for: "REQUIRED for auto check-in, which polls door activity" };
+    privilege.check(directory.sdk.report("DoorActivity", &query))
+}
+
+/// Searches one entity of the type: Security Center refuses it to a user who may not
+/// view that type's properties (seed A1: "View Cardholder Properties … for all
+/// operations", "View Door Properties").
+fn may_view(directory: &Directory, entity_type: EntityType) -> Result<String, String> {
+    let privilege = match entity_type {
+        EntityType::Door => Privilege { name: "View door properties", needed_for: "needed for the door pickers and auto check-in" },
+        _ => Privilege { name: "View cardholder properties", needed_for: "needed to find and update visitors and employees" },
+    };
+    let query = Query::new()
+        .add("EntityTypes", &[Value::word(entity_type.name())])
+        .set("Page", Value::number(1))
+        .set("PageSize", Value::number(1));
+    privilege.check(directory.sdk.report("EntityConfiguration", &query))
+}
+
+/// A Security Center privilege the install's user needs, and what for.
+struct Privilege {
+    name: &'static str,
+    needed_for: &'static str,
+}
+
+impl Privilege {
+    /// Reads a request made to probe the privilege: a refusal names it.
+    fn check<T>(&self, probe: Result<T, WebSdkError>) -> Result<String, String> {
+        match probe {
+            Ok(_) => Ok(format!("the user has the '{}' privilege", self.name)),
+            Err(error @ WebSdkError::Fail { code: FailCode::InsufficientPrivileges, .. }) => {
+                Err(format!("the user lacks the '{}' privilege, {} ({})", self.name, self.needed_for, message(error)))
+            }
+            Err(error) => Err(message(error)),
+        }
     }
 }
 

@@ -142,6 +142,20 @@ impl Db {
     }
 }
 
+/// SQL Server's "Cannot open database … requested by the login": the database is missing or
+/// the login is not mapped to it (the server does not say which).
+const CANNOT_OPEN_DATABASE: u32 = 4060;
+
+/// multiMAXImport comes with AMAG's Data Connect module, which needs its own licence (seed
+/// B56); without it nothing can be written, so this is a configuration error, never retried.
+fn without_data_connect(server_says: &str) -> ConnectorError {
+    ConnectorError::config(format!(
+        "Symmetry database \"import\": SQL Server cannot open multiMAXImport ({server_says}). That database is \
+         AMAG's Data Connect import side: buy and install the Dataconnect licence if the site lacks it, or map \
+         the login to multiMAXImport"
+    ))
+}
+
 /// SQL Server error numbers of a refused privilege.
 const PERMISSION_DENIED: &[u32] = &[229, 230, 262, 297, 300];
 
@@ -149,6 +163,11 @@ const PERMISSION_DENIED: &[u32] = &[229, 230, 262, 297, 300];
 /// permission → auth, dropped connection and timeout → transient); the words add which database
 /// and what to do.
 pub fn failure(label: &str, error: SqlError) -> ConnectorError {
+    if let SqlError::Login(e) = &error {
+        if label == IMPORT && e.number == CANNOT_OPEN_DATABASE {
+            return without_data_connect(&e.message);
+        }
+    }
     let hint = match &error {
         SqlError::Login(_) => "; check the user name and password of this label's DSN",
         SqlError::Server(e) if PERMISSION_DENIED.contains(&e.number) => {

@@ -110,6 +110,8 @@ mod tests {
             (fx::ENVOY_USER, fx::ENVOY_PASSWORD),
             (fx::NO_SDK_USER, fx::NO_SDK_PASSWORD),
             (fx::NO_DOOR_ACTIVITY_USER, fx::NO_DOOR_ACTIVITY_PASSWORD),
+            (fx::NO_CARDHOLDER_VIEW_USER, fx::NO_CARDHOLDER_VIEW_PASSWORD),
+            (fx::NO_DOOR_VIEW_USER, fx::NO_DOOR_VIEW_PASSWORD),
             (fx::ADMIN_USER, fx::ADMIN_PASSWORD),
         ] {
             assert_eq!(directory.user(user).map(|u| u.password.as_str()), Some(password));

@@ -380,7 +380,7 @@ async fn toml_fixture_file_seeds_the_directory() {
             [[users]]
             name = "envoy"
             password = "pw"
-            privileges = ["LogOnUsingSdk"]
+            privileges = ["LogOnUsingSdk", "ViewDoorProperties"]
             [[partitions]]
             guid = "00000000-0000-0000-0000-00000000000b"
             name = "Root"

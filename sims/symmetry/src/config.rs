@@ -172,6 +172,18 @@ pub struct SimConfig {
     pub time_zone: chrono_tz::Tz,
     /// The server name in error messages and @@SERVERNAME.
     pub server_name: String,
+    /// Whether AMAG's Data Connect module is licensed and installed. Without it there is no
+    /// `multiMAXImport` database, so a login asking for it gets SQL Server's error 4060.
+    // ASSUMPTION: Data Connect's installer creates multiMAXImport (writers reach it only with
+    // the licence, Envoy's page and spec §1); the seed does not say how a missing licence shows.
+    pub data_connect: bool,
+}
+
+impl SimConfig {
+    /// Whether the server has this database at all.
+    pub fn has_database(&self, database: Database) -> bool {
+        database != Database::MultiMaxImport || self.data_connect
+    }
 }
 
 impl Default for SimConfig {
@@ -187,6 +199,7 @@ impl Default for SimConfig {
             import_table_has_trigger: true,
             time_zone: chrono_tz::UTC,
             server_name: "SYMMETRY-SIM".to_string(),
+            data_connect: true,
         }
     }
 }

@@ -28,6 +28,27 @@ fn a_refused_login_is_an_auth_error_naming_the_database_and_the_fix() {
 }
 
 #[test]
+fn an_import_database_that_cannot_be_opened_is_a_config_error_naming_data_connect() {
+    let host = FakeHost::install();
+    host.on_sql_open(|label| match label {
+        "import" => Err(SqlError::Login(server_error(
+            4060,
+            "Cannot open database \"multiMAXImport\" requested by the login. The login failed.",
+        ))),
+        _ => Ok(()),
+    });
+
+    let error = revoke().unwrap_err();
+
+    assert_eq!(error.kind, ErrorKind::Config);
+    assert!(
+        error.message.contains("Data Connect") && error.message.contains("Dataconnect licence"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
 fn a_denied_permission_is_an_auth_error_that_says_which_grants_are_needed() {
     let host = FakeHost::install();
     host.on_sql_query("FROM dbo.ViewSMSCardHolders", |_| {

@@ -78,6 +78,14 @@ impl SdkFailure {
         Self::new(SdkErrorCode::InvalidValue, message)
     }
 
+    /// ASSUMPTION: a missing privilege fails inside the envelope, with this wording [I].
+    pub fn missing_privilege(privilege: crate::model::Privilege) -> Self {
+        Self::new(
+            SdkErrorCode::InsufficientPrivileges,
+            format!("The user does not have the '{}' privilege", privilege.label()),
+        )
+    }
+
     /// ASSUMPTION: an unknown entity is `UnableToRetrieveEntity` (spec §6 OP4 [I]).
     pub fn unknown_entity(reference: impl std::fmt::Display) -> Self {
         Self::new(

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::EntityType;
+
 /// The privileges the simulator checks (names from Envoy's set-up page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Privilege {
@@ -22,9 +24,42 @@ pub struct User {
     pub active_directory: bool,
 }
 
+impl Privilege {
+    /// The name Security Center shows (and Envoy's set-up page uses).
+    pub fn label(self) -> &'static str {
+        match self {
+            Privilege::LogOnUsingSdk => "Log on using the SDK",
+            Privilege::ViewCardholderProperties => "View cardholder properties",
+            Privilege::ViewDoorProperties => "View door properties",
+            Privilege::DoorActivities => "Door activities",
+        }
+    }
+
+    /// The privilege needed to read an entity of this type's properties or to search
+    /// for it.
+    ///
+    /// ASSUMPTION: visitors are cardholders (spec §5.2), so "View cardholder
+    /// properties" covers them; the other types need no privilege the seed names [I].
+    pub fn to_view(entity_type: EntityType) -> Option<Privilege> {
+        match entity_type {
+            EntityType::Cardholder | EntityType::Visitor => Some(Privilege::ViewCardholderProperties),
+            EntityType::Door => Some(Privilege::ViewDoorProperties),
+            _ => None,
+        }
+    }
+}
+
 impl User {
     pub fn has(&self, privilege: Privilege) -> bool {
         self.privileges.contains(&privilege)
+    }
+
+    /// Whether the user may see entities of this type (see [`Privilege::to_view`]).
+    pub fn may_view(&self, entity_type: EntityType) -> Result<(), Privilege> {
+        match Privilege::to_view(entity_type) {
+            Some(privilege) if !self.has(privilege) => Err(privilege),
+            _ => Ok(()),
+        }
     }
 }
 

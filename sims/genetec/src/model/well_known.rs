@@ -35,6 +35,12 @@ pub mod default_fixture {
     /// A user with the SDK privilege but not "Door activities".
     pub const NO_DOOR_ACTIVITY_USER: &str = "auditor";
     pub const NO_DOOR_ACTIVITY_PASSWORD: &str = "Auditor-2025";
+    /// A user with every privilege but "View cardholder properties".
+    pub const NO_CARDHOLDER_VIEW_USER: &str = "doorman";
+    pub const NO_CARDHOLDER_VIEW_PASSWORD: &str = "Doorman-2025";
+    /// A user with every privilege but "View door properties".
+    pub const NO_DOOR_VIEW_USER: &str = "registrar";
+    pub const NO_DOOR_VIEW_PASSWORD: &str = "Registrar-2025";
     pub const ADMIN_USER: &str = "admin";
     pub const ADMIN_PASSWORD: &str = "Admin-2025";
     /// Listed in the licence, but its part is not activated.

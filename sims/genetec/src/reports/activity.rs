@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::filters::{number, unknown_filter};
-use crate::envelope::{RspStatus, SdkErrorCode, SdkFailure, SdkResponse};
+use crate::envelope::{RspStatus, SdkFailure, SdkResponse};
 use crate::model::{AccessEventType, Directory, Privilege, User};
 use crate::query::{parse_date_time, parse_entity_ref, Op, OpKind};
 
@@ -39,12 +39,8 @@ impl Filters {
 
 pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result<SdkResponse, SdkFailure> {
     if !user.has(Privilege::DoorActivities) {
-        // ASSUMPTION: without the "Door activities" privilege (REQUIRED for Auto
-        // Check-in, Envoy) the report fails inside the envelope [I].
-        return Err(SdkFailure::new(
-            SdkErrorCode::InsufficientPrivileges,
-            "The user does not have the 'Door activities' privilege",
-        ));
+        // Without "Door activities" (REQUIRED for Auto Check-in, Envoy) the report fails.
+        return Err(SdkFailure::missing_privilege(Privilege::DoorActivities));
     }
     let filters = parse(directory, kind, ops)?;
     if !filters.narrowing() {

@@ -4,13 +4,12 @@
 //! ASSUMPTION: every configuration report answers `{"Guid":…}` rows only, and
 //! `EntityTypes@Partition` lists partitions like any type (spec §5.4 [I]).
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::filters::{number, unknown_filter, SearchMode};
 use crate::envelope::{RspStatus, SdkFailure, SdkResponse};
-use crate::model::{CredentialFormat, Directory, EntityType, Header};
+use crate::model::{CredentialFormat, Directory, EntityType, Header, User};
 use crate::query::{parse_guid, Op, OpKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,15 +147,23 @@ fn set(kind: Kind, filters: &mut Filters, op: &Op, name: &str, value: &Value) ->
     Ok(())
 }
 
-pub fn run(directory: &Directory, kind: Kind, ops: &[Op], _now: DateTime<Utc>) -> Result<SdkResponse, SdkFailure> {
+pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result<SdkResponse, SdkFailure> {
     let filters = parse(kind, ops)?;
     let types: Vec<EntityType> = match kind {
         Kind::Cardholder => vec![EntityType::Cardholder],
         Kind::Credential => vec![EntityType::Credential],
-        // ASSUMPTION: without `EntityTypes@`, every stored type is searched [I].
-        Kind::Entity if filters.types.is_empty() => EntityType::ALL.to_vec(),
+        // ASSUMPTION: without `EntityTypes@`, every type the user may view is searched [I].
+        Kind::Entity if filters.types.is_empty() => EntityType::ALL
+            .iter()
+            .copied()
+            .filter(|t| user.may_view(*t).is_ok())
+            .collect(),
         Kind::Entity => filters.types.clone(),
     };
+    // ASSUMPTION: searching for a type the user may not view fails like reading it [I].
+    for entity_type in &types {
+        user.may_view(*entity_type).map_err(SdkFailure::missing_privilege)?;
+    }
     let mut matches: Vec<&Header> = directory
         .headers()
         .into_iter()

@@ -40,6 +40,7 @@ fn query(call: &Call<'_>) -> SdkResponse {
         Err(failure) => return SdkResponse::fail(failure),
     };
     let context = ExecContext {
+        user: &call.auth.user,
         now: call.sim.clock.now(),
         creation_partition: call
             .sim
@@ -94,7 +95,11 @@ fn exists(call: &Call<'_>, id: &str) -> SdkResponse {
 fn read_all(call: &Call<'_>, id: &str, basic: bool) -> SdkResponse {
     let now = call.sim.clock.now();
     call.sim
-        .read(|d| resolve(d, id).and_then(|guid| read::all_properties(d, guid, basic, now)))
+        .read(|d| {
+            let guid = resolve(d, id)?;
+            ops::may_read(d, guid, &[], &call.auth.user)?;
+            read::all_properties(d, guid, basic, now)
+        })
         .map(SdkResponse::with_result)
         .into()
 }
@@ -134,9 +139,8 @@ pub fn report(call: &Call<'_>, report_type: &str) -> Reply {
         Ok(query) => query,
         Err(failure) => return SdkResponse::fail(failure).into(),
     };
-    let now = call.sim.clock.now();
     call.sim
-        .read(|d| reports::run(d, report_type, &query, &call.auth.user, now))
+        .read(|d| reports::run(d, report_type, &query, &call.auth.user))
         .into()
 }
 

@@ -133,7 +133,7 @@ fn authenticate(state: &SimState, login: &Login7) -> Result<(Arc<Login>, Databas
     let database = if login.database.is_empty() {
         Some(account.default_database())
     } else {
-        Database::from_name(&login.database)
+        Database::from_name(&login.database).filter(|db| state.config.has_database(*db))
     };
     match database {
         Some(db) if account.may_use(db) => Ok((account, db)),
