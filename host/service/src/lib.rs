@@ -18,3 +18,4 @@ pub mod delivery;
 pub mod jobs;
 pub mod config;
 pub mod occupancy;
+pub mod demo;

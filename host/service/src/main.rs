@@ -3,7 +3,8 @@
 //! `gatehouse serve` runs the intake and the job engine on embedded defaults
 //! (SQLite under ./data, the plugins built into ./target/components,
 //! 127.0.0.1:8080); a TOML file and `GATEHOUSE_*` variables change them (see
-//! `gatehouse::config`).
+//! `gatehouse::config`). `gatehouse demo` replays a scripted day through both
+//! vendor simulators (see `gatehouse::demo`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -33,13 +34,38 @@ enum Command {
         #[arg(long, env = "GATEHOUSE_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Replay a scripted day through both vendor simulators and print what each PACS did.
+    Demo {
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where genetec.wasm and symmetry.wasm are.
+        #[arg(long, default_value = "./target/components")]
+        plugins_dir: PathBuf,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    // The demo's output is its summary; only warnings of our own code interrupt it.
+    let default_filter = match cli.command {
+        Command::Serve { .. } => "info",
+        Command::Demo { .. } => "warn,tiberius=error",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match cli.command {
         Command::Serve { config } => serve(Config::load(config.as_deref(), |name| std::env::var(name).ok())?).await,
+        Command::Demo { json, plugins_dir } => {
+            let summary = gatehouse::demo::run(&plugins_dir).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{summary}");
+            }
+            Ok(())
+        }
     }
 }
 

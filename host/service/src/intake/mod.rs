@@ -12,7 +12,7 @@ mod error;
 mod native;
 pub mod timestamps;
 
-pub use envoy::{signature_is_valid, SIGNATURE_HEADER};
+pub use envoy::{sign as envoy_signature, signature_is_valid, SIGNATURE_HEADER};
 pub use error::ApiError;
 
 use crate::domain::{InstallId, TenantId};
