@@ -71,6 +71,14 @@ impl Snapshot {
         }
     }
 
+    /// A door's name, from the id a badge event carries.
+    pub fn door_name(&self, door: &str) -> Option<String> {
+        match self {
+            Snapshot::Genetec(directory) => directory.doors.get(&door.parse().ok()?).map(|d| d.header.name.clone()),
+            Snapshot::Symmetry(_) => None,
+        }
+    }
+
     /// A group or access code as named in the PACS, from the id a policy uses.
     pub fn group_name(&self, id: &Value) -> String {
         let text = id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string());

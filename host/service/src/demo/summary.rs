@@ -91,7 +91,6 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
         install(stack, GENETEC_INSTALL, "Genetec Security Center (simulator)", &genetec, &replayed).await?,
         install(stack, SYMMETRY_INSTALL, "AMAG Symmetry (simulator)", &symmetry, &replayed).await?,
     ];
-    let Snapshot::Genetec(directory) = &genetec else { unreachable!("built as Genetec above") };
     let badge_sign_ins = stack
         .service
         .store()
@@ -101,10 +100,8 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
         .map(|record| BadgeSignIn {
             at: local(record.occurred_at),
             email: record.email,
-            door: record.door.map(|door| {
-                let name = door.parse().ok().and_then(|guid| directory.doors.get(&guid)).map(|d| d.header.name.clone());
-                name.unwrap_or(door)
-            }),
+            // Only Genetec installs emit badge events in the demo.
+            door: record.door.map(|door| genetec.door_name(&door).unwrap_or(door)),
             install_id: record.install_id.to_string(),
         })
         .collect();
