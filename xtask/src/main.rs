@@ -1,11 +1,13 @@
 //! Build orchestration for Gatehouse.
 //!
 //! `cargo xtask build-plugins` turns every crate of the plugins workspace into a WebAssembly
-//! component under `target/components/`; `cargo xtask test` is the single test command CI runs.
-//! Both install what they need (through apt) so a fresh machine with only rustup works.
+//! component under `target/components/`; `cargo xtask test` is the single test command CI runs;
+//! `cargo xtask demo` builds the components and replays the demo day through both simulators.
+//! All three install what they need (through apt) so a fresh machine with only rustup works.
 
 mod apt;
 mod componentize;
+mod demo;
 mod plugins;
 mod route;
 mod test;
@@ -40,6 +42,14 @@ enum Command {
         #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
         route: RouteChoice,
     },
+    /// Build the plugins, then run `gatehouse demo`: a scripted day through both vendor simulators.
+    Demo {
+        #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
+        route: RouteChoice,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The repository root: xtask lives one level below it. `cargo run` tells us where xtask is at
@@ -59,6 +69,7 @@ fn main() -> Result<()> {
             plugins::build_all(&root, route, &plugins)?;
         }
         Command::Test { route } => test::run_all(&root, route)?,
+        Command::Demo { route, json } => demo::run_demo(&root, route, json)?,
     }
     Ok(())
 }

@@ -40,3 +40,11 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The same manual time for the connectors' `clock` capability, so the
+/// service and the components it drives never disagree on "now".
+impl gatehouse_runtime::Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        Clock::now(self)
+    }
+}

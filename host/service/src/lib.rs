@@ -23,3 +23,4 @@ pub mod config;
 pub mod occupancy;
 pub mod boot;
 pub mod declarative;
+pub mod demo;

@@ -17,6 +17,13 @@ use sha2::{Digest, Sha256};
 
 pub const SIGNATURE_HEADER: &str = "x-envoy-signature";
 
+/// base64(HMAC-SHA256(body, secret)): the signature Envoy sends.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 /// Whether `signature` is the base64 HMAC-SHA256 of `body` under `secret`,
 /// compared in constant time.
 pub fn signature_is_valid(secret: &[u8], body: &[u8], signature: &str) -> bool {
@@ -140,6 +147,7 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
         mac.update(body);
         let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        assert_eq!(sign(b"secret", body), signature);
         assert!(signature_is_valid(b"secret", body, &signature));
         assert!(!signature_is_valid(b"other", body, &signature));
         assert!(!signature_is_valid(b"secret", b"{}", &signature));

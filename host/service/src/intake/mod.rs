@@ -13,7 +13,7 @@ mod error;
 pub(crate) mod native;
 pub mod timestamps;
 
-pub use envoy::{signature_is_valid, SIGNATURE_HEADER};
+pub use envoy::{sign as envoy_signature, signature_is_valid, SIGNATURE_HEADER};
 pub use error::ApiError;
 
 use crate::api::auth::Principal;
