@@ -52,7 +52,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let store = Store::open(&config.database_path()).await?;
     let sealer = Sealer::derive(master_key.to_base64().as_bytes());
-    let service = Service::new(store, Arc::new(gatehouse::clock::SystemClock), Arc::new(RuntimeGateway::new(runtime)), sealer);
+    // Uploaded versions and the stored routing win over the bundled defaults.
+    let gateway = Arc::new(RuntimeGateway::new(runtime).with_component_dir(config.data_dir.join("plugins")));
+    let service = Service::new(store, Arc::new(gatehouse::clock::SystemClock), gateway.clone(), sealer).with_plugin_catalog(gateway);
+    let restored = service.restore_plugins().await?;
+    for failure in &restored.failures {
+        tracing::error!(%failure, "uploaded plugin state not restored");
+    }
     let engine = Engine::new(service.clone(), config.engine_config());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let engine_task = tokio::spawn({
@@ -111,7 +117,8 @@ fn master_key(data_dir: &Path) -> anyhow::Result<MasterKey> {
     Ok(key)
 }
 
-/// Loads and activates every component in `dir`; a bad one is logged and skipped.
+/// Loads and activates every bundled component in `dir`; a bad one is logged
+/// and skipped.
 async fn load_plugins(runtime: &Runtime, dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         tracing::warn!(dir = %dir.display(), "no plugins directory; run `cargo xtask build-plugins`");

@@ -113,6 +113,8 @@ pub struct StepOutcome {
     pub changed: bool,
     /// Vendor facts worth keeping on the job trail.
     pub detail: serde_json::Value,
+    /// The plugin version that ran the call, when the gateway knows it.
+    pub plugin_version: Option<semver::Version>,
 }
 
 /// A failed connector call, classified (the contract's `connector-error`).
@@ -168,5 +170,8 @@ pub trait ConnectorGateway: Send + Sync {
     async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
 }
 
+mod plugins;
 mod runtime;
+mod runtime_catalog;
+pub use plugins::{InstallKey, PluginCatalog, PluginError, PluginRouting, PluginVersionInfo};
 pub use runtime::RuntimeGateway;

@@ -1,6 +1,7 @@
 //! HTTP errors: a status and a JSON body `{"error": {"code", "message"}}`
 //! that says what was wrong in words a sender can act on.
 
+use crate::gateway::PluginError;
 use crate::service::ServiceError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -53,10 +54,25 @@ impl From<ServiceError> for ApiError {
                 details: serde_json::to_value(errors).ok(),
             },
             ServiceError::Connector(_) => ApiError::new(StatusCode::BAD_GATEWAY, "connector", err.to_string()),
+            ServiceError::Plugin(ref error) => ApiError::new(plugin_status(error), "plugin", err.to_string()),
             ServiceError::Store(_) | ServiceError::Seal(_) => {
                 tracing::error!(error = %err, "request failed inside the service");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service could not store the request; retry later")
             }
         }
+    }
+}
+
+fn plugin_status(error: &PluginError) -> StatusCode {
+    match error {
+        PluginError::NotAComponent(_)
+        | PluginError::UnsupportedImport(_)
+        | PluginError::WrongWorld(_)
+        | PluginError::InvalidManifest(_)
+        | PluginError::SelfTestFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        PluginError::VersionConflict { .. } | PluginError::NoPreviousVersion(_) => StatusCode::CONFLICT,
+        PluginError::UnknownPlugin(_) | PluginError::UnknownVersion { .. } => StatusCode::NOT_FOUND,
+        PluginError::NotManaged(_) => StatusCode::NOT_IMPLEMENTED,
+        PluginError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

@@ -6,15 +6,17 @@
 //! from the install.
 
 mod ingest;
+mod plugins;
 mod queries;
 mod setup;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
+pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView, SYSTEM_TENANT};
 pub use queries::{AttachmentView, DryRun, JobView};
 pub use setup::{InstallSpec, SmtpRelaySpec};
 
 use crate::clock::Clock;
-use crate::gateway::{ConnectorError, ConnectorGateway};
+use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError};
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -31,6 +33,8 @@ pub enum ServiceError {
     InvalidPolicy(#[from] PolicyErrors),
     #[error("the connector could not be asked: {0}")]
     Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -51,11 +55,13 @@ pub struct Service {
     gateway: Arc<dyn ConnectorGateway>,
     sealer: Sealer,
     work_arrived: Arc<Notify>,
+    /// Set with [`Service::with_plugin_catalog`]; without it plugins are not managed.
+    plugins: Option<Arc<dyn PluginCatalog>>,
 }
 
 impl Service {
     pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
-        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()) }
+        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), plugins: None }
     }
 
     pub fn store(&self) -> &Store {

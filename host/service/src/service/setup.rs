@@ -57,7 +57,7 @@ pub struct SmtpRelaySpec {
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 impl Service {
-    async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
+    pub(super) async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
         let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: action.into(), subject, detail };
         Ok(tx.append_audit(tenant, &entry).await?)
     }
