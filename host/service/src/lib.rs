@@ -2,7 +2,8 @@
 //! happen in each PACS, and durable jobs make it happen through connector
 //! components, exactly once in effect and at the right time.
 //!
-//! Layers, outside in: [`intake`] (HTTP) and the binary call [`service`],
+//! Layers, outside in: [`api`] (HTTP: the management API and the [`intake`])
+//! and the binary call [`service`],
 //! which owns the rules and uses [`policy`] to plan, [`store`] to persist and
 //! [`jobs`] to execute through a [`gateway::ConnectorGateway`].
 
@@ -14,6 +15,7 @@ pub mod gateway;
 pub mod policy;
 pub mod service;
 pub mod intake;
+pub mod api;
 pub mod delivery;
 pub mod jobs;
 pub mod config;

@@ -1,13 +1,20 @@
 //! The `gatehouse` command line.
 //!
-//! `gatehouse serve` runs the intake and the job engine on embedded defaults
-//! (SQLite under ./data, the plugins built into ./target/components,
-//! 127.0.0.1:8080); a TOML file and `GATEHOUSE_*` variables change them (see
-//! `gatehouse::config`).
+//! `gatehouse serve` runs the management API, the intake and the job engine
+//! on embedded defaults (SQLite under ./data, the plugins built into
+//! ./target/components, 127.0.0.1:8080); a TOML file and `GATEHOUSE_*`
+//! variables change them (see `gatehouse::config`). It logs JSON lines, one
+//! span per request carrying its `x-request-id`; `GATEHOUSE_LOG_FORMAT=text`
+//! gives human-readable lines instead.
+//!
+//! `gatehouse token create` makes a token offline against the same data
+//! directory: the first admin token cannot come from the API.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use gatehouse::api::ApiState;
 use gatehouse::config::Config;
+use gatehouse::domain::{TenantId, TokenAccess, TokenScope};
 use gatehouse::gateway::RuntimeGateway;
 use gatehouse::jobs::Engine;
 use gatehouse::occupancy::{BadgePoller, WebhookSender};
@@ -27,9 +34,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the event intake and the job engine.
+    /// Run the management API, the event intake and the job engine.
     Serve {
         /// A TOML config file; every setting has a default.
+        #[arg(long, env = "GATEHOUSE_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Manage API tokens directly in the data directory (no server needed).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret, once, on standard output.
+    Create {
+        /// An admin token: every tenant, and the plugin catalog.
+        #[arg(long, required_unless_present = "tenant", conflicts_with = "tenant")]
+        admin: bool,
+        /// A token scoped to this tenant only.
+        #[arg(long, value_name = "TENANT")]
+        tenant: Option<String>,
+        /// The token may read but never change anything.
+        #[arg(long)]
+        read_only: bool,
+        /// What the token is for, shown when tokens are listed.
+        #[arg(long, default_value = "created with the gatehouse CLI")]
+        label: String,
+        /// A TOML config file; its `data_dir` is where the token is stored.
         #[arg(long, env = "GATEHOUSE_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -37,24 +71,61 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
-    match Cli::parse().command {
-        Command::Serve { config } => serve(Config::load(config.as_deref(), |name| std::env::var(name).ok())?).await,
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let text_logs = std::env::var("GATEHOUSE_LOG_FORMAT").is_ok_and(|f| f == "text");
+    match cli.command {
+        Command::Serve { config } => {
+            if text_logs {
+                tracing_subscriber::fmt().with_env_filter(filter).init();
+            } else {
+                tracing_subscriber::fmt().json().with_current_span(true).with_span_list(false).with_env_filter(filter).init();
+            }
+            serve(load_config(config.as_deref())?).await
+        }
+        Command::Token { command: TokenCommand::Create { admin, tenant, read_only, label, config } } => {
+            tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+            let scope = match (admin, tenant) {
+                (true, _) => TokenScope::Admin,
+                (false, Some(tenant)) => TokenScope::Tenant(TenantId::new(tenant)),
+                (false, None) => anyhow::bail!("say --admin or --tenant <TENANT>"),
+            };
+            let access = if read_only { TokenAccess::ReadOnly } else { TokenAccess::ReadWrite };
+            let (service, _) = open(&load_config(config.as_deref())?).await?;
+            let issued = match scope {
+                TokenScope::Admin => service.bootstrap_admin_token(access, &label).await?,
+                scope => service.create_token("cli", scope, access, &label).await?,
+            };
+            eprintln!("created token {} ({label}); its secret is shown only now:", issued.token.id);
+            println!("{}", issued.secret);
+            Ok(())
+        }
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+fn load_config(file: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(Config::load(file, |name| std::env::var(name).ok())?)
+}
+
+/// The service over the data directory, and the runtime behind its gateway
+/// (no plugin loaded yet).
+async fn open(config: &Config) -> anyhow::Result<(Service, Runtime)> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     let master_key = master_key(&config.data_dir)?;
     let runtime_state = gatehouse_runtime::persistence::SqliteState::open(&config.data_dir.join("runtime.db")).await?;
     let runtime = Runtime::new(RuntimeConfig::new(config.data_dir.join("artifacts")), Backends::new(runtime_state, &master_key))?;
-    load_plugins(&runtime, &config.plugins_dir).await;
-
     let store = Store::open(&config.database_path()).await?;
     let sealer = Sealer::derive(master_key.to_base64().as_bytes());
-    // Uploaded versions and the stored routing win over the bundled defaults.
-    let gateway = Arc::new(RuntimeGateway::new(runtime).with_component_dir(config.data_dir.join("plugins")));
+    // Uploaded versions and the stored routing win over the bundled defaults
+    // (`serve` loads those first, then calls `Service::restore_plugins`).
+    let gateway = Arc::new(RuntimeGateway::new(runtime.clone()).with_component_dir(config.data_dir.join("plugins")));
     let service = Service::new(store, Arc::new(gatehouse::clock::SystemClock), gateway.clone(), sealer).with_plugin_catalog(gateway);
+    Ok((service, runtime))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (service, runtime) = open(&config).await?;
+    load_plugins(&runtime, &config.plugins_dir).await;
     let restored = service.restore_plugins().await?;
     for failure in &restored.failures {
         tracing::error!(%failure, "uploaded plugin state not restored");
@@ -87,7 +158,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
-    axum::serve(listener, gatehouse::intake::router(service, config.body_limit_bytes))
+    let api = gatehouse::api::router(ApiState { service, body_limit: config.body_limit_bytes });
+    axum::serve(listener, api)
         .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.ok(); })
         .await?;
     stop.send(true).ok();

@@ -29,7 +29,7 @@ async fn an_invited_guest_gets_a_card_from_the_pool_and_its_qr_code_by_email() {
     let sink = with_smtp(&h).await;
     h.service.set_email_template("test", &h.tenant, "Hi {first_name}, card {card_number} works from {valid_from} ({time_zone}).").await.unwrap();
     let base = h.serve(64 * 1024).await;
-    let receipt = post_event(&base, invite("e1", "v1", "Guest", "2025-03-03 14:00")).await;
+    let receipt = post_event(&base, &h.token, invite("e1", "v1", "Guest", "2025-03-03 14:00")).await;
     h.engine().tick().await.unwrap();
     let job = h.service.job_view(&h.tenant, &receipt.events[0].job.as_ref().unwrap().job_id).await.unwrap();
     assert_eq!(job.job.status, JobStatus::Done);
@@ -52,14 +52,14 @@ async fn live_card_numbers_are_not_reissued_and_return_to_the_pool_on_revoke() {
     let _sink = with_smtp(&h).await;
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
-    post_event(&base, sign_in("e1", "a", "Guest", false)).await;
-    post_event(&base, sign_in("e2", "b", "Guest", false)).await;
+    post_event(&base, &h.token, sign_in("e1", "a", "Guest", false)).await;
+    post_event(&base, &h.token, sign_in("e2", "b", "Guest", false)).await;
     engine.tick().await.unwrap();
     assert_eq!(h.pacs.person("a").unwrap().cards, vec![5000]);
     assert_eq!(h.pacs.person("b").unwrap().cards, vec![5001]);
-    post_event(&base, visit_event("e3", "visitor.signed_out", "a")).await;
+    post_event(&base, &h.token, visit_event("e3", "visitor.signed_out", "a")).await;
     engine.tick().await.unwrap();
-    post_event(&base, sign_in("e4", "c", "Guest", false)).await;
+    post_event(&base, &h.token, sign_in("e4", "c", "Guest", false)).await;
     engine.tick().await.unwrap();
     assert_eq!(h.pacs.person("c").unwrap().cards, vec![5000], "the released number is reused");
 }
@@ -71,7 +71,7 @@ async fn an_exhausted_pool_fails_the_job_with_a_clear_reason() {
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
     for i in 0..11 {
-        post_event(&base, sign_in(&format!("e{i}"), &format!("v{i}"), "Guest", false)).await;
+        post_event(&base, &h.token, sign_in(&format!("e{i}"), &format!("v{i}"), "Guest", false)).await;
     }
     engine.tick().await.unwrap();
     let statuses = h.visit_job_statuses("v10").await;
@@ -88,7 +88,7 @@ async fn an_exhausted_pool_fails_the_job_with_a_clear_reason() {
 async fn without_an_smtp_relay_the_email_step_fails_and_says_what_to_set() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    post_event(&base, sign_in("e1", "v1", "Guest", false)).await;
+    post_event(&base, &h.token, sign_in("e1", "v1", "Guest", false)).await;
     h.engine().tick().await.unwrap();
     let statuses = h.visit_job_statuses("v1").await;
     assert_eq!(statuses, vec!["failed: email-credential: the tenant has no SMTP relay; set one to e-mail credentials"]);

@@ -16,7 +16,7 @@ async fn transient_errors_are_retried_after_a_backoff_until_they_pass() {
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
     h.pacs.fail_next(ActionKind::UpsertPerson, 2, ErrorKind::Transient, "vendor busy");
-    let receipt = post_event(&base, sign_in("e1", "v1", "Contractor", false)).await;
+    let receipt = post_event(&base, &h.token, sign_in("e1", "v1", "Contractor", false)).await;
     let job_id = receipt.events[0].job.as_ref().unwrap().job_id.clone();
     engine.tick().await.unwrap();
     let view = h.service.job_view(&h.tenant, &job_id).await.unwrap();
@@ -43,7 +43,7 @@ async fn a_job_out_of_retries_is_dead_visible_and_can_be_redriven() {
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
     h.pacs.fail_next(ActionKind::AddGroups, 3, ErrorKind::Transient, "timeout after 30 s");
-    let receipt = post_event(&base, sign_in("e1", "v1", "Contractor", false)).await;
+    let receipt = post_event(&base, &h.token, sign_in("e1", "v1", "Contractor", false)).await;
     let job_id = receipt.events[0].job.as_ref().unwrap().job_id.clone();
     for _ in 0..3 {
         engine.tick().await.unwrap();
@@ -68,7 +68,7 @@ async fn a_final_error_stops_the_job_with_the_connectors_reason_and_skips_the_re
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     h.pacs.fail_next(ActionKind::AddGroups, 1, ErrorKind::Config, "cardholder group `contractors` does not exist");
-    let receipt = post_event(&base, sign_in("e1", "v1", "Contractor", false)).await;
+    let receipt = post_event(&base, &h.token, sign_in("e1", "v1", "Contractor", false)).await;
     let job_id = receipt.events[0].job.as_ref().unwrap().job_id.clone();
     h.engine().tick().await.unwrap();
     let view = h.service.job_view(&h.tenant, &job_id).await.unwrap();
@@ -85,7 +85,7 @@ async fn a_down_vendor_opens_the_breaker_and_waiting_steps_keep_their_budget() {
     let engine = h.engine();
     h.pacs.go_down();
     for i in 0..5 {
-        post_event(&base, sign_in(&format!("e{i}"), &format!("v{i}"), "Contractor", false)).await;
+        post_event(&base, &h.token, sign_in(&format!("e{i}"), &format!("v{i}"), "Contractor", false)).await;
     }
     engine.tick().await.unwrap();
     assert_eq!(h.pacs.calls().len(), 3, "the breaker opens after 3 failures");
@@ -114,8 +114,8 @@ async fn a_sign_in_never_overtakes_its_invite() {
     let engine = h.engine();
     h.pacs.fail_next(ActionKind::UpsertPerson, 1, ErrorKind::Transient, "vendor busy");
     // The visitor arrives before early access begins: the sign-in opens the window now.
-    post_event(&base, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
-    post_event(&base, sign_in("e2", "v1", "Contractor", true)).await;
+    post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
+    post_event(&base, &h.token, sign_in("e2", "v1", "Contractor", true)).await;
     engine.tick().await.unwrap();
     assert_eq!(h.visit_job_statuses("v1").await, vec!["running", "queued"]);
     assert_eq!(h.pacs.call_log(), vec!["upsert-person:v1"]);

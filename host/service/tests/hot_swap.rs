@@ -1,187 +1,19 @@
 //! Plugin hot-swap, end to end: the real runtime running the built
-//! `versioned` test plugin (1.0.0 and 2.0.0, which report their version and
-//! count their runs per idempotency key in `kv`), the job engine running, and
-//! events arriving over HTTP on a loopback socket while versions are
-//! activated and rolled back through the service layer.
-//!
-//! These tests use the system clock: what they check is the order of real
-//! instants (an activation completing, a connector call starting).
+//! `versioned` test plugin, the job engine running, and events arriving over
+//! HTTP on a loopback socket while versions are activated and rolled back
+//! through the service layer (fixture: `common::plugin_host`).
 
 mod common;
 
 use chrono::{DateTime, Utc};
+use common::plugin_host::{open_service, v, World};
 use gatehouse::clock::{Clock, SystemClock};
-use gatehouse::domain::{InstallId, JobId, JobStatus, LocationId, StepStatus, TenantId};
-use gatehouse::gateway::{PluginError, RuntimeGateway};
-use gatehouse::jobs::Engine;
-use gatehouse::seal::Sealer;
-use gatehouse::service::{InstallSpec, Service, ServiceError, SYSTEM_TENANT};
-use gatehouse::store::Store;
-use gatehouse_runtime::persistence::SqliteState;
-use gatehouse_runtime::{Backends, MasterKey, Runtime, RuntimeConfig, Version};
-use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use gatehouse::domain::{system_tenant, InstallId, JobId, StepStatus};
+use gatehouse::gateway::PluginError;
+use gatehouse::service::ServiceError;
+use gatehouse::store::AuditFilter;
 use std::sync::Arc;
 use std::time::Duration;
-
-const POLICY: &str = r#"
-[visitors.types.Guest]
-access_duration_minutes = 240
-"#;
-
-fn component(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask build-plugins`", path.display()))
-}
-
-fn v(text: &str) -> Version {
-    Version::parse(text).unwrap()
-}
-
-/// A service whose connectors and plugin catalog are the real runtime, over
-/// the database and component files in `dir` (open it again to restart).
-async fn open_service(dir: &Path) -> Service {
-    let state = SqliteState::open(&dir.join("runtime.db")).await.unwrap();
-    let key = MasterKey::from_file(&dir.join("master.key")).unwrap();
-    let runtime = Runtime::new(RuntimeConfig::new(dir.join("artifacts")), Backends::new(state, &key)).unwrap();
-    let gateway = Arc::new(RuntimeGateway::new(runtime).with_component_dir(dir.join("plugins")));
-    let store = Store::open(&dir.join("gatehouse.db")).await.unwrap();
-    let service =
-        Service::new(store, Arc::new(SystemClock), gateway.clone(), Sealer::ephemeral()).with_plugin_catalog(gateway);
-    let restored = service.restore_plugins().await.unwrap();
-    assert!(restored.failures.is_empty(), "{:?}", restored.failures);
-    service
-}
-
-struct World {
-    dir: tempfile::TempDir,
-    service: Service,
-    tenant: TenantId,
-    base: String,
-    stop: tokio::sync::watch::Sender<bool>,
-}
-
-impl World {
-    /// Tenant `acme` with installs of `versioned` named `installs`, v1 and v2
-    /// uploaded, v1 active; the engine and the intake running.
-    async fn start(installs: &[&str]) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("master.key"), MasterKey::generate().to_base64()).unwrap();
-        let service = open_service(dir.path()).await;
-        for name in ["versioned-v1", "versioned-v2"] {
-            service.upload_plugin("test", component(name)).await.unwrap();
-        }
-        service.activate_plugin("test", "versioned", &v("1.0.0")).await.unwrap();
-
-        let (tenant, location) = (TenantId::new("acme"), LocationId::new("hq"));
-        service.put_tenant("test", &tenant, "Acme").await.unwrap();
-        service.put_location("test", &tenant, &location, "HQ", "Europe/Paris").await.unwrap();
-        for install in installs {
-            let spec = InstallSpec {
-                id: InstallId::new(*install),
-                location_id: location.clone(),
-                plugin_id: "versioned".into(),
-                config: json!({}),
-                grants: json!({}),
-                enabled: true,
-                card_pools: vec![],
-                webhook_secret: None,
-            };
-            service.put_install("test", &tenant, spec).await.unwrap();
-            service.put_policy("test", &tenant, &InstallId::new(*install), POLICY).await.unwrap();
-        }
-
-        let engine = Engine::new(service.clone(), common::test_engine_config());
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(engine.run(Duration::from_millis(200), async move {
-            stopped.changed().await.ok();
-        }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = gatehouse::intake::router(service.clone(), 64 * 1024);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        World { dir, service, tenant, base, stop }
-    }
-
-    /// Posts a walk-in sign-in of a new visitor; returns its job.
-    async fn sign_in(&self, install: &str, n: usize) -> JobId {
-        let event = json!({ "event_id": format!("e-{install}-{n}"), "install_id": install, "type": "visitor.signed_in",
-            "visit": { "id": format!("visit-{install}-{n}"), "visitor_type": "Guest", "invited": false },
-            "person": { "first_name": "Ada", "last_name": format!("Visitor {n}"), "email": format!("v{n}@example.com") } });
-        let receipt = common::post_event(&self.base, event).await;
-        receipt.events[0].job.as_ref().expect("a sign-in creates a job").job_id.clone()
-    }
-
-    /// Waits until `count` jobs were posted and the `count`th has finished.
-    async fn wait_for_jobs(&self, posted: &std::sync::Mutex<Vec<JobId>>, count: usize) {
-        loop {
-            let job = posted.lock().unwrap().get(count - 1).cloned();
-            if let Some(job) = job {
-                let view = self.service.job_view(&self.tenant, &job).await.unwrap();
-                if view.job.status == JobStatus::Done {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Waits for the jobs to finish; returns each job's steps' outcomes.
-    async fn finished_steps(&self, jobs: &[JobId]) -> Vec<(JobId, Vec<Step>)> {
-        let mut finished = Vec::new();
-        for job in jobs {
-            for _ in 0..600 {
-                let view = self.service.job_view(&self.tenant, job).await.unwrap();
-                if view.steps.iter().all(|s| s.status != StepStatus::Pending && s.status != StepStatus::Running) {
-                    let steps = view.steps.iter().map(|s| Step::of(s.status, s.attempts, s.outcome.clone())).collect();
-                    finished.push((job.clone(), steps));
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        assert_eq!(finished.len(), jobs.len(), "some jobs never finished");
-        finished
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        self.stop.send(true).ok();
-    }
-}
-
-/// What the trail says about one step.
-#[derive(Debug)]
-struct Step {
-    status: StepStatus,
-    attempts: u32,
-    /// The version the host recorded and the one the plugin reported.
-    recorded_version: String,
-    reported_version: String,
-    /// How many times the plugin saw this step's idempotency key.
-    runs: u64,
-    started_at: DateTime<Utc>,
-    finished_at: DateTime<Utc>,
-}
-
-impl Step {
-    fn of(status: StepStatus, attempts: u32, outcome: Option<Value>) -> Step {
-        let outcome = outcome.unwrap_or_default();
-        let instant = |key: &str| {
-            serde_json::from_value(outcome[key].clone()).unwrap_or_else(|e| panic!("{key}: {e}: {outcome}"))
-        };
-        Step {
-            status,
-            attempts,
-            recorded_version: outcome["plugin_version"].as_str().unwrap_or_default().into(),
-            reported_version: outcome["detail"]["version"].as_str().unwrap_or_default().into(),
-            runs: outcome["detail"]["runs"].as_u64().unwrap_or_default(),
-            started_at: instant("started_at"),
-            finished_at: instant("finished_at"),
-        }
-    }
-}
 
 /// One activation or rollback: when the call began and returned, and what
 /// became active.
@@ -269,7 +101,12 @@ async fn hot_swap_under_load_runs_every_action_once_on_the_version_active_when_i
     assert_eq!(ran_on.len(), 2, "both versions served steps: {ran_on:?}");
     assert!(pinned_by_swaps > events, "most steps ran wholly between two swaps ({pinned_by_swaps} of {})", 2 * events);
 
-    let audit = world.service.store().audit_entries(&TenantId::new(SYSTEM_TENANT)).await.unwrap();
+    let audit = world
+        .service
+        .store()
+        .audit_entries(&system_tenant(), &AuditFilter { limit: 1000, ..AuditFilter::default() })
+        .await
+        .unwrap();
     let swaps_audited =
         audit.iter().filter(|e| e.action == "plugin.activated" || e.action == "plugin.rolled-back").count();
     assert_eq!(swaps_audited, SWAPS + 1, "the first activation and every swap");

@@ -12,7 +12,7 @@ async fn invite_then_early_activation_then_sign_in_then_sign_out_revokes() {
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
     // Arrival 14:00 Paris = 13:00Z; early access 30 min; duration 4 h.
-    post_event(&base, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
+    post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
     engine.tick().await.unwrap();
     let person = h.pacs.person("v1").unwrap();
     assert!(person.groups.contains("contractors") && person.pins == 1 && !person.active, "{person:?}");
@@ -27,9 +27,9 @@ async fn invite_then_early_activation_then_sign_in_then_sign_out_revokes() {
     assert!(h.pacs.person("v1").unwrap().active);
 
     h.clock.advance(Duration::minutes(35));
-    post_event(&base, sign_in("e2", "v1", "Contractor", true)).await;
+    post_event(&base, &h.token, sign_in("e2", "v1", "Contractor", true)).await;
     h.clock.advance(Duration::hours(1));
-    post_event(&base, visit_event("e3", "visitor.signed_out", "v1")).await;
+    post_event(&base, &h.token, visit_event("e3", "visitor.signed_out", "v1")).await;
     engine.tick().await.unwrap();
     let person = h.pacs.person("v1").unwrap();
     assert!(!person.active && person.groups.is_empty() && person.pins == 0, "{person:?}");
@@ -51,7 +51,7 @@ async fn a_walk_in_who_never_signs_out_loses_access_at_the_window_end() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
-    post_event(&base, sign_in("e1", "walk-1", "Contractor", false)).await;
+    post_event(&base, &h.token, sign_in("e1", "walk-1", "Contractor", false)).await;
     engine.tick().await.unwrap();
     assert!(h.pacs.person("walk-1").unwrap().active);
     h.clock.advance(Duration::hours(4) - Duration::seconds(1));
@@ -67,7 +67,7 @@ async fn a_walk_in_who_never_signs_out_loses_access_at_the_window_end() {
 async fn timers_fire_after_a_restart() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    post_event(&base, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
+    post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
     h.engine().tick().await.unwrap();
     // A new service and engine over the same database, the clock past the activation.
     h.clock.set(monday_morning() + Duration::hours(5));
@@ -83,11 +83,11 @@ async fn an_updated_invite_moves_both_ends_of_the_window() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
-    post_event(&base, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
+    post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
     engine.tick().await.unwrap();
     let mut update = invite("e2", "v1", "Contractor", "2025-03-03 16:00");
     update["type"] = "visit.updated".into();
-    post_event(&base, update).await;
+    post_event(&base, &h.token, update).await;
     engine.tick().await.unwrap();
     let (start, end) = h.pacs.person("v1").unwrap().window.unwrap();
     assert_eq!((start, end), ((monday_morning() + Duration::minutes(390)).timestamp(), (monday_morning() + Duration::hours(11)).timestamp()));
@@ -107,9 +107,9 @@ async fn a_cancelled_invite_revokes_at_once_and_cancels_its_timers() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
-    post_event(&base, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
+    post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
     engine.tick().await.unwrap();
-    post_event(&base, visit_event("e2", "visit.cancelled", "v1")).await;
+    post_event(&base, &h.token, visit_event("e2", "visit.cancelled", "v1")).await;
     engine.tick().await.unwrap();
     let person = h.pacs.person("v1").unwrap();
     assert!(person.groups.is_empty() && person.pins == 0 && !person.active, "{person:?}");
@@ -121,7 +121,7 @@ async fn a_cancelled_invite_revokes_at_once_and_cancels_its_timers() {
 async fn an_unmapped_visitor_type_does_nothing_and_says_why() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    let receipt = post_event(&base, sign_in("e1", "v1", "Interviewee", false)).await;
+    let receipt = post_event(&base, &h.token, sign_in("e1", "v1", "Interviewee", false)).await;
     let job = receipt.events[0].job.as_ref().unwrap();
     assert_eq!(job.status, "ignored");
     assert_eq!(job.reason.as_deref(), Some("visitor type `Interviewee` is not mapped in the policy"));
@@ -135,8 +135,8 @@ async fn employees_who_check_in_get_their_groups_for_the_access_duration_and_exc
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let engine = h.engine();
-    post_event(&base, employee("e1", "employee.signed_in", "Bob@Example.com")).await;
-    let receipt = post_event(&base, employee("e2", "employee.signed_in", "ceo@example.com")).await;
+    post_event(&base, &h.token, employee("e1", "employee.signed_in", "Bob@Example.com")).await;
+    let receipt = post_event(&base, &h.token, employee("e2", "employee.signed_in", "ceo@example.com")).await;
     assert_eq!(receipt.events[0].job.as_ref().unwrap().reason.as_deref(), Some("employee ceo@example.com is excluded by the policy"));
     engine.tick().await.unwrap();
     assert!(h.pacs.person("bob@example.com").unwrap().groups.contains("staff"));
@@ -150,7 +150,7 @@ async fn employees_who_check_in_get_their_groups_for_the_access_duration_and_exc
 async fn a_pin_is_sealed_on_the_job_and_revealed_once() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    let receipt = post_event(&base, sign_in("e1", "v1", "Contractor", false)).await;
+    let receipt = post_event(&base, &h.token, sign_in("e1", "v1", "Contractor", false)).await;
     h.engine().tick().await.unwrap();
     let job = h.service.job_view(&h.tenant, &receipt.events[0].job.as_ref().unwrap().job_id).await.unwrap();
     let pin = job

@@ -28,7 +28,3 @@ CREATE TABLE plugin_canaries (
     PRIMARY KEY (plugin_id, tenant_id, install_id)
 );
 
--- System-wide audit entries (plugin changes) live under this reserved tenant.
-INSERT INTO tenants (id, name, settings, created_at)
-SELECT '_system', 'System', '{}', 0
-WHERE NOT EXISTS (SELECT 1 FROM tenants WHERE id = '_system');

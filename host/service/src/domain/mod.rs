@@ -15,6 +15,7 @@ mod job;
 mod person;
 mod tenant;
 mod time;
+mod token;
 mod visit;
 
 pub use action::{ActionKind, PlannedStep, StepAction};
@@ -26,4 +27,5 @@ pub use job::{IdempotencyKey, JobStatus, StepStatus, Subject};
 pub use person::{PersonDetails, PersonKind, PersonRef};
 pub use tenant::{CardPool, Install, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantSettings};
 pub use time::{from_millis, to_millis, AccessWindow, Location};
+pub use token::{system_tenant, ApiToken, TokenAccess, TokenScope};
 pub use visit::{Person, Visit, VisitState};

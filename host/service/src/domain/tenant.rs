@@ -60,7 +60,7 @@ pub struct OutboundWebhook {
 }
 
 /// A range of card numbers for one facility code of one install.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardPool {
     pub facility_code: u32,

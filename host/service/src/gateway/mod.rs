@@ -156,7 +156,37 @@ pub struct BadgeBatch {
     pub next_cursor: String,
 }
 
-/// Executes connector exports for an install.
+/// One finding of a live set-up validation (the contract's `check`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SetupCheck {
+    /// What was checked ("connection", "license", ...).
+    pub name: String,
+    pub ok: bool,
+    /// What was found, and what to do when it failed.
+    pub detail: String,
+}
+
+/// One choice of a set-up picker (the contract's `option-item`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SetupOption {
+    /// The vendor's stable identifier.
+    pub id: String,
+    pub label: String,
+    pub detail: Option<String>,
+}
+
+/// Why an install secret could not be written or listed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SecretError {
+    /// The name breaks the rule; the request can never succeed as it is.
+    #[error("`{0}` is not a valid secret name (1-64 of a-z, A-Z, 0-9, '-', '_', '.')")]
+    InvalidName(String),
+    /// The sealed secret store failed; a retry may pass.
+    #[error("the secret store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Executes connector exports for an install, and keeps its sealed secrets.
 #[async_trait]
 pub trait ConnectorGateway: Send + Sync {
     /// The manifest of the plugin the install uses.
@@ -168,6 +198,21 @@ pub trait ConnectorGateway: Send + Sync {
 
     /// Badge events after `cursor` (none = from now), at most `max`.
     async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
+
+    /// The plugin's live `setup.validate` of the install's configuration.
+    async fn validate(&self, install: &Install) -> Result<Vec<SetupCheck>, ConnectorError>;
+
+    /// The plugin's `setup.list-options` for one picker (groups, partitions, ...).
+    async fn list_options(&self, install: &Install, picker: &str) -> Result<Vec<SetupOption>, ConnectorError>;
+
+    /// Sets or replaces a secret of the install, sealed, readable only by its plugin.
+    async fn set_secret(&self, install: &Install, name: &str, value: &str) -> Result<(), SecretError>;
+
+    /// Removes a secret of the install; false when it did not exist.
+    async fn delete_secret(&self, install: &Install, name: &str) -> Result<bool, SecretError>;
+
+    /// The names of the install's secrets, never their values.
+    async fn secret_names(&self, install: &Install) -> Result<Vec<String>, SecretError>;
 }
 
 mod plugins;

@@ -8,7 +8,7 @@
 
 use super::{
     ActionDescriptor, BadgeBatch, BadgeEvent, BadgeResult, ConnectorAction, ConnectorCall, ConnectorError,
-    ConnectorGateway, IssuedCredential, Manifest, StepOutcome,
+    ConnectorGateway, IssuedCredential, Manifest, SecretError, SetupCheck, SetupOption, StepOutcome,
 };
 use crate::domain::{from_millis, to_millis, AccessWindow, ActionKind, CardCredential, ErrorKind, Install, PersonKind, PersonRef};
 use async_trait::async_trait;
@@ -55,7 +55,7 @@ struct Grants {
 fn grant(install: &Install) -> Result<InstallGrant, ConnectorError> {
     let grants: Grants = serde_json::from_value(install.grants.clone())
         .map_err(|e| ConnectorError::new(ErrorKind::Config, format!("the install's grants are invalid: {e}")))?;
-    let mut grant = InstallGrant::new(InstallScope::new(install.tenant_id.as_str(), install.id.as_str()), &install.plugin_id);
+    let mut grant = InstallGrant::new(scope(install), &install.plugin_id);
     (grant.http, grant.sql, grant.limits) = (grants.http, grants.sql, grants.limits);
     Ok(grant)
 }
@@ -80,6 +80,17 @@ fn from_call_error(error: CallError) -> ConnectorError {
             ConnectorError::new(ErrorKind::Permanent, message)
         }
     }
+}
+
+fn secret_error(error: gatehouse_runtime::SecretError) -> SecretError {
+    match error {
+        gatehouse_runtime::SecretError::InvalidName(name) => SecretError::InvalidName(name),
+        other => SecretError::Unavailable(other.to_string()),
+    }
+}
+
+fn scope(install: &Install) -> InstallScope {
+    InstallScope::new(install.tenant_id.as_str(), install.id.as_str())
 }
 
 pub(super) fn kind_from_wit(kind: wit::ActionKind) -> ActionKind {
@@ -206,5 +217,27 @@ impl ConnectorGateway for RuntimeGateway {
                 .collect(),
             next_cursor: batch.next_cursor,
         })
+    }
+
+    async fn validate(&self, install: &Install) -> Result<Vec<SetupCheck>, ConnectorError> {
+        let checks = self.runtime.validate(&grant(install)?, &install.config.to_string()).await.map_err(from_call_error)?;
+        Ok(checks.into_iter().map(|c| SetupCheck { name: c.name, ok: c.ok, detail: c.detail }).collect())
+    }
+
+    async fn list_options(&self, install: &Install, picker: &str) -> Result<Vec<SetupOption>, ConnectorError> {
+        let items = self.runtime.list_options(&grant(install)?, &install.config.to_string(), picker).await.map_err(from_call_error)?;
+        Ok(items.into_iter().map(|o| SetupOption { id: o.id, label: o.label, detail: o.detail }).collect())
+    }
+
+    async fn set_secret(&self, install: &Install, name: &str, value: &str) -> Result<(), SecretError> {
+        self.runtime.secrets().set(&scope(install), name, value).await.map_err(secret_error)
+    }
+
+    async fn delete_secret(&self, install: &Install, name: &str) -> Result<bool, SecretError> {
+        self.runtime.secrets().delete(&scope(install), name).await.map_err(secret_error)
+    }
+
+    async fn secret_names(&self, install: &Install) -> Result<Vec<String>, SecretError> {
+        self.runtime.secrets().names(&scope(install)).await.map_err(secret_error)
     }
 }

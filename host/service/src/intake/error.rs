@@ -1,7 +1,7 @@
 //! HTTP errors: a status and a JSON body `{"error": {"code", "message"}}`
 //! that says what was wrong in words a sender can act on.
 
-use crate::gateway::PluginError;
+use crate::gateway::{PluginError, SecretError};
 use crate::service::ServiceError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -55,6 +55,12 @@ impl From<ServiceError> for ApiError {
             },
             ServiceError::Connector(_) => ApiError::new(StatusCode::BAD_GATEWAY, "connector", err.to_string()),
             ServiceError::Plugin(ref error) => ApiError::new(plugin_status(error), "plugin", err.to_string()),
+            ServiceError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            ServiceError::Secret(SecretError::InvalidName(_)) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string()),
+            ServiceError::Secret(SecretError::Unavailable(_)) => {
+                tracing::error!(error = %err, "the secret store failed");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the secret store is unavailable; retry later")
+            }
             ServiceError::Store(_) | ServiceError::Seal(_) => {
                 tracing::error!(error = %err, "request failed inside the service");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service could not store the request; retry later")

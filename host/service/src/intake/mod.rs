@@ -1,53 +1,38 @@
-//! The HTTP intake (axum): our event JSON, the Envoy-compatible webhook and
-//! the policy dry run. Handlers translate HTTP to service calls and back;
-//! the rules live in [`crate::service`].
+//! The HTTP intake (axum): our event JSON (bearer token of the tenant,
+//! read-write) and the Envoy-compatible webhook (signed, no token). Handlers
+//! translate HTTP to service calls and back; the rules live in
+//! [`crate::service`]; the routes are rows of [`crate::api::routes`].
 //!
 //! Answers: 202 once the event is committed (a redelivery gets the same body
 //! again, marked `x-gatehouse-duplicate: true`); 400 malformed; 401 bad or
-//! missing signature; 404 unknown install or location; 413 oversized body.
-//! Nothing is stored on any error.
+//! missing signature or token; 404 unknown install or location (also for one
+//! of another tenant); 413 oversized body. Nothing is stored on any error.
 
 mod envoy;
 mod error;
-mod native;
+pub(crate) mod native;
 pub mod timestamps;
 
 pub use envoy::{signature_is_valid, SIGNATURE_HEADER};
 pub use error::ApiError;
 
-use crate::domain::{InstallId, TenantId};
-use crate::service::{EventSource, IncomingEvent, Service};
+use crate::api::auth::Principal;
+use crate::api::ApiState;
+use crate::domain::InstallId;
+use crate::service::{EventSource, IncomingEvent, IngestReceipt, ServiceError, Target};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use native::NativeEvent;
-use serde::Deserialize;
 
 /// The default cap on a request body.
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
-#[derive(Clone)]
-struct App {
-    service: Service,
-    body_limit: usize,
-}
-
-/// The intake routes, bodies capped at `body_limit` bytes.
-pub fn router(service: Service, body_limit: usize) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/events", post(post_event))
-        .route("/v1/installs/{id}/webhooks/envoy", post(post_envoy_webhook))
-        .route("/v1/installs/{id}/policy/dry-run", post(post_dry_run))
-        .with_state(App { service, body_limit })
-}
-
 /// Reads the whole body, refusing more than `limit` bytes.
-async fn read_body(body: Body, content_length: Option<&HeaderValue>, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body, content_length: Option<&HeaderValue>, limit: usize) -> Result<Bytes, ApiError> {
     let declared = content_length.and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::too_large(limit));
@@ -67,12 +52,31 @@ fn accepted(ingested: crate::service::Ingested) -> Response {
     response
 }
 
-async fn post_event(State(app): State<App>, request: Request) -> Result<Response, ApiError> {
+/// Liveness: answers while the process serves HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "intake", security(()), responses((status = 200, body = String, example = "ok")))]
+pub(crate) async fn health() -> &'static str {
+    "ok"
+}
+
+/// Takes one event of our JSON for an install or every enabled install of a location.
+#[utoipa::path(post, path = "/v1/events", tag = "intake",
+    request_body(content = Object, description = "an event of our JSON (see docs/intake.md)"),
+    responses((status = 202, body = IngestReceipt, description = "stored; redeliveries are marked `x-gatehouse-duplicate: true`")))]
+pub(crate) async fn post_event(State(app): State<ApiState>, principal: Principal, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let body = read_body(body, parts.headers.get(header::CONTENT_LENGTH), app.body_limit).await?;
     let native = NativeEvent::parse(&body).map_err(ApiError::bad_request)?;
     let target = native.target().map_err(ApiError::bad_request)?;
     let (location, installs) = app.service.resolve_target(&target).await?;
+    if !principal.scope.reaches(&location.tenant_id) {
+        // Another tenant's install looks exactly like an unknown one.
+        return Err(match target {
+            Target::Install(id) => ServiceError::not_found("install", id),
+            Target::Location(id) => ServiceError::not_found("location", id),
+        }
+        .into());
+    }
+    principal.write(&location.tenant_id)?;
     let event = native.normalise(location.time_zone, app.service.clock().now()).map_err(ApiError::bad_request)?;
     let incoming = IncomingEvent {
         source: EventSource::Gatehouse,
@@ -84,7 +88,12 @@ async fn post_event(State(app): State<App>, request: Request) -> Result<Response
     Ok(accepted(app.service.ingest(&location, &installs, incoming).await?))
 }
 
-async fn post_envoy_webhook(State(app): State<App>, Path(id): Path<String>, request: Request) -> Result<Response, ApiError> {
+/// The Envoy-compatible webhook, verified by its `X-Envoy-Signature`.
+#[utoipa::path(post, path = "/v1/installs/{install}/webhooks/envoy", tag = "intake", security(()),
+    params(("install" = String, Path, description = "the install the webhook is for")),
+    request_body(content = Object, description = "an Envoy webhook body, signed with the install's webhook secret"),
+    responses((status = 202, body = IngestReceipt)))]
+pub(crate) async fn post_envoy_webhook(State(app): State<ApiState>, Path(id): Path<String>, request: Request) -> Result<Response, ApiError> {
     let (install, location) = app.service.webhook_install(&InstallId::new(id)).await?;
     let (parts, body) = request.into_parts();
     let body = read_body(body, parts.headers.get(header::CONTENT_LENGTH), app.body_limit).await?;
@@ -113,38 +122,4 @@ async fn post_envoy_webhook(State(app): State<App>, Path(id): Path<String>, requ
         event: parsed.event,
     };
     Ok(accepted(app.service.ingest(&location, std::slice::from_ref(&install), incoming).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DryRunRequest {
-    /// An event in our JSON format (`event_id` and target may be left out).
-    event: serde_json::Value,
-    /// A candidate policy (TOML) to try instead of the stored one.
-    #[serde(default)]
-    policy: Option<String>,
-    /// Plan as of this instant instead of now.
-    #[serde(default)]
-    at: Option<String>,
-}
-
-async fn post_dry_run(State(app): State<App>, Path(id): Path<String>, request: Request) -> Result<Response, ApiError> {
-    let (install, location) = app.service.webhook_install(&InstallId::new(id)).await?;
-    let (parts, body) = request.into_parts();
-    let body = read_body(body, parts.headers.get(header::CONTENT_LENGTH), app.body_limit).await?;
-    let request: DryRunRequest =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body is not a dry-run request: {e}")))?;
-    let native: NativeEvent =
-        serde_json::from_value(request.event).map_err(|e| ApiError::bad_request(format!("`event` is not a valid event: {e}")))?;
-    let zone = location.time_zone;
-    let at = request
-        .at
-        .as_deref()
-        .map(|t| timestamps::parse_instant(t, zone).map_err(|e| ApiError::bad_request(format!("`at`: {e}"))))
-        .transpose()?;
-    let now = at.unwrap_or_else(|| app.service.clock().now());
-    let event = native.normalise(zone, now).map_err(ApiError::bad_request)?;
-    let tenant: &TenantId = &install.tenant_id;
-    let dry_run = app.service.dry_run(tenant, &install.id, &event, request.policy.as_deref(), Some(now)).await?;
-    Ok((StatusCode::OK, Json(dry_run)).into_response())
 }

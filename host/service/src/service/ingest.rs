@@ -53,12 +53,12 @@ pub struct IncomingEvent {
 }
 
 /// The intake's answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestReceipt {
     pub events: Vec<EventReceipt>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventReceipt {
     pub event_id: EventId,
     pub install_id: InstallId,
@@ -69,7 +69,7 @@ pub struct EventReceipt {
     pub job: Option<JobSummary>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobSummary {
     pub job_id: JobId,
     /// As planned: queued, done (nothing to do now), or ignored.
@@ -80,6 +80,7 @@ pub struct JobSummary {
     /// The steps due now, by action name.
     pub steps: Vec<String>,
     /// Later work: purpose and due time.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub scheduled: Vec<(String, DateTime<Utc>)>,
 }
 

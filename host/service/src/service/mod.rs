@@ -6,17 +6,20 @@
 //! from the install.
 
 mod ingest;
+mod manage;
 mod plugins;
 mod queries;
 mod setup;
+mod tokens;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
-pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView, SYSTEM_TENANT};
-pub use queries::{AttachmentView, DryRun, JobView};
+pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView};
+pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
 pub use setup::{InstallSpec, SmtpRelaySpec};
+pub use tokens::IssuedToken;
 
 use crate::clock::Clock;
-use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError};
+use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError, SecretError};
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -35,6 +38,11 @@ pub enum ServiceError {
     Connector(#[from] ConnectorError),
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The change would overwrite something that already exists.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -9,7 +9,7 @@
 //! their audit entries live under the reserved `_system` tenant.
 
 use super::{Service, ServiceError};
-use crate::domain::{ActionKind, InstallId, TenantId};
+use crate::domain::{system_tenant, ActionKind, InstallId, TenantId};
 use crate::gateway::{InstallKey, PluginCatalog, PluginError, PluginRouting, PluginVersionInfo};
 use crate::store::UploadedPluginVersion;
 use semver::Version;
@@ -17,11 +17,8 @@ use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
 
-/// The tenant that system-wide audit entries are recorded under.
-pub const SYSTEM_TENANT: &str = "_system";
-
 /// A plugin: its loaded versions and which of them serves whom.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PluginView {
     pub plugin_id: String,
     #[serde(flatten)]
@@ -29,28 +26,33 @@ pub struct PluginView {
     pub versions: Vec<PluginVersionView>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RoutingView {
+    #[schema(value_type = Option<String>)]
     pub active: Option<Version>,
     /// Where rollback goes, most recent last.
+    #[schema(value_type = Vec<String>)]
     pub previous: Vec<Version>,
     pub canaries: Vec<CanaryView>,
 }
 
 /// One install pinned to a version other than the active one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CanaryView {
     pub tenant_id: TenantId,
     pub install_id: InstallId,
+    #[schema(value_type = String)]
     pub version: Version,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PluginVersionView {
+    #[schema(value_type = String)]
     pub version: Version,
     pub content_hash: String,
     pub display_name: String,
     pub vendor: String,
+    #[schema(value_type = Vec<String>)]
     pub actions: Vec<ActionKind>,
     /// Whether new calls of installs without a canary go to this version.
     pub active: bool,
@@ -242,8 +244,4 @@ impl Service {
         tracing::info!(plugin = plugin_id, action, active = ?after.active, "plugin routing changed");
         self.plugin(plugin_id)
     }
-}
-
-fn system_tenant() -> TenantId {
-    TenantId::new(SYSTEM_TENANT)
 }

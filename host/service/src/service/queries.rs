@@ -2,9 +2,12 @@
 //! queue, re-driving, and the one-time reveal of a PIN.
 
 use super::{Service, ServiceError};
-use crate::domain::{AttachmentId, CardCredential, InstallId, JobId, Subject, TenantId, VisitId};
+use crate::domain::{AttachmentId, CardCredential, InstallId, JobId, LocationId, Subject, TenantId, VisitId};
 use crate::policy::Plan;
-use crate::store::{AttachmentBody, AuditEntry, JobRecord, StepRecord};
+use crate::store::{
+    AttachmentBody, AuditEntry, AuditFilter, EventFilter, JobFilter, JobRecord, OccupancyRecord, SignedInVisitor, StepRecord,
+    StoredEvent,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -36,7 +39,89 @@ pub enum AttachmentView {
     QrPng { id: AttachmentId, bytes: usize },
 }
 
+/// Which jobs to list; every field left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct JobQuery {
+    pub visit: Option<VisitId>,
+    /// An e-mail address: the employee's jobs and those of every visit of a visitor with it.
+    pub person: Option<String>,
+    pub install: Option<InstallId>,
+    pub status: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// Who is on site at a location now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Occupancy {
+    /// Visitors whose visit is signed in.
+    pub visitors: Vec<SignedInVisitor>,
+    /// Employees who badged in since midnight, local time, latest badge each.
+    pub employees: Vec<OccupancyRecord>,
+}
+
+const JOB_STATUSES: [&str; 6] = ["queued", "running", "done", "ignored", "failed", "dead"];
+
 impl Service {
+    /// The tenant's jobs matching `query`, newest first.
+    pub async fn jobs(&self, tenant: &TenantId, query: &JobQuery) -> Result<Vec<JobRecord>, ServiceError> {
+        if let Some(status) = query.status.as_deref().filter(|s| !JOB_STATUSES.contains(s)) {
+            return Err(ServiceError::InvalidInput(format!("unknown job status `{status}`; expected one of {}", JOB_STATUSES.join(", "))));
+        }
+        let mut subjects: Option<Vec<Subject>> = query.visit.clone().map(|v| vec![Subject::Visit(v)]);
+        if let Some(email) = &query.person {
+            let mut of_person = vec![Subject::employee(email)];
+            of_person.extend(self.store.visits_of_email(tenant, email).await?.into_iter().map(Subject::Visit));
+            subjects = Some(match subjects {
+                Some(visit) => visit.into_iter().filter(|s| of_person.contains(s)).collect(),
+                None => of_person,
+            });
+        }
+        let filter = JobFilter {
+            install: query.install.clone(),
+            subjects,
+            status: query.status.clone(),
+            from: query.from,
+            to: query.to,
+            limit: query.limit,
+        };
+        Ok(self.store.jobs_matching(tenant, &filter).await?)
+    }
+
+    /// The tenant's stored events, newest first.
+    pub async fn events(&self, tenant: &TenantId, filter: &EventFilter) -> Result<Vec<StoredEvent>, ServiceError> {
+        Ok(self.store.events(tenant, filter).await?)
+    }
+
+    /// The tenant's audit trail, oldest first.
+    pub async fn audit_trail(&self, tenant: &TenantId, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ServiceError> {
+        Ok(self.store.audit_entries(tenant, filter).await?)
+    }
+
+    /// Who is signed in now at the location.
+    pub async fn occupancy(&self, tenant: &TenantId, location_id: &LocationId) -> Result<Occupancy, ServiceError> {
+        let location = self.store.location(tenant, location_id).await?.ok_or_else(|| ServiceError::not_found("location", location_id))?;
+        let visitors = self.store.signed_in_visitors(tenant, location_id).await?;
+        let local_midnight = self
+            .clock
+            .now()
+            .with_timezone(&location.time_zone)
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|midnight| midnight.and_local_timezone(location.time_zone).earliest())
+            .map(|midnight| midnight.with_timezone(&Utc));
+        let mut employees: Vec<OccupancyRecord> = Vec::new();
+        for record in self.store.occupancy(tenant, location_id).await?.into_iter().rev() {
+            let today = local_midnight.is_none_or(|midnight| record.occurred_at >= midnight);
+            if today && !employees.iter().any(|e| e.pacs_person_id == record.pacs_person_id && e.install_id == record.install_id) {
+                employees.push(record);
+            }
+        }
+        employees.reverse();
+        Ok(Occupancy { visitors, employees })
+    }
+
     pub async fn job_view(&self, tenant: &TenantId, job_id: &JobId) -> Result<JobView, ServiceError> {
         let job = self.store.job(tenant, job_id).await?.ok_or_else(|| ServiceError::not_found("job", job_id))?;
         let steps = self.store.steps(tenant, job_id).await?;

@@ -4,7 +4,7 @@
 
 use super::{Service, ServiceError};
 use crate::domain::{
-    CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
+    system_tenant, CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantId,
     TenantSettings,
 };
 use crate::policy;
@@ -13,7 +13,7 @@ use base64::Engine;
 use serde_json::json;
 
 /// An install as an operator describes it.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstallSpec {
     pub id: InstallId,
@@ -64,11 +64,16 @@ impl Service {
 
     /// Creates a tenant or renames it; its delivery settings are kept.
     pub async fn put_tenant(&self, actor: &str, id: &TenantId, name: &str) -> Result<(), ServiceError> {
-        let settings = self.store.tenant(id).await?.map(|t| t.settings).unwrap_or_default();
+        if *id == system_tenant() {
+            return Err(ServiceError::InvalidInput(format!("`{id}` is reserved for system-wide audit entries")));
+        }
+        let before = self.store.tenant(id).await?;
+        let settings = before.as_ref().map(|t| t.settings.clone()).unwrap_or_default();
         let tenant = Tenant { id: id.clone(), name: name.into(), settings };
         let mut tx = self.store.begin().await?;
         tx.upsert_tenant(&tenant, self.clock.now()).await?;
-        self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), json!({ "name": name })).await?;
+        let detail = json!({ "before": before.map(|t| json!({ "name": t.name })), "after": { "name": name } });
+        self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), detail).await?;
         Ok(tx.commit().await?)
     }
 
@@ -128,16 +133,26 @@ impl Service {
             .parse()
             .map_err(|_| ServiceError::InvalidInput(format!("`{time_zone}` is not an IANA time zone (e.g. Europe/Paris)")))?;
         self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
+        let before = self.store.location_any_tenant(id).await?;
+        if before.as_ref().is_some_and(|l| l.tenant_id != *tenant) {
+            return Err(ServiceError::Conflict(format!("location id `{id}` is already in use")));
+        }
         let location = Location { id: id.clone(), tenant_id: tenant.clone(), name: name.into(), time_zone: zone };
         let mut tx = self.store.begin().await?;
         tx.upsert_location(&location, self.clock.now()).await?;
-        self.audit(&mut tx, tenant, actor, "location.put", format!("location:{id}"), json!({ "name": name, "time_zone": time_zone })).await?;
+        let before = before.map(|l| json!({ "name": l.name, "time_zone": l.time_zone.name() }));
+        let detail = json!({ "before": before, "after": { "name": name, "time_zone": time_zone } });
+        self.audit(&mut tx, tenant, actor, "location.put", format!("location:{id}"), detail).await?;
         Ok(tx.commit().await?)
     }
 
     /// Creates or reconfigures an install with its card pools.
     pub async fn put_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
         self.store.location(tenant, &spec.location_id).await?.ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
+        let before = self.store.install_any_tenant(&spec.id).await?;
+        if before.as_ref().is_some_and(|i| i.tenant_id != *tenant) {
+            return Err(ServiceError::Conflict(format!("install id `{}` is already in use", spec.id)));
+        }
         for pool in &spec.card_pools {
             if pool.min > pool.max || pool.max > i64::MAX as u64 {
                 return Err(ServiceError::InvalidInput(format!(
@@ -159,10 +174,14 @@ impl Service {
         let mut tx = self.store.begin().await?;
         tx.upsert_install(&install, sealed.as_deref(), self.clock.now()).await?;
         tx.set_card_pools(tenant, &spec.id, &spec.card_pools).await?;
+        let before = before.map(|i| json!({ "plugin_id": i.plugin_id, "location_id": i.location_id, "config": i.config, "enabled": i.enabled }));
         let detail = json!({
-            "plugin_id": spec.plugin_id, "location_id": spec.location_id, "config": spec.config,
-            "enabled": spec.enabled, "card_pools": spec.card_pools,
-            "webhook_secret": spec.webhook_secret.as_ref().map(|_| "[redacted]"),
+            "before": before,
+            "after": {
+                "plugin_id": spec.plugin_id, "location_id": spec.location_id, "config": spec.config,
+                "enabled": spec.enabled, "card_pools": spec.card_pools,
+                "webhook_secret": spec.webhook_secret.as_ref().map(|_| "[redacted]"),
+            },
         });
         self.audit(&mut tx, tenant, actor, "install.put", format!("install:{}", spec.id), detail).await?;
         Ok(tx.commit().await?)

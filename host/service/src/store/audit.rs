@@ -33,12 +33,35 @@ impl WriteTx {
     }
 }
 
+/// Which audit entries to read; every field left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub limit: u32,
+}
+
 impl Store {
-    pub async fn audit_entries(&self, tenant: &TenantId) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_entries WHERE tenant_id = $1 ORDER BY at, id")
-            .bind(tenant.as_str())
-            .fetch_all(self.pool())
-            .await?;
+    /// The tenant's audit entries matching `filter`, oldest first.
+    pub async fn audit_entries(&self, tenant: &TenantId, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject, detail FROM audit_entries
+             WHERE tenant_id = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3)
+               AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR action = $5)
+             ORDER BY at, id LIMIT $6",
+        )
+        .bind(tenant.as_str())
+        .bind(filter.from.map(to_millis))
+        .bind(filter.to.map(to_millis))
+        .bind(filter.actor.as_deref())
+        .bind(filter.action.as_deref())
+        .bind(i64::from(filter.limit))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditEntry {

@@ -5,6 +5,7 @@ use super::rows::{get, instant};
 use super::{Store, StoreError, WriteTx};
 use crate::domain::{to_millis, EventId, InstallId, TenantId, VisitorEvent};
 use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
 
 pub struct NewEvent<'a> {
     pub id: EventId,
@@ -41,6 +42,32 @@ pub struct StoredEvent {
     pub normalised: Option<VisitorEvent>,
     pub ignored_reason: Option<String>,
     pub received_at: DateTime<Utc>,
+}
+
+/// Which of a tenant's events to list; every field left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub install: Option<InstallId>,
+    /// Received at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+const EVENT_COLUMNS: &str = "id, install_id, source, name, normalised, ignored_reason, received_at";
+
+fn event_from(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    let normalised: Option<String> = get(row, "normalised")?;
+    Ok(StoredEvent {
+        id: EventId::new(get::<String>(row, "id")?),
+        install_id: InstallId::new(get::<String>(row, "install_id")?),
+        source: get(row, "source")?,
+        name: get(row, "name")?,
+        normalised: normalised.map(|text| serde_json::from_str(&text)).transpose().map_err(StoreError::corrupt)?,
+        ignored_reason: get(row, "ignored_reason")?,
+        received_at: instant(row, "received_at")?,
+    })
 }
 
 impl WriteTx {
@@ -100,27 +127,27 @@ impl WriteTx {
 
 impl Store {
     pub async fn event(&self, tenant: &TenantId, id: &EventId) -> Result<Option<StoredEvent>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, install_id, source, name, normalised, ignored_reason, received_at FROM events WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant.as_str())
-        .bind(id.as_str())
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let normalised: Option<String> = get(&row, "normalised")?;
-        Ok(Some(StoredEvent {
-            id: EventId::new(get::<String>(&row, "id")?),
-            install_id: InstallId::new(get::<String>(&row, "install_id")?),
-            source: get(&row, "source")?,
-            name: get(&row, "name")?,
-            normalised: normalised
-                .map(|text| serde_json::from_str(&text))
-                .transpose()
-                .map_err(StoreError::corrupt)?,
-            ignored_reason: get(&row, "ignored_reason")?,
-            received_at: instant(&row, "received_at")?,
-        }))
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(tenant.as_str()).bind(id.as_str()).fetch_optional(self.pool()).await?;
+        row.as_ref().map(event_from).transpose()
+    }
+
+    /// The tenant's events matching `filter`, newest first.
+    pub async fn events(&self, tenant: &TenantId, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND ($2 IS NULL OR install_id = $2)
+               AND ($3 IS NULL OR received_at >= $3) AND ($4 IS NULL OR received_at < $4)
+             ORDER BY received_at DESC, id LIMIT $5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant.as_str())
+            .bind(filter.install.as_ref().map(InstallId::as_str))
+            .bind(filter.from.map(to_millis))
+            .bind(filter.to.map(to_millis))
+            .bind(i64::from(filter.limit))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(event_from).collect()
     }
 
     /// How many events the tenant has stored (all installs).

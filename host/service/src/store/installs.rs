@@ -31,11 +31,27 @@ fn install_from(row: &SqliteRow) -> Result<Install, StoreError> {
     })
 }
 
+fn policy_from(row: &SqliteRow) -> Result<StoredPolicy, StoreError> {
+    let supported: String = get(row, "supported_actions")?;
+    Ok(StoredPolicy {
+        version: get(row, "version")?,
+        source: get(row, "source")?,
+        supported_actions: parse(serde_json::from_str(&supported))?,
+        created_at: instant(row, "created_at")?,
+    })
+}
+
 impl Store {
     pub async fn install(&self, tenant: &TenantId, id: &InstallId) -> Result<Option<Install>, StoreError> {
         let sql = format!("SELECT {INSTALL_COLUMNS} FROM installs WHERE tenant_id = $1 AND id = $2");
         let row = sqlx::query(&sql).bind(tenant.as_str()).bind(id.as_str()).fetch_optional(self.pool()).await?;
         row.as_ref().map(install_from).transpose()
+    }
+
+    pub async fn installs(&self, tenant: &TenantId) -> Result<Vec<Install>, StoreError> {
+        let sql = format!("SELECT {INSTALL_COLUMNS} FROM installs WHERE tenant_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(tenant.as_str()).fetch_all(self.pool()).await?;
+        rows.iter().map(install_from).collect()
     }
 
     /// Finds an install by id alone: webhooks name only the install, and its
@@ -99,6 +115,19 @@ impl Store {
             .collect()
     }
 
+    /// Every version of the install's policy, newest first.
+    pub async fn policies(&self, tenant: &TenantId, install: &InstallId) -> Result<Vec<StoredPolicy>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, source, supported_actions, created_at FROM policies
+             WHERE tenant_id = $1 AND install_id = $2 ORDER BY version DESC",
+        )
+        .bind(tenant.as_str())
+        .bind(install.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(policy_from).collect()
+    }
+
     /// The given version of the install's policy, or the latest when `None`.
     pub async fn policy(
         &self,
@@ -116,17 +145,7 @@ impl Store {
         .bind(version)
         .fetch_optional(self.pool())
         .await?;
-        row.as_ref()
-            .map(|row| {
-                let supported: String = get(row, "supported_actions")?;
-                Ok(StoredPolicy {
-                    version: get(row, "version")?,
-                    source: get(row, "source")?,
-                    supported_actions: parse(serde_json::from_str(&supported))?,
-                    created_at: instant(row, "created_at")?,
-                })
-            })
-            .transpose()
+        row.as_ref().map(policy_from).transpose()
     }
 }
 

@@ -62,6 +62,21 @@ pub struct RunnableStep {
     pub step: StepRecord,
 }
 
+/// Which of a tenant's jobs to list; every field left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    pub install: Option<InstallId>,
+    /// Any of these subjects (an empty list matches nothing).
+    pub subjects: Option<Vec<Subject>>,
+    /// A status name: queued, running, done, ignored, failed or dead.
+    pub status: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
 /// How a claimed step ended.
 #[derive(Clone, Debug)]
 pub enum StepUpdate {
@@ -367,6 +382,38 @@ impl Store {
     pub async fn jobs_with_status(&self, tenant: &TenantId, status: &str) -> Result<Vec<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND status = $2 ORDER BY queue_pos");
         let rows = sqlx::query(&sql).bind(tenant.as_str()).bind(status).fetch_all(self.pool()).await?;
+        rows.iter().map(job_from).collect()
+    }
+
+    /// The tenant's jobs matching `filter`, newest first.
+    pub async fn jobs_matching(&self, tenant: &TenantId, filter: &JobFilter) -> Result<Vec<JobRecord>, StoreError> {
+        let subjects: Vec<String> = filter.subjects.iter().flatten().map(Subject::key).collect();
+        if filter.subjects.is_some() && subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let subject_clause = match filter.subjects {
+            None => String::new(),
+            Some(_) => {
+                let placeholders: Vec<String> = (0..subjects.len()).map(|i| format!("${}", i + 7)).collect();
+                format!(" AND subject IN ({})", placeholders.join(", "))
+            }
+        };
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND ($2 IS NULL OR install_id = $2)
+               AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR created_at >= $4) AND ($5 IS NULL OR created_at < $5)
+               {subject_clause} ORDER BY queue_pos DESC LIMIT $6"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(tenant.as_str())
+            .bind(filter.install.as_ref().map(InstallId::as_str))
+            .bind(filter.status.as_deref())
+            .bind(filter.from.map(to_millis))
+            .bind(filter.to.map(to_millis))
+            .bind(i64::from(filter.limit));
+        for subject in &subjects {
+            query = query.bind(subject);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(job_from).collect()
     }
 }

@@ -22,15 +22,17 @@ mod plugins;
 mod rows;
 mod schedule;
 mod tenants;
+mod tokens;
 mod visits;
 
 pub use attachments::{Attachment, AttachmentBody};
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter};
 pub use cards::CardAllocation;
-pub use events::{EventInsert, NewEvent, StoredEvent};
-pub use jobs::{JobRecord, NewJob, RunnableStep, StepRecord, StepUpdate};
+pub use events::{EventFilter, EventInsert, NewEvent, StoredEvent};
+pub use jobs::{JobFilter, JobRecord, NewJob, RunnableStep, StepRecord, StepUpdate};
 pub use occupancy::{OccupancyRecord, OutboundDelivery};
 pub use plugins::UploadedPluginVersion;
+pub use visits::SignedInVisitor;
 pub use schedule::{NewScheduleEntry, ScheduleEntry};
 pub use installs::StoredPolicy;
 

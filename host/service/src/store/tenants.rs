@@ -34,8 +34,9 @@ impl Store {
         row.as_ref().map(tenant_from).transpose()
     }
 
+    /// Every customer tenant (the reserved system tenant left out).
     pub async fn tenants_any_tenant(&self) -> Result<Vec<Tenant>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, settings FROM tenants ORDER BY created_at, id")
+        let rows = sqlx::query("SELECT id, name, settings FROM tenants WHERE id <> '_system' ORDER BY created_at, id")
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(tenant_from).collect()
@@ -48,6 +49,14 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(location_from).transpose()
+    }
+
+    pub async fn locations(&self, tenant: &TenantId) -> Result<Vec<Location>, StoreError> {
+        let rows = sqlx::query("SELECT id, tenant_id, name, time_zone FROM locations WHERE tenant_id = $1 ORDER BY id")
+            .bind(tenant.as_str())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(location_from).collect()
     }
 
     /// Finds a location by id alone, for intake requests that name only it.

@@ -3,7 +3,7 @@
 
 use super::rows::{get, opt_instant, parse, window};
 use super::{Store, StoreError, WriteTx};
-use crate::domain::{to_millis, InstallId, Person, PersonKind, TenantId, Visit, VisitId, VisitState};
+use crate::domain::{to_millis, InstallId, LocationId, Person, PersonKind, TenantId, Visit, VisitId, VisitState};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 
@@ -176,4 +176,49 @@ impl Store {
         .await?;
         row.as_ref().map(person_from).transpose()
     }
+
+    /// Visitors signed in now at any install of the location, with what we know of them.
+    pub async fn signed_in_visitors(&self, tenant: &TenantId, location: &LocationId) -> Result<Vec<SignedInVisitor>, StoreError> {
+        let sql = format!(
+            "SELECT v.install_id AS visit_install, {VISIT_COLUMNS}, p.kind, p.external_id, p.details, p.pacs_id
+             FROM visits v JOIN installs i ON i.id = v.install_id
+               LEFT JOIN persons p ON p.install_id = v.install_id AND p.external_id = v.visit_id
+             WHERE v.tenant_id = $1 AND i.location_id = $2 AND v.state = 'signed-in' ORDER BY v.updated_at, v.visit_id"
+        );
+        let rows = sqlx::query(&sql).bind(tenant.as_str()).bind(location.as_str()).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let known = get::<Option<String>>(row, "kind")?.is_some();
+                Ok(SignedInVisitor {
+                    install_id: InstallId::new(get::<String>(row, "visit_install")?),
+                    visit: visit_from(row)?,
+                    person: if known { Some(person_from(row)?) } else { None },
+                })
+            })
+            .collect()
+    }
+
+    /// The visit ids of visitors known by this e-mail address (case ignored).
+    pub async fn visits_of_email(&self, tenant: &TenantId, email: &str) -> Result<Vec<VisitId>, StoreError> {
+        let rows = sqlx::query("SELECT kind, external_id, details, pacs_id FROM persons WHERE tenant_id = $1 AND kind = 'visitor'")
+            .bind(tenant.as_str())
+            .fetch_all(self.pool())
+            .await?;
+        let mut visits = Vec::new();
+        for row in &rows {
+            let person = person_from(row)?;
+            if person.details.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)) {
+                visits.push(VisitId::new(person.external_id));
+            }
+        }
+        Ok(visits)
+    }
+}
+
+/// A visitor on site: the visit, at which install, and the person if known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedInVisitor {
+    pub install_id: InstallId,
+    pub visit: Visit,
+    pub person: Option<Person>,
 }

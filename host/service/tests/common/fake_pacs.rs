@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use gatehouse::domain::{ActionKind, CardCredential, ErrorKind, Install};
 use gatehouse::gateway::{
     ActionDescriptor, BadgeBatch, BadgeEvent, ConnectorAction, ConnectorCall, ConnectorError, ConnectorGateway,
-    IssuedCredential, Manifest, StepOutcome,
+    IssuedCredential, Manifest, SecretError, SetupCheck, SetupOption, StepOutcome,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -31,6 +31,8 @@ struct State {
     faults: HashMap<ActionKind, VecDeque<ConnectorError>>,
     down: Option<ConnectorError>,
     badges: Vec<BadgeEvent>,
+    /// Sealed in the real runtime; kept in clear here so tests can see a value arrived.
+    secrets: BTreeMap<(String, String), String>,
 }
 
 #[derive(Default)]
@@ -72,6 +74,11 @@ impl FakePacs {
 
     pub fn person(&self, external_id: &str) -> Option<PacsPerson> {
         self.state().people.get(external_id).cloned()
+    }
+
+    /// The secret an install holds, as its plugin would read it.
+    pub fn secret(&self, install: &str, name: &str) -> Option<String> {
+        self.state().secrets.get(&(install.to_string(), name.to_string())).cloned()
     }
 
     pub fn add_badge(&self, event: BadgeEvent) {
@@ -176,5 +183,38 @@ impl ConnectorGateway for FakePacs {
         let from: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
         let events: Vec<_> = state.badges.iter().skip(from).take(max as usize).cloned().collect();
         Ok(BadgeBatch { next_cursor: (from + events.len()).to_string(), events })
+    }
+
+    /// Checks that the install holds an `api-key` secret, as a real plugin checks its credentials.
+    async fn validate(&self, install: &Install) -> Result<Vec<SetupCheck>, ConnectorError> {
+        let has_key = self.secret(install.id.as_str(), "api-key").is_some();
+        let detail = if has_key { "the PACS accepted the api-key" } else { "set the `api-key` secret" };
+        Ok(vec![SetupCheck { name: "credentials".into(), ok: has_key, detail: detail.into() }])
+    }
+
+    async fn list_options(&self, _install: &Install, picker: &str) -> Result<Vec<SetupOption>, ConnectorError> {
+        match picker {
+            "groups" => Ok(["visitors-lobby", "contractors", "staff"]
+                .into_iter()
+                .map(|g| SetupOption { id: g.into(), label: g.replace('-', " "), detail: None })
+                .collect()),
+            other => Err(ConnectorError::new(ErrorKind::Permanent, format!("no picker `{other}`"))),
+        }
+    }
+
+    async fn set_secret(&self, install: &Install, name: &str, value: &str) -> Result<(), SecretError> {
+        if name.is_empty() || name.contains('/') {
+            return Err(SecretError::InvalidName(name.into()));
+        }
+        self.state().secrets.insert((install.id.to_string(), name.to_string()), value.to_string());
+        Ok(())
+    }
+
+    async fn delete_secret(&self, install: &Install, name: &str) -> Result<bool, SecretError> {
+        Ok(self.state().secrets.remove(&(install.id.to_string(), name.to_string())).is_some())
+    }
+
+    async fn secret_names(&self, install: &Install) -> Result<Vec<String>, SecretError> {
+        Ok(self.state().secrets.keys().filter(|(i, _)| i == install.id.as_str()).map(|(_, n)| n.clone()).collect())
     }
 }

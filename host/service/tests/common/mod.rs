@@ -3,7 +3,9 @@
 //! and the intake served on a real loopback socket.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod fake_pacs;
+pub mod plugin_host;
 pub mod smtp_sink;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -50,6 +52,8 @@ pub struct Harness {
     pub tenant: TenantId,
     pub install: InstallId,
     pub location: LocationId,
+    /// A read-write token of the tenant, for the intake and the API.
+    pub token: String,
 }
 
 /// 2025-03-03 08:00 UTC (09:00 in Paris), a Monday.
@@ -88,7 +92,10 @@ impl Harness {
         if !policy.is_empty() {
             service.put_policy("test", &tenant, &install, policy).await.unwrap();
         }
-        Harness { dir, service, clock, pacs, sealer, tenant, install, location }
+        let access = gatehouse::domain::TokenAccess::ReadWrite;
+        let scope = gatehouse::domain::TokenScope::Tenant(tenant.clone());
+        let token = service.create_token("test", scope, access, "harness").await.unwrap().secret;
+        Harness { dir, service, clock, pacs, sealer, tenant, install, location, token }
     }
 
     /// A service over the same database, as after a restart.
@@ -97,11 +104,11 @@ impl Harness {
         Service::new(store, Arc::new(clock.clone()), pacs.clone(), sealer.clone())
     }
 
-    /// Serves the intake on a loopback port; returns its base URL.
+    /// Serves the API and the intake on a loopback port; returns its base URL.
     pub async fn serve(&self, body_limit: usize) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = gatehouse::intake::router(self.service.clone(), body_limit);
+        let app = gatehouse::api::router(gatehouse::api::ApiState { service: self.service.clone(), body_limit });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         format!("http://{addr}")
     }
@@ -117,8 +124,8 @@ pub fn envoy_signature(secret: &str, body: &[u8]) -> String {
 }
 
 /// Posts one event of our JSON to the intake and returns the receipt.
-pub async fn post_event(base: &str, event: serde_json::Value) -> gatehouse::service::IngestReceipt {
-    let response = reqwest::Client::new().post(format!("{base}/v1/events")).json(&event).send().await.unwrap();
+pub async fn post_event(base: &str, token: &str, event: serde_json::Value) -> gatehouse::service::IngestReceipt {
+    let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(token).json(&event).send().await.unwrap();
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, 202, "{body}");
