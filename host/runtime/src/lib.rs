@@ -31,6 +31,7 @@ pub use engine::{CacheStats, RuntimeConfig};
 pub use errors::{CallError, CallSite, Cause, Export, LoadError, RegistryError, StartError};
 pub use grant::{EncryptMode, HttpGrant, InstallGrant, InstallScope, SqlDsn, TlsOptions};
 pub use limits::CallLimits;
-pub use runtime::{Backends, LoadedVersion, Runtime};
+pub use registry::Routing;
+pub use runtime::{Backends, LoadedVersion, Ran, Runtime};
 pub use sealing::{is_valid_secret_name, MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 pub use semver::Version;

@@ -35,6 +35,17 @@ struct PluginEntry {
     canaries: HashMap<InstallScope, Version>,
 }
 
+/// Which version serves which calls of one plugin: the part of the registry
+/// an operator changes, and that a service persists and restores on start.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    pub active: Option<Version>,
+    /// Versions that were active before, most recent last: where rollback goes.
+    pub previous: Vec<Version>,
+    /// Installs pinned to another version than the active one.
+    pub canaries: BTreeMap<InstallScope, Version>,
+}
+
 /// The outcome of adding a version to the registry.
 pub(crate) enum Added {
     New(Arc<PluginVersion>),
@@ -108,6 +119,40 @@ impl Registry {
 
     pub(crate) fn versions(&self, plugin_id: &str) -> Vec<Version> {
         self.read().get(plugin_id).map(|entry| entry.versions.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Every plugin with a loaded version, by id.
+    pub(crate) fn plugin_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.read().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Every loaded version of the plugin, oldest first.
+    pub(crate) fn loaded(&self, plugin_id: &str) -> Vec<Arc<PluginVersion>> {
+        self.read().get(plugin_id).map(|entry| entry.versions.values().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(crate) fn routing(&self, plugin_id: &str) -> Option<Routing> {
+        let plugins = self.read();
+        let entry = plugins.get(plugin_id)?;
+        let canaries = entry.canaries.iter().map(|(scope, version)| (scope.clone(), version.clone())).collect();
+        Some(Routing { active: entry.active.clone(), previous: entry.previous.clone(), canaries })
+    }
+
+    /// Replaces the plugin's routing as a whole, after checking that every
+    /// version it names is loaded; on error nothing changes.
+    pub(crate) fn restore(&self, plugin_id: &str, routing: &Routing) -> Result<(), RegistryError> {
+        let mut plugins = self.write();
+        let entry = plugins.get_mut(plugin_id).ok_or_else(|| RegistryError::UnknownPlugin(plugin_id.into()))?;
+        let named = routing.active.iter().chain(&routing.previous).chain(routing.canaries.values());
+        if let Some(missing) = named.into_iter().find(|version| !entry.versions.contains_key(*version)) {
+            return Err(RegistryError::UnknownVersion { plugin_id: plugin_id.into(), version: missing.clone() });
+        }
+        entry.active = routing.active.clone();
+        entry.previous = routing.previous.clone();
+        entry.canaries = routing.canaries.iter().map(|(scope, version)| (scope.clone(), version.clone())).collect();
+        Ok(())
     }
 
     pub(crate) fn manifest(&self, plugin_id: &str, version: &Version) -> Option<Manifest> {

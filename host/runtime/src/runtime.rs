@@ -21,7 +21,7 @@ use crate::errors::{CallError, CallSite, Cause, Export, LoadError, RegistryError
 use crate::grant::{InstallGrant, InstallScope};
 use crate::limits::EpochTicker;
 use crate::persistence::{KvStore, SqliteState};
-use crate::registry::{Added, PluginVersion, Registry};
+use crate::registry::{Added, PluginVersion, Registry, Routing};
 use crate::sealing::{MasterKey, SecretStore};
 use crate::state::{HostState, Services};
 
@@ -72,6 +72,24 @@ pub struct LoadedVersion {
     pub manifest: Manifest,
     /// sha256 of the component bytes, hex.
     pub content_hash: String,
+}
+
+impl LoadedVersion {
+    fn of(loaded: &PluginVersion) -> Self {
+        Self {
+            plugin_id: loaded.plugin_id.clone(),
+            version: loaded.version.clone(),
+            manifest: loaded.manifest.clone(),
+            content_hash: loaded.content_hash.clone(),
+        }
+    }
+}
+
+/// What an export returned, and the plugin version that returned it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ran<T> {
+    pub value: T,
+    pub version: Version,
 }
 
 /// The component host. Cheap to clone; clones share everything.
@@ -183,12 +201,7 @@ impl Runtime {
                 return Err(LoadError::VersionConflict { plugin_id: identity.0, version: identity.1 })
             }
         };
-        Ok(LoadedVersion {
-            plugin_id: loaded.plugin_id.clone(),
-            version: loaded.version.clone(),
-            manifest: loaded.manifest.clone(),
-            content_hash: loaded.content_hash.clone(),
-        })
+        Ok(LoadedVersion::of(&loaded))
     }
 
     /// Makes `version` the one new calls of the plugin go to.
@@ -214,6 +227,29 @@ impl Runtime {
         self.inner.registry.manifest(plugin_id, version)
     }
 
+    /// Every plugin with a loaded version, by id.
+    pub fn plugin_ids(&self) -> Vec<String> {
+        self.inner.registry.plugin_ids()
+    }
+
+    /// Every loaded version of the plugin with its manifest, oldest first.
+    pub fn loaded_versions(&self, plugin_id: &str) -> Vec<LoadedVersion> {
+        self.inner.registry.loaded(plugin_id).iter().map(|loaded| LoadedVersion::of(loaded)).collect()
+    }
+
+    /// The plugin's active, previous and canary versions; `None` when no
+    /// version of it is loaded.
+    pub fn routing(&self, plugin_id: &str) -> Option<Routing> {
+        self.inner.registry.routing(plugin_id)
+    }
+
+    /// Puts back a routing read with [`Runtime::routing`] (after a restart, or
+    /// to undo a change that could not be persisted). Every version it names
+    /// must be loaded; on error nothing changes.
+    pub fn restore_routing(&self, plugin_id: &str, routing: &Routing) -> Result<(), RegistryError> {
+        self.inner.registry.restore(plugin_id, routing)
+    }
+
     /// Routes one install to `version` instead of the active one (a canary);
     /// `None` returns it to the active version.
     pub fn set_canary(
@@ -232,6 +268,7 @@ impl Runtime {
             Box::pin(async move { connector.gatehouse_connector_setup().call_validate(store, &config).await })
         }))
         .await
+        .map(|ran| ran.value)
     }
 
     /// `setup.list-options`: the choices of one set-up picker.
@@ -249,6 +286,7 @@ impl Runtime {
             })
         }))
         .await
+        .map(|ran| ran.value)
     }
 
     /// `actions.run`: one PACS operation.
@@ -258,6 +296,16 @@ impl Runtime {
         context: &CallContext,
         action: &Action,
     ) -> Result<Outcome, CallError> {
+        self.run_action_versioned(grant, context, action).await.map(|ran| ran.value)
+    }
+
+    /// [`Runtime::run_action`], also telling which version ran it (for a job trail).
+    pub async fn run_action_versioned(
+        &self,
+        grant: &InstallGrant,
+        context: &CallContext,
+        action: &Action,
+    ) -> Result<Ran<Outcome>, CallError> {
         let (context, action) = (context.clone(), action.clone());
         let size = context.config.len() + context.params.len() + context.idempotency_key.len();
         self.call_install(grant, Export::RunAction, size, Box::new(move |connector, store| {
@@ -282,6 +330,7 @@ impl Runtime {
             })
         }))
         .await
+        .map(|ran| ran.value)
     }
 
     fn call_host(&self) -> CallHost<'_> {
@@ -302,7 +351,7 @@ impl Runtime {
         export: Export,
         argument_bytes: usize,
         call: ExportCall<Result<T, crate::contract::ConnectorError>>,
-    ) -> Result<T, CallError> {
+    ) -> Result<Ran<T>, CallError> {
         // The call holds this version until it ends, whatever is activated
         // meanwhile.
         let Some(target) = self.inner.registry.resolve(&grant.plugin_id, &grant.scope) else {
@@ -314,7 +363,8 @@ impl Runtime {
             };
             return Err(CallError { site, cause: Cause::NoActiveVersion });
         };
-        self.call_version(&target, grant, export, argument_bytes, call).await
+        let value = self.call_version(&target, grant, export, argument_bytes, call).await?;
+        Ok(Ran { value, version: target.version.clone() })
     }
 
     async fn call_version<T: Send>(
@@ -440,9 +490,11 @@ mod tests {
             .call_version(&started_on, &grant, Export::RunAction, 0, run(context.clone(), action.clone()))
             .await
             .unwrap();
-        assert_eq!(in_flight.detail, r#"{"version":"1.0.0"}"#);
+        let detail = |outcome: &Outcome| serde_json::from_str::<serde_json::Value>(&outcome.detail).unwrap();
+        assert_eq!(detail(&in_flight)["version"], "1.0.0");
 
-        let new_call = runtime.run_action(&grant, &context, &action).await.unwrap();
-        assert_eq!(new_call.detail, r#"{"version":"2.0.0"}"#);
+        let new_call = runtime.run_action_versioned(&grant, &context, &action).await.unwrap();
+        assert_eq!(detail(&new_call.value)["version"], "2.0.0");
+        assert_eq!(new_call.version, v2);
     }
 }

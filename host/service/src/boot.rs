@@ -1,7 +1,7 @@
 //! Opening a Gatehouse data directory: the master key, the component
-//! runtime with every plugin in the plugins directory, the store and the
-//! service over them. `gatehouse serve` and `gatehouse apply` both start
-//! here, so they always see the same data, keys and plugins.
+//! runtime with every plugin in the plugins directory (then the uploaded
+//! versions and stored routing), the store and the service over them.
+//! Every subcommand starts here, so all see the same data, keys and plugins.
 
 use crate::config::Config;
 use crate::gateway::RuntimeGateway;
@@ -29,8 +29,13 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
 
     let store = Store::open(&config.database_path()).await?;
     let sealer = Sealer::derive(master_key.to_base64().as_bytes());
-    let gateway = Arc::new(RuntimeGateway::new(runtime.clone()));
-    let service = Service::new(store, Arc::new(crate::clock::SystemClock), gateway, sealer);
+    // Uploaded versions and the stored routing win over the bundled defaults.
+    let gateway = Arc::new(RuntimeGateway::new(runtime.clone()).with_component_dir(config.data_dir.join("plugins")));
+    let service = Service::new(store, Arc::new(crate::clock::SystemClock), gateway.clone(), sealer).with_plugin_catalog(gateway);
+    let restored = service.restore_plugins().await?;
+    for failure in &restored.failures {
+        tracing::error!(%failure, "uploaded plugin state not restored");
+    }
     Ok(Opened { runtime, service })
 }
 

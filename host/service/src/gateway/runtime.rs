@@ -15,17 +15,27 @@ use async_trait::async_trait;
 use gatehouse_runtime::contract as wit;
 use gatehouse_runtime::{CallError, Cause, InstallGrant, InstallScope, Runtime};
 use serde::Deserialize;
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Runs connector exports in the sandboxed component host.
+/// Runs connector exports in the sandboxed component host, and (as a
+/// [`super::PluginCatalog`]) manages the versions loaded there.
 #[derive(Clone)]
 pub struct RuntimeGateway {
-    runtime: Runtime,
+    pub(super) runtime: Runtime,
+    /// Where uploaded components are kept; without it uploads are refused.
+    pub(super) component_dir: Option<PathBuf>,
 }
 
 impl RuntimeGateway {
     pub fn new(runtime: Runtime) -> Self {
-        Self { runtime }
+        Self { runtime, component_dir: None }
+    }
+
+    /// Keeps uploaded components under `dir`, as `<plugin>/<version>.wasm`.
+    pub fn with_component_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.component_dir = Some(dir.into());
+        self
     }
 
     /// Checks an install's `grants` JSON before it is stored; the message says what is wrong.
@@ -88,7 +98,7 @@ fn scope(install: &Install) -> InstallScope {
     InstallScope::new(install.tenant_id.as_str(), install.id.as_str())
 }
 
-fn kind_from_wit(kind: wit::ActionKind) -> ActionKind {
+pub(super) fn kind_from_wit(kind: wit::ActionKind) -> ActionKind {
     match kind {
         wit::ActionKind::UpsertPerson => ActionKind::UpsertPerson,
         wit::ActionKind::SetAccessWindow => ActionKind::SetAccessWindow,
@@ -173,8 +183,10 @@ impl ConnectorGateway for RuntimeGateway {
             params: call.params.to_string(),
             idempotency_key: call.idempotency_key.to_string(),
         };
-        let outcome = self.runtime.run_action(&grant(install)?, &context, &to_wit(&call.action)).await.map_err(from_call_error)?;
+        let ran = self.runtime.run_action_versioned(&grant(install)?, &context, &to_wit(&call.action)).await.map_err(from_call_error)?;
+        let outcome = ran.value;
         Ok(StepOutcome {
+            plugin_version: Some(ran.version),
             pacs_id: outcome.pacs_id,
             credential: outcome.credential.map(|c| match c {
                 wit::Credential::Card(card) => IssuedCredential::Card(CardCredential {

@@ -1,7 +1,7 @@
 //! HTTP errors: a status and a JSON body `{"error": {"code", "message"}}`
 //! that says what was wrong in words a sender can act on.
 
-use crate::gateway::SecretError;
+use crate::gateway::{PluginError, SecretError};
 use crate::service::ServiceError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -54,6 +54,7 @@ impl From<ServiceError> for ApiError {
                 details: serde_json::to_value(errors).ok(),
             },
             ServiceError::Connector(_) => ApiError::new(StatusCode::BAD_GATEWAY, "connector", err.to_string()),
+            ServiceError::Plugin(ref error) => ApiError::new(plugin_status(error), "plugin", err.to_string()),
             ServiceError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             ServiceError::Secret(SecretError::InvalidName(_)) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string()),
             ServiceError::Secret(SecretError::Unavailable(_)) => {
@@ -65,5 +66,19 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service could not store the request; retry later")
             }
         }
+    }
+}
+
+fn plugin_status(error: &PluginError) -> StatusCode {
+    match error {
+        PluginError::NotAComponent(_)
+        | PluginError::UnsupportedImport(_)
+        | PluginError::WrongWorld(_)
+        | PluginError::InvalidManifest(_)
+        | PluginError::SelfTestFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        PluginError::VersionConflict { .. } | PluginError::NoPreviousVersion(_) => StatusCode::CONFLICT,
+        PluginError::UnknownPlugin(_) | PluginError::UnknownVersion { .. } => StatusCode::NOT_FOUND,
+        PluginError::NotManaged(_) => StatusCode::NOT_IMPLEMENTED,
+        PluginError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

@@ -88,12 +88,13 @@ impl Engine {
             Ok(call) => call,
             Err(stop) => return Ok(stop),
         };
+        let started_at = service.clock().now();
         let result = service.gateway().run(&install, &call).await;
         let now = service.clock().now();
         Ok(match result {
             Ok(outcome) => {
                 self.breakers().record_success(&install.id);
-                self.success(kind, outcome)
+                self.success(kind, outcome, (started_at, now))
             }
             Err(error) => StepResult { update: self.classify(&install, step, error, now), effects: Vec::new() },
         })
@@ -181,7 +182,9 @@ impl Engine {
         }
     }
 
-    fn success(&self, kind: ActionKind, outcome: StepOutcome) -> StepResult {
+    /// `ran` is when the connector call started and ended: with the plugin
+    /// version it ran on, the trail shows which version served each step.
+    fn success(&self, kind: ActionKind, outcome: StepOutcome, ran: (DateTime<Utc>, DateTime<Utc>)) -> StepResult {
         let mut effects = Vec::new();
         if let Some(pacs_id) = &outcome.pacs_id {
             effects.push(Effect::SetPacsId(pacs_id.clone()));
@@ -201,7 +204,8 @@ impl Engine {
         if matches!(kind, ActionKind::RevokeCredentials | ActionKind::ErasePerson) {
             effects.push(Effect::ReleaseCards);
         }
-        let outcome = json!({ "pacs_id": outcome.pacs_id, "changed": outcome.changed, "credential": credential, "detail": outcome.detail });
+        let outcome = json!({ "pacs_id": outcome.pacs_id, "changed": outcome.changed, "credential": credential, "detail": outcome.detail,
+            "plugin_version": outcome.plugin_version.map(|v| v.to_string()), "started_at": ran.0, "finished_at": ran.1 });
         StepResult { update: StepUpdate::Done { outcome }, effects }
     }
 

@@ -7,17 +7,19 @@
 
 mod ingest;
 mod manage;
+mod plugins;
 mod queries;
 mod setup;
 mod tokens;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
+pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView};
 pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
 pub use setup::{CheckedPolicy, InstallSpec, PolicyPut, SmtpRelaySpec};
 pub use tokens::IssuedToken;
 
 use crate::clock::Clock;
-use crate::gateway::{ConnectorError, ConnectorGateway, SecretError};
+use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError, SecretError};
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -34,6 +36,8 @@ pub enum ServiceError {
     InvalidPolicy(#[from] PolicyErrors),
     #[error("the connector could not be asked: {0}")]
     Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
     #[error(transparent)]
     Secret(#[from] SecretError),
     /// The change would overwrite something that already exists.
@@ -59,11 +63,13 @@ pub struct Service {
     gateway: Arc<dyn ConnectorGateway>,
     sealer: Sealer,
     work_arrived: Arc<Notify>,
+    /// Set with [`Service::with_plugin_catalog`]; without it plugins are not managed.
+    plugins: Option<Arc<dyn PluginCatalog>>,
 }
 
 impl Service {
     pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
-        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()) }
+        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), plugins: None }
     }
 
     pub fn store(&self) -> &Store {

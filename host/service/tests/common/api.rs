@@ -42,6 +42,8 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         .replace("{job}", &ids.job)
         .replace("{picker}", "groups")
         .replace("{name}", "api-key")
+        .replace("{plugin}", "fake")
+        .replace("{version}", "1.0.0")
         .replace("{token}", if template.starts_with("/v1/tokens") { &ids.admin_token } else { &ids.tenant_token });
     let token_body = json!({ "access": "read-only", "label": "sample" });
     let body = match (method.as_str(), template) {
@@ -60,8 +62,10 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         ("PUT", "/v1/tenants/{tenant}/installs/{install}/policy") => Some(json!({ "source": super::POLICY })),
         ("POST", "/v1/tenants/{tenant}/installs/{install}/policy/dry-run") => Some(json!({ "event": { "type": "visitor.signed_in",
             "visit": { "id": "dry", "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } } })),
+        ("POST", "/v1/plugins") => Some(json!({})),
+        ("PUT", "/v1/plugins/{plugin}/canaries/{tenant}/{install}") => Some(json!({ "version": "1.0.0" })),
         ("GET", _) | ("DELETE", _) => None,
-        ("POST", t) if ["/enable", "/disable", "/validate", "/redrive"].iter().any(|end| t.ends_with(end)) => None,
+        ("POST", t) if ["/enable", "/disable", "/validate", "/redrive", "/activate", "/rollback"].iter().any(|end| t.ends_with(end)) => None,
         (m, t) => panic!("no sample request for {m} {t}: add one to tests/common/api.rs"),
     };
     Call { method: reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(), path, body }

@@ -125,7 +125,7 @@ impl FakePacs {
                 state.people.remove(&who);
             }
         }
-        StepOutcome { pacs_id: Some(format!("pacs-{who}")), credential, changed: true, detail: json!({}) }
+        StepOutcome { pacs_id: Some(format!("pacs-{who}")), credential, changed: true, detail: json!({}), plugin_version: None }
     }
 }
 

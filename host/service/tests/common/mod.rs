@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod fake_pacs;
+pub mod plugin_host;
 pub mod smtp_sink;
 
 use chrono::{DateTime, TimeZone, Utc};
