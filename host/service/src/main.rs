@@ -79,6 +79,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
 
+    let purge_task = tokio::spawn({
+        let (service, interval, mut stopped) = (service.clone(), config.retention.interval(), stopped.clone());
+        gatehouse::service::run_purges(service, interval, async move {
+            stopped.changed().await.ok();
+        })
+    });
+
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
     axum::serve(listener, gatehouse::intake::router(service, config.body_limit_bytes))
@@ -87,6 +94,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     stop.send(true).ok();
     engine_task.await.ok();
     occupancy_task.await.ok();
+    purge_task.await.ok();
     Ok(())
 }
 

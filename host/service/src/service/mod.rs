@@ -7,10 +7,12 @@
 
 mod ingest;
 mod queries;
+mod retention;
 mod setup;
 
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use queries::{AttachmentView, DryRun, JobView};
+pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
 pub use setup::{InstallSpec, SmtpRelaySpec};
 
 use crate::clock::Clock;

@@ -18,6 +18,7 @@ mod events;
 mod installs;
 mod jobs;
 mod occupancy;
+mod retention;
 mod rows;
 mod schedule;
 mod tenants;
@@ -29,6 +30,7 @@ pub use cards::CardAllocation;
 pub use events::{EventInsert, NewEvent, StoredEvent};
 pub use jobs::{JobRecord, NewJob, RunnableStep, StepRecord, StepUpdate};
 pub use occupancy::{OccupancyRecord, OutboundDelivery};
+pub use retention::PurgeCounts;
 pub use schedule::{NewScheduleEntry, ScheduleEntry};
 pub use installs::StoredPolicy;
 
