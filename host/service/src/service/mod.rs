@@ -5,11 +5,13 @@
 //! method is scoped by tenant, except webhook routing, which finds the tenant
 //! from the install.
 
+mod erasure;
 mod ingest;
 mod queries;
 mod retention;
 mod setup;
 
+pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use queries::{AttachmentView, DryRun, JobView};
 pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};

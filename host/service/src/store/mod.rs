@@ -14,6 +14,7 @@
 mod attachments;
 mod audit;
 mod cards;
+mod erasure;
 mod events;
 mod installs;
 mod jobs;
@@ -27,6 +28,7 @@ mod visits;
 pub use attachments::{Attachment, AttachmentBody};
 pub use audit::AuditEntry;
 pub use cards::CardAllocation;
+pub use erasure::{ErasureRecord, ErasureTargetRecord, NotPlanned};
 pub use events::{EventInsert, NewEvent, StoredEvent};
 pub use jobs::{JobRecord, NewJob, RunnableStep, StepRecord, StepUpdate};
 pub use occupancy::{OccupancyRecord, OutboundDelivery};
