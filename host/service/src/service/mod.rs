@@ -6,12 +6,14 @@
 //! from the install.
 
 mod erasure;
+mod health;
 mod ingest;
 mod queries;
 mod retention;
 mod setup;
 
 pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
+pub use health::{health_figures, ConnectorHealth};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use queries::{AttachmentView, DryRun, JobView};
 pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
