@@ -18,3 +18,5 @@ pub mod delivery;
 pub mod jobs;
 pub mod config;
 pub mod occupancy;
+pub mod metrics;
+pub mod api;

@@ -88,7 +88,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
-    axum::serve(listener, gatehouse::intake::router(service, config.body_limit_bytes))
+    let app = gatehouse::intake::router(service.clone(), config.body_limit_bytes).merge(gatehouse::api::metrics::metrics_router(service));
+    axum::serve(listener, app)
         .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.ok(); })
         .await?;
     stop.send(true).ok();

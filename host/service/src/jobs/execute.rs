@@ -92,7 +92,11 @@ impl Engine {
             Err(stop) => return Ok(stop),
         };
         let started_at = service.clock().now();
+        let version = service.gateway().active_version(&install).unwrap_or_else(|| "unknown".into());
+        let elapsed = std::time::Instant::now();
         let result = service.gateway().run(&install, &call).await;
+        let outcome = result.as_ref().map_or_else(|e| e.kind.as_str(), |_| "ok");
+        service.metrics().action_called(&install.plugin_id, &version, kind, outcome, elapsed.elapsed());
         let now = service.clock().now();
         let attempt = AttemptRecord { started_at, finished_at: now, error_kind: result.as_ref().err().map(|e| e.kind) };
         let mut result = match result {

@@ -21,6 +21,7 @@ pub use setup::{InstallSpec, SmtpRelaySpec};
 
 use crate::clock::Clock;
 use crate::gateway::{ConnectorError, ConnectorGateway};
+use crate::metrics::Metrics;
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -57,11 +58,12 @@ pub struct Service {
     gateway: Arc<dyn ConnectorGateway>,
     sealer: Sealer,
     work_arrived: Arc<Notify>,
+    metrics: Metrics,
 }
 
 impl Service {
     pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
-        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()) }
+        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), metrics: Metrics::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -75,6 +77,10 @@ impl Service {
     }
     pub fn sealer(&self) -> &Sealer {
         &self.sealer
+    }
+    /// The counters and histograms `/metrics` reports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
     /// Signalled whenever new work was committed; the job engine waits on it.
     pub fn work_arrived(&self) -> &Arc<Notify> {

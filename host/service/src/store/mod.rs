@@ -19,6 +19,7 @@ mod events;
 mod health;
 mod installs;
 mod jobs;
+mod metrics;
 mod occupancy;
 mod retention;
 mod rows;
