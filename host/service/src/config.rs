@@ -14,6 +14,9 @@
 //! max_delay_seconds = 600
 //! breaker_failures = 5                # transient failures in a row that open an install's breaker
 //! breaker_cool_down_seconds = 30
+//!
+//! [retention]
+//! purge_interval_minutes = 60         # GATEHOUSE_PURGE_INTERVAL_MINUTES: how often every tenant's retention is enforced
 //! ```
 //! The master key sealing PINs and secrets is `GATEHOUSE_MASTER_KEY` (hex),
 //! or else `<data_dir>/master.key`, created on first start.
@@ -31,6 +34,7 @@ pub struct Config {
     pub plugins_dir: PathBuf,
     pub body_limit_bytes: usize,
     pub engine: EngineSettings,
+    pub retention: RetentionSchedule,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -43,6 +47,26 @@ pub struct EngineSettings {
     pub breaker_cool_down_seconds: u32,
 }
 
+/// When the retention purge runs (the periods themselves are per tenant).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSchedule {
+    pub purge_interval_minutes: u32,
+}
+
+impl Default for RetentionSchedule {
+    fn default() -> Self {
+        Self { purge_interval_minutes: 60 }
+    }
+}
+
+impl RetentionSchedule {
+    /// The pause between purges; at least one minute.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(60 * u64::from(self.purge_interval_minutes.max(1)))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -51,6 +75,7 @@ impl Default for Config {
             plugins_dir: PathBuf::from("./target/components"),
             body_limit_bytes: crate::intake::DEFAULT_BODY_LIMIT,
             engine: EngineSettings::default(),
+            retention: RetentionSchedule::default(),
         }
     }
 }
@@ -99,6 +124,9 @@ impl Config {
         if let Some(v) = env("GATEHOUSE_BODY_LIMIT_BYTES") {
             config.body_limit_bytes = parse("GATEHOUSE_BODY_LIMIT_BYTES", v)?;
         }
+        if let Some(v) = env("GATEHOUSE_PURGE_INTERVAL_MINUTES") {
+            config.retention.purge_interval_minutes = parse("GATEHOUSE_PURGE_INTERVAL_MINUTES", v)?;
+        }
         Ok(config)
     }
 
@@ -135,11 +163,13 @@ mod tests {
         assert_eq!(config.database_path(), PathBuf::from("./data/gatehouse.db"));
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gatehouse.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[engine]\nmax_attempts = 3\n").unwrap();
+        assert_eq!(config.retention.interval(), std::time::Duration::from_secs(3600));
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[engine]\nmax_attempts = 3\n[retention]\npurge_interval_minutes = 15\n").unwrap();
         let env = |name: &str| (name == "GATEHOUSE_DATA_DIR").then(|| "/var/lib/gatehouse".to_string());
         let config = Config::load(Some(&file), env).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.engine.max_attempts, 3);
+        assert_eq!(config.retention.interval(), std::time::Duration::from_secs(15 * 60));
         assert_eq!(config.data_dir, PathBuf::from("/var/lib/gatehouse"));
         std::fs::write(&file, "listen = \"nowhere\"\n").unwrap();
         assert!(Config::load(Some(&file), |_: &str| None).unwrap_err().to_string().contains("gatehouse.toml"));

@@ -24,3 +24,4 @@ pub mod occupancy;
 pub mod boot;
 pub mod declarative;
 pub mod demo;
+pub mod metrics;

@@ -173,6 +173,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
 
+    let purge_task = tokio::spawn({
+        let (service, interval, mut stopped) = (service.clone(), config.retention.interval(), stopped.clone());
+        gatehouse::service::run_purges(service, interval, async move {
+            stopped.changed().await.ok();
+        })
+    });
+
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
     let api = gatehouse::api::router(ApiState { service, body_limit: config.body_limit_bytes });
@@ -182,5 +189,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     stop.send(true).ok();
     engine_task.await.ok();
     occupancy_task.await.ok();
+    purge_task.await.ok();
     Ok(())
 }

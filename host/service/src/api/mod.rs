@@ -12,6 +12,7 @@ mod audit;
 pub mod auth;
 mod installs;
 mod jobs;
+mod metrics;
 pub mod openapi;
 mod plugins;
 mod policies;
@@ -63,6 +64,7 @@ pub fn routes() -> Vec<Route> {
     vec![
         route(M::GET, "/healthz", intake::health),
         route(M::GET, "/openapi.json", openapi::document),
+        route(M::GET, "/metrics", metrics::render),
         route(M::POST, "/v1/events", intake::post_event),
         route(M::POST, "/v1/installs/{install}/webhooks/envoy", intake::post_envoy_webhook),
         route(M::GET, "/v1/tokens", tokens::list_admin),

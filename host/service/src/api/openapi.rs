@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. Every route of [`super::routes`] is listed in
 //! [`ApiDoc`]'s `paths`; a test fails when one is missing.
 
-use super::{audit, installs, jobs, plugins, policies, tenants, tokens};
+use super::{audit, installs, jobs, metrics, plugins, policies, tenants, tokens};
 use crate::domain::{InstallId, JobId, LocationId, TenantId, VisitId};
 use crate::intake;
 use axum::Json;
@@ -37,6 +37,7 @@ pub struct ErrorDetail {
     paths(
         intake::health,
         document,
+        metrics::render,
         intake::post_event,
         intake::post_envoy_webhook,
         tokens::list_admin,

@@ -71,3 +71,7 @@ string_id!(
     /// entry id of a walk-in).
     VisitId
 );
+string_id!(
+    /// A request to erase a person everywhere.
+    ErasureId
+);

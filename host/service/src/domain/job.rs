@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Whose work a job belongs to. Jobs of one subject run strictly in order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
     Visit(VisitId),
     /// Keyed by the lower-cased e-mail, the join key with the PACS.

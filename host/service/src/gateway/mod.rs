@@ -196,6 +196,12 @@ pub trait ConnectorGateway: Send + Sync {
     /// not act twice; that is the connector's promise, the engine relies on it.
     async fn run(&self, install: &Install, call: &ConnectorCall) -> Result<StepOutcome, ConnectorError>;
 
+    /// The plugin version calls to the install start on now, for metrics
+    /// labels; `None` when the gateway has no notion of versions.
+    fn active_version(&self, _install: &Install) -> Option<String> {
+        None
+    }
+
     /// Badge events after `cursor` (none = from now), at most `max`.
     async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
 

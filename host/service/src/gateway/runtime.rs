@@ -177,6 +177,10 @@ impl ConnectorGateway for RuntimeGateway {
         Ok(Manifest { plugin_id: manifest.plugin_id, version: manifest.version, actions, emits_events: manifest.emits_events })
     }
 
+    fn active_version(&self, install: &Install) -> Option<String> {
+        self.runtime.active_version(&install.plugin_id).map(|v| v.to_string())
+    }
+
     async fn run(&self, install: &Install, call: &ConnectorCall) -> Result<StepOutcome, ConnectorError> {
         let context = wit::CallContext {
             config: install.config.to_string(),

@@ -90,6 +90,13 @@ impl Breakers {
         }
     }
 
+    /// Every install's breaker that has seen a call, by install.
+    pub fn snapshot(&self) -> Vec<(InstallId, BreakerState)> {
+        let mut states: Vec<_> = self.states().iter().map(|(id, state)| (id.clone(), *state)).collect();
+        states.sort_by(|a, b| a.0.cmp(&b.0));
+        states
+    }
+
     pub fn state(&self, install: &InstallId) -> BreakerState {
         self.states().get(install).copied().unwrap_or(BreakerState::Closed { consecutive_failures: 0 })
     }

@@ -7,7 +7,7 @@ use crate::domain::{
     ActionKind, CardCredential, ErrorClass, ErrorKind, Install, PersonKind, PersonRef, StepAction, Subject,
 };
 use crate::gateway::{ConnectorAction, ConnectorCall, ConnectorError, IssuedCredential, StepOutcome};
-use crate::store::{AttachmentBody, RunnableStep, StepRecord, StepUpdate, StoreError};
+use crate::store::{AttachmentBody, AttemptRecord, RunnableStep, StepRecord, StepUpdate, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
@@ -16,6 +16,8 @@ pub(super) enum Effect {
     SetPacsId(String),
     Attach(AttachmentBody),
     ReleaseCards,
+    /// The connector call itself, for the attempt log connector health reads.
+    LogAttempt(ActionKind, AttemptRecord),
 }
 
 /// How a step ended and what else to record.
@@ -69,6 +71,7 @@ impl Engine {
                 Effect::ReleaseCards => {
                     tx.release_cards(tenant, install, &runnable.subject.key()).await?;
                 }
+                Effect::LogAttempt(action, attempt) => tx.insert_attempt(tenant, install, &step.job_id, *action, attempt).await?,
             }
         }
         tx.finish_step(step, &result.update, now).await?;
@@ -89,15 +92,28 @@ impl Engine {
             Err(stop) => return Ok(stop),
         };
         let started_at = service.clock().now();
+        let elapsed = std::time::Instant::now();
         let result = service.gateway().run(&install, &call).await;
+        // The version that ran the call; a failed call is labelled with the active one.
+        let version = match &result {
+            Ok(outcome) => outcome.plugin_version.as_ref().map(ToString::to_string),
+            Err(_) => None,
+        }
+        .or_else(|| service.gateway().active_version(&install))
+        .unwrap_or_else(|| "unknown".into());
+        let outcome = result.as_ref().map_or_else(|e| e.kind.as_str(), |_| "ok");
+        service.metrics().action_called(&install.plugin_id, &version, kind, outcome, elapsed.elapsed());
         let now = service.clock().now();
-        Ok(match result {
+        let attempt = AttemptRecord { started_at, finished_at: now, error_kind: result.as_ref().err().map(|e| e.kind) };
+        let mut result = match result {
             Ok(outcome) => {
                 self.breakers().record_success(&install.id);
                 self.success(kind, outcome, (started_at, now))
             }
             Err(error) => StepResult { update: self.classify(&install, step, error, now), effects: Vec::new() },
-        })
+        };
+        result.effects.push(Effect::LogAttempt(kind, attempt));
+        Ok(result)
     }
 
     /// The call for the step, from the subject's current record; `Err` stops

@@ -55,12 +55,13 @@ pub struct Engine {
 struct Inner {
     service: Service,
     config: EngineConfig,
-    breakers: Breakers,
+    breakers: Arc<Breakers>,
 }
 
 impl Engine {
     pub fn new(service: Service, config: EngineConfig) -> Self {
-        let breakers = Breakers::new(config.breaker.clone());
+        let breakers = Arc::new(Breakers::new(config.breaker.clone()));
+        service.metrics().watch_breakers(breakers.clone());
         Self { inner: Arc::new(Inner { service, config, breakers }) }
     }
 

@@ -184,6 +184,7 @@ impl Service {
             tx.set_event_receipt(tenant, event_id, &text).await?;
         }
         tx.commit().await?;
+        self.metrics.event_received(incoming.source.as_str());
         self.work_arrived.notify_one();
         Ok(Ingested { receipt, duplicate: false })
     }

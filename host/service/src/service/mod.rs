@@ -5,21 +5,28 @@
 //! method is scoped by tenant, except webhook routing, which finds the tenant
 //! from the install.
 
+mod erasure;
+mod health;
 mod ingest;
 mod manage;
 mod plugins;
 mod queries;
+mod retention;
 mod setup;
 mod tokens;
 
+pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
+pub use health::{health_figures, ConnectorHealth};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView};
 pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
 pub use setup::{CheckedPolicy, InstallSpec, PolicyPut, SmtpRelaySpec};
+pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
 pub use tokens::IssuedToken;
 
 use crate::clock::Clock;
 use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError, SecretError};
+use crate::metrics::Metrics;
 use crate::policy::PolicyErrors;
 use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
@@ -65,11 +72,12 @@ pub struct Service {
     work_arrived: Arc<Notify>,
     /// Set with [`Service::with_plugin_catalog`]; without it plugins are not managed.
     plugins: Option<Arc<dyn PluginCatalog>>,
+    metrics: Metrics,
 }
 
 impl Service {
     pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
-        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), plugins: None }
+        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), plugins: None, metrics: Metrics::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -83,6 +91,10 @@ impl Service {
     }
     pub fn sealer(&self) -> &Sealer {
         &self.sealer
+    }
+    /// The counters and histograms `/metrics` reports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
     /// Signalled whenever new work was committed; the job engine waits on it.
     pub fn work_arrived(&self) -> &Arc<Notify> {

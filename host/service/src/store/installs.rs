@@ -62,6 +62,13 @@ impl Store {
         row.as_ref().map(install_from).transpose()
     }
 
+    /// Every install of the tenant, enabled or not.
+    pub async fn installs_of(&self, tenant: &TenantId) -> Result<Vec<Install>, StoreError> {
+        let sql = format!("SELECT {INSTALL_COLUMNS} FROM installs WHERE tenant_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(tenant.as_str()).fetch_all(self.pool()).await?;
+        rows.iter().map(install_from).collect()
+    }
+
     /// Every enabled install, for the badge-event poller.
     pub async fn enabled_installs_any_tenant(&self) -> Result<Vec<Install>, StoreError> {
         let sql = format!("SELECT {INSTALL_COLUMNS} FROM installs WHERE enabled = TRUE ORDER BY id");

@@ -23,7 +23,7 @@ fn visit_from(row: &SqliteRow) -> Result<Visit, StoreError> {
     })
 }
 
-fn person_from(row: &SqliteRow) -> Result<Person, StoreError> {
+pub(super) fn person_from(row: &SqliteRow) -> Result<Person, StoreError> {
     let kind = match get::<String>(row, "kind")?.as_str() {
         "visitor" => PersonKind::Visitor,
         "employee" => PersonKind::Employee,
