@@ -77,6 +77,21 @@ enum Attempt {
     Taken,
 }
 
+/// `issue-card` params. The host sends the number it allocated from its own pool
+/// (with facility code and format); the connector's allocation from the install's range,
+/// checked against Security Center, is the one that counts, and the credential returned
+/// is the card Security Center really holds, which is what the host renders as a QR code.
+pub const ISSUE_CARD_PARAMS: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "card_number": {"description": "The host pool's number; informational, see the action description.", "type": "integer", "minimum": 0},
+    "facility_code": {"description": "The host pool's facility code; the card uses the install's cards.facility_code.", "type": "integer", "minimum": 0},
+    "format": {"description": "The host pool's format name; the card uses the install's cards.format.", "type": "string"}
+  }
+}"#;
+
 pub fn issue_card(directory: &Directory, who: &PersonRef, window: &AccessWindow) -> Result<Outcome, ConnectorError> {
     let range = directory.settings.cards.ok_or_else(|| {
         ConnectorError::config("QR code credentials need a card range: set cards (format, facility_code, min, max) in the install")

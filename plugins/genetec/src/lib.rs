@@ -71,7 +71,7 @@ impl Connector for Genetec {
                 action(ActionKind::SetAccessWindow, "Visitors: sets Arrival/Departure, and the same validity on the credentials Gatehouse issued. Employees (check-in required, toggle user status): Status.Activate(from, to).", NO_PARAMS),
                 action(ActionKind::AddGroups, "Adds the person to the cardholder groups in params.groups (only the missing memberships).", groups::PARAMS_SCHEMA),
                 action(ActionKind::RemoveGroups, "Removes the person from the cardholder groups in params.groups.", groups::PARAMS_SCHEMA),
-                action(ActionKind::IssueCard, "Issues a QR code card credential from the install's card range and format, valid for the window, and returns its number.", NO_PARAMS),
+                action(ActionKind::IssueCard, "Issues a QR code card credential from the install's card range and format, valid for the window, and returns its number.", credentials::ISSUE_CARD_PARAMS),
                 action(ActionKind::IssuePin, "Issues a keypad PIN credential of pin_length digits, valid for the window, and returns the PIN.", NO_PARAMS),
                 action(ActionKind::RevokeCredentials, "Deletes the credentials Gatehouse issued to the person and frees their card numbers.", NO_PARAMS),
                 action(ActionKind::Activate, "Visitors: check-in (Status.Activate()). Employees: enables the cardholder, or with toggle access groups adds the configured access groups.", NO_PARAMS),
