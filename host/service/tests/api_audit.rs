@@ -9,7 +9,8 @@ mod common;
 use common::api::{changes_nothing_audited, sample, send, Call, Ids, SECRET_VALUE, WEBHOOK_SECRET_VALUE};
 use common::{sign_in, Harness};
 use gatehouse::api::routes;
-use gatehouse::domain::{system_tenant, ActionKind, ErrorKind, JobStatus, TokenAccess, TokenScope};
+use gatehouse::domain::{system_tenant, ActionKind, ErrorKind, JobStatus, TokenAccess, TokenScope, VisitId};
+use gatehouse::service::PersonSelector;
 use gatehouse::store::{AuditEntry, AuditFilter};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -76,11 +77,17 @@ async fn every_change_is_audited_under_its_token_and_no_secret_reaches_the_trail
     let job = receipt.events[0].job.clone().unwrap().job_id;
     h.engine().tick().await.unwrap();
     assert!(matches!(h.service.job_view(&h.tenant, &job).await.unwrap().job.status, JobStatus::Failed(_)));
+    // An earlier erasure request, for the routes that name one.
+    common::post_event(&base, &h.token, sign_in("e2", "v2", "Guest", false)).await;
+    let v2 = PersonSelector::VisitId(VisitId::new("v2"));
+    let erasure = h.service.erase_person("test", &h.tenant, &v2).await.unwrap().id;
     let ids = Ids {
         tenant: "acme".into(),
         location: "paris-hq".into(),
         install: "paris-pacs".into(),
         job: job.to_string(),
+        visit: "v1".into(),
+        erasure: erasure.to_string(),
         tenant_token: spare_tenant.token.id.clone(),
         admin_token: spare_admin.token.id.clone(),
     };

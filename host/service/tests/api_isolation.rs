@@ -9,8 +9,8 @@ mod common;
 use common::api::{changes_nothing_audited, sample, send, Ids, SECRET_VALUE};
 use common::{post_event, Harness, POLICY};
 use gatehouse::api::routes;
-use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId, TokenAccess, TokenScope};
-use gatehouse::service::InstallSpec;
+use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId, TokenAccess, TokenScope, VisitId};
+use gatehouse::service::{InstallSpec, PersonSelector};
 use gatehouse::store::AuditFilter;
 use serde_json::json;
 
@@ -26,7 +26,7 @@ struct TwoTenants {
 const OPEN_ROUTES: [&str; 3] = ["/healthz", "/openapi.json", "/v1/installs/{install}/webhooks/envoy"];
 
 /// Acme (the harness tenant) and Globex, each with a location, an install
-/// with a policy and a secret, a job, and tokens.
+/// with a policy and a secret, a job, an erasure request, and tokens.
 async fn two_tenants() -> TwoTenants {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
@@ -55,12 +55,19 @@ async fn two_tenants() -> TwoTenants {
     let globex_job = post_event(&base, &globex_token, event).await.events[0].job.clone().unwrap().job_id.to_string();
     let acme_event = common::sign_in("a1", "acme-visit", "Guest", false);
     let acme_job = post_event(&base, &h.token, acme_event).await.events[0].job.clone().unwrap().job_id.to_string();
+    let erase = |tenant: TenantId, visit: &'static str| async move {
+        s.erase_person("test", &tenant, &PersonSelector::VisitId(VisitId::new(visit))).await.unwrap().id.to_string()
+    };
+    let acme_erasure = erase(h.tenant.clone(), "acme-visit").await;
+    let globex_erasure = erase(globex.clone(), "globex-visit").await;
     let admin_token = s.bootstrap_admin_token(TokenAccess::ReadWrite, "spare").await.unwrap().token.id;
     let acme = Ids {
         tenant: "acme".into(),
         location: "paris-hq".into(),
         install: "paris-pacs".into(),
         job: acme_job,
+        visit: "acme-visit".into(),
+        erasure: acme_erasure,
         tenant_token: token(TokenScope::Tenant(h.tenant.clone()), TokenAccess::ReadOnly).await.token.id,
         admin_token: admin_token.clone(),
     };
@@ -69,6 +76,8 @@ async fn two_tenants() -> TwoTenants {
         location: "berlin".into(),
         install: "berlin-pacs".into(),
         job: globex_job,
+        visit: "globex-visit".into(),
+        erasure: globex_erasure,
         tenant_token: token(TokenScope::Tenant(globex), TokenAccess::ReadOnly).await.token.id,
         admin_token,
     };

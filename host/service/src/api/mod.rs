@@ -16,6 +16,7 @@ mod metrics;
 pub mod openapi;
 mod plugins;
 mod policies;
+mod privacy;
 mod tenants;
 mod tokens;
 
@@ -100,6 +101,12 @@ pub fn routes() -> Vec<Route> {
         route(M::POST, "/v1/tenants/{tenant}/jobs/{job}/redrive", jobs::redrive),
         route(M::GET, "/v1/tenants/{tenant}/events", jobs::events),
         route(M::GET, "/v1/tenants/{tenant}/audit", audit::list),
+        route(M::GET, "/v1/tenants/{tenant}/privacy", privacy::get),
+        route(M::PUT, "/v1/tenants/{tenant}/privacy", privacy::put),
+        route(M::POST, "/v1/tenants/{tenant}/purge", privacy::purge),
+        route(M::POST, "/v1/tenants/{tenant}/erasures", privacy::erase),
+        route(M::GET, "/v1/tenants/{tenant}/erasures/{erasure}", privacy::erasure),
+        route(M::GET, "/v1/tenants/{tenant}/installs/{install}/health", privacy::health),
     ]
     .into_iter()
     .chain(plugins::routes())

@@ -2,8 +2,8 @@
 //! served at `/openapi.json`. Every route of [`super::routes`] is listed in
 //! [`ApiDoc`]'s `paths`; a test fails when one is missing.
 
-use super::{audit, installs, jobs, metrics, plugins, policies, tenants, tokens};
-use crate::domain::{InstallId, JobId, LocationId, TenantId, VisitId};
+use super::{audit, installs, jobs, metrics, plugins, policies, privacy, tenants, tokens};
+use crate::domain::{ErasureId, InstallId, JobId, LocationId, TenantId, VisitId};
 use crate::intake;
 use axum::Json;
 use serde::Serialize;
@@ -33,7 +33,7 @@ pub struct ErrorDetail {
     modifiers(&BearerAndErrors),
     security(("bearer" = [])),
     // Ids named only by path and query parameters, which do not collect their schemas.
-    components(schemas(ErrorBody, TenantId, LocationId, InstallId, JobId, VisitId)),
+    components(schemas(ErrorBody, TenantId, LocationId, InstallId, JobId, VisitId, ErasureId)),
     paths(
         intake::health,
         document,
@@ -73,6 +73,7 @@ pub struct ErrorDetail {
         jobs::redrive,
         jobs::events,
         audit::list,
+        privacy::get, privacy::put, privacy::purge, privacy::erase, privacy::erasure, privacy::health,
         plugins::upload, plugins::list, plugins::versions, plugins::activate, plugins::rollback, plugins::put_canary, plugins::delete_canary,
     )
 )]

@@ -10,7 +10,7 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 /// How long each kind of data is kept, in whole days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Visitor names, e-mails, phones and raw events, counted from the end of the visit.
@@ -56,7 +56,7 @@ impl Retention {
 }
 
 /// Everything the privacy sheet lets a tenant choose.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacySettings {
     #[serde(flatten)]

@@ -17,7 +17,7 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 /// Who to erase: everyone known by an e-mail address, or one visit's visitor.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PersonSelector {
     Email(String),
@@ -25,7 +25,7 @@ pub enum PersonSelector {
 }
 
 /// How the erasure went at one install for one subject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum ErasureOutcome {
     /// The job is queued or running (retries included).
@@ -40,7 +40,7 @@ pub enum ErasureOutcome {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ErasureTarget {
     pub install_id: InstallId,
     /// `visit:<id>` or `employee:<email>`, as on the job trail.
@@ -50,7 +50,7 @@ pub struct ErasureTarget {
     pub outcome: ErasureOutcome,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ErasureView {
     pub id: ErasureId,
     pub actor: String,

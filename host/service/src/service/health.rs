@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// One install's figures over `[window_start, window_end]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorHealth {
     pub install_id: InstallId,
     pub window_start: DateTime<Utc>,

@@ -1,7 +1,9 @@
 //! Retention: each tenant's privacy settings and the purge that enforces
 //! them. The purge runs on a schedule in `gatehouse serve` ([`run_purges`])
 //! and on request; either way one transaction per tenant, and one audit entry
-//! with the counts of what went (never what it was).
+//! with the counts of what went (never what it was). The schedule records
+//! only the runs that removed something; a request is always recorded, since
+//! someone asked for it.
 
 use super::{Service, ServiceError};
 use crate::domain::{PrivacySettings, TenantId};
@@ -54,6 +56,25 @@ impl Service {
     /// Purges what the tenant's retention no longer allows to keep, as of now.
     /// Records an audit entry with the counts when anything was purged.
     pub async fn purge(&self, actor: &str, tenant: &TenantId) -> Result<PurgeCounts, ServiceError> {
+        self.purge_recording(actor, tenant, false).await
+    }
+
+    /// The purge someone asked for: as [`Service::purge`], and the audit
+    /// entry is written even when nothing was left to remove.
+    pub async fn purge_on_request(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+    ) -> Result<PurgeCounts, ServiceError> {
+        self.purge_recording(actor, tenant, true).await
+    }
+
+    async fn purge_recording(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        record_empty: bool,
+    ) -> Result<PurgeCounts, ServiceError> {
         let retention = self.privacy_settings(tenant).await?.retention;
         let now = self.clock.now();
         let before = |days: u32| now - Duration::days(i64::from(days));
@@ -78,7 +99,7 @@ impl Service {
             .await?;
         tx.purge_job_history(tenant, before(retention.job_history_days), &mut counts)
             .await?;
-        if counts != PurgeCounts::default() {
+        if record_empty || counts != PurgeCounts::default() {
             let detail = json!({ "retention": retention, "purged": counts });
             let entry = AuditEntry {
                 at: now,

@@ -12,7 +12,17 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 
 /// What one purge removed, by kind (counts only: the audit entry holds these).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct PurgeCounts {
     pub visits_anonymised: u64,
     pub events_scrubbed: u64,

@@ -15,6 +15,10 @@ pub struct Ids {
     pub location: String,
     pub install: String,
     pub job: String,
+    /// A visit of `tenant` whose visitor may be erased.
+    pub visit: String,
+    /// An erasure request of `tenant`.
+    pub erasure: String,
     /// A token of `tenant` that may be revoked.
     pub tenant_token: String,
     /// An admin token that may be revoked.
@@ -40,6 +44,7 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         .replace("{location}", &ids.location)
         .replace("{install}", &ids.install)
         .replace("{job}", &ids.job)
+        .replace("{erasure}", &ids.erasure)
         .replace("{picker}", "groups")
         .replace("{name}", "api-key")
         .replace("{plugin}", "fake")
@@ -62,9 +67,14 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         ("PUT", "/v1/tenants/{tenant}/installs/{install}/policy") => Some(json!({ "source": super::POLICY })),
         ("POST", "/v1/tenants/{tenant}/installs/{install}/policy/dry-run") => Some(json!({ "event": { "type": "visitor.signed_in",
             "visit": { "id": "dry", "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } } })),
+        ("PUT", "/v1/tenants/{tenant}/privacy") => {
+            Some(json!({ "personal_data_days": 30, "job_history_days": 60, "audit_days": 365, "share_health": true }))
+        }
+        ("POST", "/v1/tenants/{tenant}/erasures") => Some(json!({ "visit_id": ids.visit })),
         ("POST", "/v1/plugins") => Some(json!({})),
         ("PUT", "/v1/plugins/{plugin}/canaries/{tenant}/{install}") => Some(json!({ "version": "1.0.0" })),
         ("GET", _) | ("DELETE", _) => None,
+        ("POST", "/v1/tenants/{tenant}/purge") => None,
         ("POST", t) if ["/enable", "/disable", "/validate", "/redrive", "/activate", "/rollback"].iter().any(|end| t.ends_with(end)) => None,
         (m, t) => panic!("no sample request for {m} {t}: add one to tests/common/api.rs"),
     };
