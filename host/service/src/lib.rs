@@ -25,3 +25,4 @@ pub mod boot;
 pub mod declarative;
 pub mod demo;
 pub mod metrics;
+pub mod cli;

@@ -16,6 +16,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use gatehouse::api::ApiState;
+use gatehouse::cli::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, Remote, TokenApiCommand};
 use gatehouse::config::Config;
 use gatehouse::domain::{TenantId, TokenAccess, TokenScope};
 use gatehouse::jobs::Engine;
@@ -27,6 +28,8 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    remote: Remote,
 }
 
 #[derive(Subcommand)]
@@ -55,6 +58,21 @@ enum Command {
         #[arg(long, default_value = "./target/components")]
         plugins_dir: PathBuf,
     },
+    /// Connector installs of a tenant, through the API (--url, --token).
+    #[command(subcommand)]
+    Installs(InstallCommand),
+    /// Install policies: get, put a new version, list versions, dry-run an event; through the API.
+    #[command(subcommand)]
+    Policies(PolicyCommand),
+    /// Plugin components: upload, activate (hot-swap), roll back; through the API, admin tokens only.
+    #[command(subcommand)]
+    Plugins(PluginCommand),
+    /// Jobs of a tenant: list, inspect, re-drive a dead one; through the API.
+    #[command(subcommand)]
+    Jobs(JobCommand),
+    /// API tokens, through the API: list, create, revoke.
+    #[command(subcommand)]
+    Tokens(TokenApiCommand),
     /// Manage API tokens directly in the data directory (no server needed).
     Token {
         #[command(subcommand)]
@@ -114,6 +132,11 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
             apply(load_config(config)?, &file).await
         }
+        Command::Installs(command) => call(&cli.remote, command.request()).await,
+        Command::Policies(command) => call(&cli.remote, command.request()).await,
+        Command::Plugins(command) => call(&cli.remote, command.request()).await,
+        Command::Jobs(command) => call(&cli.remote, command.request()).await,
+        Command::Tokens(command) => call(&cli.remote, command.request()).await,
         Command::Token { command: TokenCommand::Create { admin, tenant, read_only, label, config } } => {
             tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
             let scope = match (admin, tenant) {
@@ -132,6 +155,15 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Sends one API call and prints its answer as pretty JSON.
+async fn call(remote: &Remote, request: anyhow::Result<gatehouse::cli::ApiRequest>) -> anyhow::Result<()> {
+    let answer = gatehouse::cli::send(remote, request?).await?;
+    if !answer.is_null() {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    }
+    Ok(())
 }
 
 fn load_config(path: Option<PathBuf>) -> anyhow::Result<Config> {
