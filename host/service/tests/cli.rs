@@ -86,7 +86,7 @@ async fn jobs_are_listed_by_status_and_shown_with_their_steps() {
 }
 
 #[tokio::test]
-async fn a_token_made_through_the_api_works_and_is_listed_without_its_secret() {
+async fn a_token_made_through_the_api_works_and_stops_working_once_revoked() {
     let (_h, op) = operator().await;
     let created = op.run(&["tokens", "create", "--tenant", "acme", "--read-only", "--label", "auditor"]).await.unwrap();
     let (id, secret) = (created["token"]["id"].as_str().unwrap().to_string(), created["secret"].as_str().unwrap().to_string());
@@ -94,6 +94,8 @@ async fn a_token_made_through_the_api_works_and_is_listed_without_its_secret() {
     assert!(auditor.run(&["installs", "list", "--tenant", "acme"]).await.is_ok());
     let listed = op.run(&["tokens", "list", "--tenant", "acme"]).await.unwrap();
     assert!(listed.to_string().contains(&id) && !listed.to_string().contains(&auditor.token), "{listed}");
+    op.run(&["tokens", "revoke", "--tenant", "acme", &id]).await.unwrap();
+    assert!(auditor.run(&["installs", "list", "--tenant", "acme"]).await.unwrap_err().contains("401"));
 }
 
 #[tokio::test]

@@ -238,11 +238,12 @@ pub enum TokenApiCommand {
         #[arg(long)]
         label: String,
     },
-    /// Revoke a token by its id.
+    /// Revoke a token by its id. (The field is not called `token`: that name is the global --token.)
     Revoke {
         #[arg(long)]
         tenant: Option<String>,
-        token: String,
+        /// The token's id (not its secret).
+        id: String,
     },
 }
 
@@ -259,7 +260,7 @@ impl TokenApiCommand {
                 let access = if read_only { "read-only" } else { "read-write" };
                 ApiRequest::new(Method::POST, base(&tenant)).json(json!({ "access": access, "label": label }))
             }
-            Revoke { tenant, token } => ApiRequest::new(Method::DELETE, format!("{}/{token}", base(&tenant))),
+            Revoke { tenant, id } => ApiRequest::new(Method::DELETE, format!("{}/{id}", base(&tenant))),
         })
     }
 }
