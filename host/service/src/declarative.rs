@@ -228,7 +228,7 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<V
                 }
             };
             if let Some(source) = &policy {
-                if let Err(e) = service.check_policy(&as_install(tenant, &spec), &spec.card_pools, source).await {
+                if let Err(e) = service.check_policy(&spec.install_of(tenant), &spec.card_pools, source).await {
                     problem(format!("{at}.policy"), e.to_string());
                 }
             }
@@ -262,18 +262,6 @@ fn policy_source(install: &InstallDecl, base_dir: &Path) -> Result<Option<String
             std::fs::read_to_string(&path).map(Some).map_err(|e| format!("cannot read {}: {e}", path.display()))
         }
         (None, None) => Ok(None),
-    }
-}
-
-fn as_install(tenant: &TenantId, spec: &InstallSpec) -> Install {
-    Install {
-        id: spec.id.clone(),
-        tenant_id: tenant.clone(),
-        location_id: spec.location_id.clone(),
-        plugin_id: spec.plugin_id.clone(),
-        config: spec.config.clone(),
-        grants: spec.grants.clone(),
-        enabled: spec.enabled,
     }
 }
 
@@ -335,7 +323,7 @@ async fn write(
 
 async fn install_unchanged(service: &Service, stored: Option<&Install>, planned: &PlannedInstall) -> Result<bool, ServiceError> {
     let Some(stored) = stored else { return Ok(false) };
-    if *stored != as_install(&planned.tenant, &planned.spec)
+    if *stored != planned.spec.install_of(&planned.tenant)
         || service.store().card_pools(&planned.tenant, &stored.id).await? != planned.spec.card_pools
     {
         return Ok(false);

@@ -158,15 +158,7 @@ impl Service {
         if before.as_ref().is_some_and(|i| i.tenant_id != *tenant) {
             return Err(ServiceError::Conflict(format!("install id `{}` is already in use", spec.id)));
         }
-        let install = Install {
-            id: spec.id.clone(),
-            tenant_id: tenant.clone(),
-            location_id: spec.location_id.clone(),
-            plugin_id: spec.plugin_id.clone(),
-            config: spec.config.clone(),
-            grants: spec.grants.clone(),
-            enabled: spec.enabled,
-        };
+        let install = spec.install_of(tenant);
         let sealed = spec.webhook_secret.as_deref().map(|s| self.sealer.seal_str(s));
         let mut tx = self.store.begin().await?;
         tx.upsert_install(&install, sealed.as_deref(), self.clock.now()).await?;
@@ -234,6 +226,19 @@ pub struct CheckedPolicy {
 }
 
 impl InstallSpec {
+    /// The install this spec describes for `tenant`.
+    pub fn install_of(&self, tenant: &TenantId) -> Install {
+        Install {
+            id: self.id.clone(),
+            tenant_id: tenant.clone(),
+            location_id: self.location_id.clone(),
+            plugin_id: self.plugin_id.clone(),
+            config: self.config.clone(),
+            grants: self.grants.clone(),
+            enabled: self.enabled,
+        }
+    }
+
     /// What can be checked without the store: the card pool ranges.
     pub fn check(&self) -> Result<(), ServiceError> {
         for pool in &self.card_pools {
