@@ -1,13 +1,16 @@
-//! Cards from the install's pool, their QR code e-mailed over SMTP, and the
-//! numbers returned to the pool when access is revoked.
+//! Cards from the install's pool, their QR code e-mailed over SMTP, the
+//! numbers returned to the pool when access is revoked, and the tenant's
+//! delivery settings as an operator sets them through the API.
 
 mod common;
 
 use chrono::Duration;
 use common::smtp_sink::SmtpSink;
+use common::api::{send, Call, SECRET_VALUE};
 use common::{invite, post_event, sign_in, visit_event, Harness};
 use gatehouse::domain::{JobStatus, SmtpSecurity};
 use gatehouse::service::{AttachmentView, SmtpRelaySpec};
+use serde_json::{json, Value};
 
 async fn with_smtp(h: &Harness) -> SmtpSink {
     let (sink, port) = SmtpSink::start().await;
@@ -92,4 +95,86 @@ async fn without_an_smtp_relay_the_email_step_fails_and_says_what_to_set() {
     h.engine().tick().await.unwrap();
     let statuses = h.visit_job_statuses("v1").await;
     assert_eq!(statuses, vec!["failed: email-credential: the tenant has no SMTP relay; set one to e-mail credentials"]);
+}
+
+/// `method path` on the tenant's delivery settings, with the harness's token.
+async fn delivery(h: &Harness, base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let call = Call { method, path: format!("/v1/tenants/acme/delivery{path}"), body };
+    send(base, Some(&h.token), &call).await
+}
+
+#[tokio::test]
+async fn an_operator_sets_the_relay_and_template_through_the_api_and_the_next_credential_email_uses_them() {
+    let h = Harness::new().await;
+    let base = h.serve(64 * 1024).await;
+    let (sink, port) = SmtpSink::start().await;
+    let relay = json!({ "host": "127.0.0.1", "port": port, "from": "Reception <reception@acme.example>" });
+    let (status, view) = delivery(&h, &base, reqwest::Method::PUT, "/smtp", Some(relay)).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["smtp"]["port"], port);
+    let template = json!({ "template": "Welcome {first_name}: card {card_number}, until {valid_until}." });
+    assert_eq!(delivery(&h, &base, reqwest::Method::PUT, "/email-template", Some(template)).await.0, 200);
+
+    post_event(&base, &h.token, sign_in("e1", "v1", "Guest", false)).await;
+    h.engine().tick().await.unwrap();
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("Welcome Alan: card 5000, until "), "{}", messages[0]);
+
+    let (status, view) = delivery(&h, &base, reqwest::Method::DELETE, "/email-template", None).await;
+    assert_eq!((status, &view["email_template"]), (200, &Value::Null));
+    post_event(&base, &h.token, sign_in("e2", "v2", "Guest", false)).await;
+    h.engine().tick().await.unwrap();
+    assert!(sink.messages()[1].contains("Card number: 5001"), "the default template is back: {}", sink.messages()[1]);
+}
+
+#[tokio::test]
+async fn relay_passwords_and_webhook_keys_go_in_but_never_come_out_of_the_api_or_the_audit_trail() {
+    let h = Harness::new().await;
+    let base = h.serve(64 * 1024).await;
+    let relay = json!({ "host": "smtp.acme.example", "port": 587, "security": "start-tls", "username": "reception",
+        "password": SECRET_VALUE, "from": "reception@acme.example" });
+    let (_, put) = delivery(&h, &base, reqwest::Method::PUT, "/smtp", Some(relay)).await;
+    let hook = json!({ "url": "https://vms.acme.example/occupancy", "secret": SECRET_VALUE });
+    delivery(&h, &base, reqwest::Method::PUT, "/outbound-webhook", Some(hook)).await;
+    let (status, view) = delivery(&h, &base, reqwest::Method::GET, "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["smtp"]["password_set"], true);
+    assert_eq!(view["smtp"]["security"], "start-tls");
+    assert_eq!(view["outbound_webhook"], json!({ "url": "https://vms.acme.example/occupancy", "secret_set": true }));
+    let audit = send(&base, Some(&h.token), &Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/audit".into(), body: None }).await.1;
+    let trail = audit.to_string();
+    assert!(trail.contains("tenant.smtp") && trail.contains("tenant.outbound-webhook"), "{trail}");
+    for seen in [put.to_string(), view.to_string(), trail] {
+        assert!(!seen.contains(SECRET_VALUE), "a secret leaked: {seen}");
+    }
+}
+
+#[tokio::test]
+async fn bad_delivery_settings_are_refused_with_the_reason_and_change_nothing() {
+    let h = Harness::new().await;
+    let base = h.serve(64 * 1024).await;
+    let good = json!({ "host": "127.0.0.1", "port": 2525, "from": "reception@acme.example" });
+    delivery(&h, &base, reqwest::Method::PUT, "/smtp", Some(good)).await;
+    let (_, before) = delivery(&h, &base, reqwest::Method::GET, "", None).await;
+    let audit_len = || async { h.service.audit_trail(&h.tenant, &Default::default()).await.unwrap().len() };
+    let audited_before = audit_len().await;
+
+    let refused = [
+        ("/smtp", json!({ "host": "127.0.0.1", "port": 2525, "from": "not an address" }), "is not an e-mail address"),
+        ("/smtp", json!({ "host": "127.0.0.1", "port": 2525, "username": "u", "from": "a@b.example" }), "both a username and a password"),
+        ("/smtp", json!({ "host": "", "port": 2525, "from": "a@b.example" }), "is not a host name"),
+        ("/smtp", json!({ "host": "h", "port": 2525, "from": "a@b.example", "tls": true }), "unknown field"),
+        ("/email-template", json!({ "template": "Hi {frist_name}" }), "{frist_name}, which Gatehouse does not fill"),
+        ("/outbound-webhook", json!({ "url": "ftp://vms.example/x", "secret": "k" }), "must be http or https"),
+        ("/outbound-webhook", json!({ "url": "https://vms.example/x", "secret": "" }), "HMAC secret is empty"),
+    ];
+    for (path, body, reason) in refused {
+        let (status, answer) = delivery(&h, &base, reqwest::Method::PUT, path, Some(body.clone())).await;
+        let expected = if reason == "unknown field" { 400 } else { 422 };
+        assert_eq!(status, expected, "{path} {body}: {answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains(reason), "{path} {body}: {answer}");
+    }
+    assert_eq!(delivery(&h, &base, reqwest::Method::GET, "", None).await.1, before);
+    assert_eq!(audit_len().await, audited_before);
 }

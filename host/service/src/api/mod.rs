@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod auth;
+mod delivery;
 mod installs;
 mod jobs;
 mod metrics;
@@ -77,6 +78,13 @@ pub fn routes() -> Vec<Route> {
         route(M::GET, "/v1/tenants/{tenant}/tokens", tokens::list),
         route(M::POST, "/v1/tenants/{tenant}/tokens", tokens::create),
         route(M::DELETE, "/v1/tenants/{tenant}/tokens/{token}", tokens::revoke),
+        route(M::GET, "/v1/tenants/{tenant}/delivery", delivery::get),
+        route(M::PUT, "/v1/tenants/{tenant}/delivery/smtp", delivery::put_smtp),
+        route(M::DELETE, "/v1/tenants/{tenant}/delivery/smtp", delivery::delete_smtp),
+        route(M::PUT, "/v1/tenants/{tenant}/delivery/outbound-webhook", delivery::put_outbound_webhook),
+        route(M::DELETE, "/v1/tenants/{tenant}/delivery/outbound-webhook", delivery::delete_outbound_webhook),
+        route(M::PUT, "/v1/tenants/{tenant}/delivery/email-template", delivery::put_email_template),
+        route(M::DELETE, "/v1/tenants/{tenant}/delivery/email-template", delivery::delete_email_template),
         route(M::GET, "/v1/tenants/{tenant}/locations", tenants::list_locations),
         route(M::GET, "/v1/tenants/{tenant}/locations/{location}", tenants::get_location),
         route(M::PUT, "/v1/tenants/{tenant}/locations/{location}", tenants::put_location),

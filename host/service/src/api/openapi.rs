@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. Every route of [`super::routes`] is listed in
 //! [`ApiDoc`]'s `paths`; a test fails when one is missing.
 
-use super::{audit, installs, jobs, metrics, plugins, policies, privacy, tenants, tokens};
+use super::{audit, delivery, installs, jobs, metrics, plugins, policies, privacy, tenants, tokens};
 use crate::domain::{ErasureId, InstallId, JobId, LocationId, TenantId, VisitId};
 use crate::intake;
 use axum::Json;
@@ -49,6 +49,8 @@ pub struct ErrorDetail {
         tenants::list,
         tenants::create,
         tenants::get,
+        delivery::get, delivery::put_smtp, delivery::delete_smtp, delivery::put_outbound_webhook,
+        delivery::delete_outbound_webhook, delivery::put_email_template, delivery::delete_email_template,
         tenants::list_locations,
         tenants::get_location,
         tenants::put_location,

@@ -1,6 +1,7 @@
 //! The credential e-mail: a plain-text template with `{placeholders}`, and
 //! sending over the tenant's SMTP relay (lettre). A tenant can replace the
-//! template; unknown placeholders are left as written so a typo shows.
+//! template; one that names a placeholder Gatehouse does not fill is refused
+//! when it is saved, since the typo would otherwise reach every visitor.
 
 use crate::domain::{SmtpRelay, SmtpSecurity};
 use crate::seal::Sealer;
@@ -35,19 +36,45 @@ pub enum DeliveryError {
     Relay(String),
 }
 
-/// Fills `{first_name}`, `{location}`, `{card_number}`, `{valid_from}`,
-/// `{valid_until}` and `{time_zone}`.
+/// The placeholders a template may use, each written `{name}`.
+pub const PLACEHOLDERS: [&str; 6] = ["first_name", "location", "card_number", "valid_from", "valid_until", "time_zone"];
+
+/// Fills every [`PLACEHOLDERS`] entry.
 pub fn render_template(template: &str, email: &CredentialEmail<'_>) -> String {
-    [
-        ("{first_name}", email.first_name.to_string()),
-        ("{location}", email.location.to_string()),
-        ("{card_number}", email.card_number.to_string()),
-        ("{valid_from}", email.valid_from.clone()),
-        ("{valid_until}", email.valid_until.clone()),
-        ("{time_zone}", email.time_zone.to_string()),
-    ]
-    .iter()
-    .fold(template.to_string(), |text, (placeholder, value)| text.replace(placeholder, value))
+    let values = [
+        email.first_name.to_string(),
+        email.location.to_string(),
+        email.card_number.to_string(),
+        email.valid_from.clone(),
+        email.valid_until.clone(),
+        email.time_zone.to_string(),
+    ];
+    PLACEHOLDERS
+        .iter()
+        .zip(values)
+        .fold(template.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value))
+}
+
+/// Refuses an empty template and one naming a `{placeholder}` that is not
+/// one of [`PLACEHOLDERS`]. Braces around anything but a lower-case name are
+/// plain text.
+pub fn check_template(template: &str) -> Result<(), String> {
+    if template.trim().is_empty() {
+        return Err("the e-mail template is empty".into());
+    }
+    let unknown: Vec<&str> = template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .filter(|name| !PLACEHOLDERS.contains(name))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ");
+    let unknown = unknown.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ");
+    Err(format!("the e-mail template names {unknown}, which Gatehouse does not fill; it can use {known}"))
 }
 
 /// Sends the e-mail with the QR code attached.
@@ -84,5 +111,44 @@ pub async fn send_credential_email(
         Ok(_) => Ok(()),
         Err(e) if e.is_permanent() => Err(DeliveryError::Invalid(format!("the relay refused the message: {e}"))),
         Err(e) => Err(DeliveryError::Relay(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> CredentialEmail<'static> {
+        CredentialEmail {
+            to: "ada@example.com",
+            first_name: "Ada",
+            location: "Paris HQ",
+            card_number: 5001,
+            valid_from: "09:00".into(),
+            valid_until: "17:00".into(),
+            time_zone: "Europe/Paris",
+            qr_png: &[],
+        }
+    }
+
+    #[test]
+    fn the_default_template_passes_its_own_check_and_is_filled_completely() {
+        check_template(DEFAULT_TEMPLATE).unwrap();
+        let text = render_template(DEFAULT_TEMPLATE, &email());
+        assert!(!PLACEHOLDERS.iter().any(|p| text.contains(&format!("{{{p}}}"))), "{text}");
+        assert!(text.contains("Card number: 5001"), "{text}");
+    }
+
+    #[test]
+    fn a_misspelt_placeholder_is_refused_and_the_message_lists_the_known_ones() {
+        let error = check_template("Hello {frist_name}, card {card_number}").unwrap_err();
+        assert!(error.contains("{frist_name}") && error.contains("{first_name}"), "{error}");
+        assert!(!error.contains("{card_number}, which"), "{error}");
+    }
+
+    #[test]
+    fn braces_around_anything_but_a_name_are_plain_text() {
+        check_template("Bring ID {Passport or licence}; costs {} nothing; {card_number}").unwrap();
+        assert!(check_template("  \n").is_err());
     }
 }

@@ -25,7 +25,7 @@ pub struct TenantSettings {
     pub email_template: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SmtpSecurity {
     /// No TLS: only for a relay on the same host or a test sink.

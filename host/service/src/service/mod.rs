@@ -5,6 +5,7 @@
 //! method is scoped by tenant, except webhook routing, which finds the tenant
 //! from the install.
 
+mod delivery;
 mod erasure;
 mod health;
 mod ingest;
@@ -15,12 +16,13 @@ mod retention;
 mod setup;
 mod tokens;
 
+pub use delivery::{DeliverySetting, DeliveryView, OutboundWebhookView, SmtpRelaySpec, SmtpRelayView};
 pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
 pub use health::{health_figures, ConnectorHealth};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView};
 pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
-pub use setup::{CheckedPolicy, InstallSpec, PolicyPut, SmtpRelaySpec};
+pub use setup::{CheckedPolicy, InstallSpec, PolicyPut};
 pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
 pub use tokens::IssuedToken;
 

@@ -1,16 +1,13 @@
-//! Setting things up: tenants, locations, installs, delivery settings and
-//! policies. Every change is audited; secrets are sealed before they reach
-//! the store and never appear in the audit trail.
+//! Setting things up: tenants, locations, installs and policies (a tenant's
+//! delivery settings are in `delivery.rs`). Every change is audited; secrets
+//! are sealed before they reach the store and never appear in the audit trail.
 
 use super::{Service, ServiceError};
 use crate::domain::{
-    system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, OutboundWebhook, SmtpRelay, SmtpSecurity,
-    Tenant, TenantId,
-    TenantSettings,
+    system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, Tenant, TenantId,
 };
 use crate::policy;
 use crate::store::AuditEntry;
-use base64::Engine;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -43,23 +40,6 @@ fn enabled() -> bool {
     true
 }
 
-/// An SMTP relay as an operator describes it (password in clear, sealed on save).
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpRelaySpec {
-    pub host: String,
-    pub port: u16,
-    #[serde(default)]
-    pub security: SmtpSecurity,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
-    pub from: String,
-}
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
 impl Service {
     pub(super) async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
         let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: action.into(), subject, detail };
@@ -79,56 +59,6 @@ impl Service {
         let detail = json!({ "before": before.map(|t| json!({ "name": t.name })), "after": { "name": name } });
         self.audit(&mut tx, id, actor, "tenant.put", format!("tenant:{id}"), detail).await?;
         Ok(tx.commit().await?)
-    }
-
-    async fn update_settings(
-        &self,
-        actor: &str,
-        tenant_id: &TenantId,
-        action: &str,
-        detail: serde_json::Value,
-        change: impl FnOnce(&mut TenantSettings),
-    ) -> Result<(), ServiceError> {
-        let mut tenant = self.store.tenant(tenant_id).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant_id))?;
-        change(&mut tenant.settings);
-        let mut tx = self.store.begin().await?;
-        tx.upsert_tenant(&tenant, self.clock.now()).await?;
-        self.audit(&mut tx, tenant_id, actor, action, format!("tenant:{tenant_id}"), detail).await?;
-        Ok(tx.commit().await?)
-    }
-
-    /// Sets the tenant's SMTP relay for credential e-mails.
-    pub async fn set_smtp_relay(&self, actor: &str, tenant: &TenantId, spec: SmtpRelaySpec) -> Result<(), ServiceError> {
-        let relay = SmtpRelay {
-            password_sealed: spec.password.as_deref().map(|p| B64.encode(self.sealer.seal_str(p))),
-            host: spec.host,
-            port: spec.port,
-            security: spec.security,
-            username: spec.username,
-            from: spec.from,
-        };
-        let detail = json!({ "host": relay.host, "port": relay.port, "from": relay.from, "password": "[redacted]" });
-        self.update_settings(actor, tenant, "tenant.smtp", detail, |s| s.smtp = Some(relay)).await
-    }
-
-    /// Sets where occupancy notifications go and the key that signs them.
-    pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<(), ServiceError> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ServiceError::InvalidInput(format!("webhook url `{url}` must be http or https")));
-        }
-        let hook = OutboundWebhook { url: url.into(), secret_sealed: B64.encode(self.sealer.seal_str(secret)) };
-        let detail = json!({ "url": url, "secret": "[redacted]" });
-        self.update_settings(actor, tenant, "tenant.outbound-webhook", detail, |s| s.outbound_webhook = Some(hook)).await
-    }
-
-    /// Replaces the credential e-mail template (see `delivery::email`).
-    pub async fn set_email_template(&self, actor: &str, tenant: &TenantId, template: &str) -> Result<(), ServiceError> {
-        let template = template.to_string();
-        self.update_settings(actor, tenant, "tenant.email-template", json!({ "template": template }), |s| {
-            s.email_template = Some(template.clone())
-        })
-        .await
     }
 
     /// Creates or updates a location; `time_zone` is an IANA name.

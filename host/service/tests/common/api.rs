@@ -57,6 +57,12 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         ("POST", "/v1/installs/{install}/webhooks/envoy") => Some(json!({})),
         ("POST", "/v1/tokens") | ("POST", "/v1/tenants/{tenant}/tokens") => Some(token_body),
         ("POST", "/v1/tenants") => Some(json!({ "id": fresh("tenant"), "name": "Sample" })),
+        ("PUT", "/v1/tenants/{tenant}/delivery/smtp") => Some(json!({ "host": "127.0.0.1", "port": 2525,
+            "username": "relay", "password": SECRET_VALUE, "from": "Reception <reception@example.com>" })),
+        ("PUT", "/v1/tenants/{tenant}/delivery/outbound-webhook") => {
+            Some(json!({ "url": "http://127.0.0.1:9/occupancy", "secret": SECRET_VALUE }))
+        }
+        ("PUT", "/v1/tenants/{tenant}/delivery/email-template") => Some(json!({ "template": "Hello {first_name}" })),
         ("PUT", "/v1/tenants/{tenant}/locations/{location}") => Some(json!({ "name": "Renamed", "time_zone": "Europe/Paris" })),
         ("POST", "/v1/tenants/{tenant}/installs") => Some(json!({ "id": fresh("install"), "location_id": ids.location,
             "plugin_id": "fake", "webhook_secret": WEBHOOK_SECRET_VALUE })),
