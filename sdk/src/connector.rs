@@ -8,7 +8,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::bindings::exports::gatehouse::connector::{actions, describe, events, setup};
-use crate::{Action, Batch, Check, ConnectorError, Manifest, OptionItem, Outcome};
+use crate::{Action, ActionDescriptor, ActionKind, Batch, Check, ConnectorError, Manifest, OptionItem, Outcome};
 
 /// One connector: implement this for a unit struct and hand it to [`export_connector!`].
 ///
@@ -43,6 +43,14 @@ pub trait Connector {
     fn poll(config: Self::Config, cursor: Option<String>, max: u32) -> Result<Batch, ConnectorError> {
         let _ = (config, max);
         Ok(Batch { events: Vec::new(), next_cursor: cursor.unwrap_or_default() })
+    }
+}
+
+impl ActionDescriptor {
+    /// One entry of the manifest's `actions`: what the action does here, in the words an operator
+    /// reads when writing a policy, and the JSON Schema of its `params`.
+    pub fn new(kind: ActionKind, description: &str, params_schema: &str) -> Self {
+        ActionDescriptor { kind, description: description.into(), params_schema: params_schema.into() }
     }
 }
 

@@ -33,11 +33,7 @@ impl Connector for Example {
     type Config = Config;
 
     fn manifest() -> Manifest {
-        let action = |kind, description: &str, params_schema: &str| ActionDescriptor {
-            kind,
-            description: description.into(),
-            params_schema: params_schema.into(),
-        };
+        let action = ActionDescriptor::new;
         Manifest {
             plugin_id: "example".into(),
             version: env!("CARGO_PKG_VERSION").into(),

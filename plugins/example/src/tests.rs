@@ -5,10 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gatehouse_sdk::http::{Method, Response};
+use gatehouse_sdk::testing::samples::{call, person, visitor, window};
 use gatehouse_sdk::testing::FakeHost;
-use gatehouse_sdk::{
-    AccessWindow, Action, Call, Connector, Credential, ErrorKind, Person, PersonKind, PersonRef, Windowed,
-};
+use gatehouse_sdk::{Action, Connector, Credential, ErrorKind, Windowed};
 use serde_json::{json, Value};
 
 use crate::actions::{card_key, person_key, CARD_POOL};
@@ -23,30 +22,6 @@ fn config() -> crate::Config {
         "facility_code": 42
     }))
     .unwrap()
-}
-
-fn call(params: Value) -> Call {
-    Call { params: params.to_string(), idempotency_key: "job-1/step-1".into() }
-}
-
-fn visitor(external_id: &str) -> PersonRef {
-    PersonRef { kind: PersonKind::Visitor, external_id: external_id.into(), pacs_id: None, email: Some("ada@example.com".into()) }
-}
-
-fn person(external_id: &str) -> Person {
-    Person {
-        identity: visitor(external_id),
-        first_name: "Ada".into(),
-        last_name: "Lovelace".into(),
-        phone: Some("+44 20 0000".into()),
-        company: None,
-        host_name: None,
-        include_contact: false,
-    }
-}
-
-fn window() -> AccessWindow {
-    AccessWindow { starts_at: FakeHost::DEFAULT_NOW, ends_at: FakeHost::DEFAULT_NOW + 3_600_000 }
 }
 
 /// A fake host with the API token set and a PACS that knows nobody yet.
@@ -116,7 +91,7 @@ fn issue_card_skips_numbers_the_pacs_has_taken_and_a_retry_returns_the_same_card
         // 1000 belongs to somebody Gatehouse does not know about.
         Ok(Response::status(if card["number"] == 1000 { 409 } else { 201 }))
     });
-    let issue = || Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window() }));
+    let issue = || Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }));
 
     let first = issue().unwrap();
     let retry = issue().unwrap();
@@ -134,7 +109,7 @@ fn a_full_card_range_is_a_config_error() {
     host.set_kv(&person_key("visit-7"), "P-1")
         .on_http(Method::Post, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(409)));
 
-    let error = Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window() }))
+    let error = Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
         .unwrap_err();
 
     assert_eq!(error.kind, ErrorKind::Config, "{error:?}");
@@ -146,7 +121,7 @@ fn revoking_frees_the_card_number_for_the_next_person() {
     host.set_kv(&person_key("visit-7"), "P-1")
         .on_http(Method::Post, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(201)))
         .on_http(Method::Delete, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(204)));
-    Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window() })).unwrap();
+    Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) })).unwrap();
 
     let revoked = Example::run(config(), call(json!({})), Action::RevokeCredentials(visitor("visit-7"))).unwrap();
 

@@ -6,10 +6,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gatehouse_sdk::http::{HttpError, Method, Request, Response};
+use gatehouse_sdk::testing::samples::{self, call, visitor, window};
 use gatehouse_sdk::testing::FakeHost;
-use gatehouse_sdk::{
-    AccessWindow, Action, Call, Connector, Credential, ErrorKind, Person, PersonKind, PersonRef, Windowed,
-};
+use gatehouse_sdk::{Action, Connector, Credential, ErrorKind, Person, PersonKind, PersonRef, Windowed};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 
@@ -30,28 +29,9 @@ fn config(extra: Value) -> crate::Config {
     serde_json::from_value(config).unwrap()
 }
 
-fn call(params: Value) -> Call {
-    Call { params: params.to_string(), idempotency_key: "job-1/step-1".into() }
-}
-
-fn visitor(external_id: &str) -> PersonRef {
-    PersonRef { kind: PersonKind::Visitor, external_id: external_id.into(), pacs_id: None, email: Some("ada@example.com".into()) }
-}
-
+/// The SDK's sample visitor, with a comma in the name that every query must escape.
 fn person(external_id: &str) -> Person {
-    Person {
-        identity: visitor(external_id),
-        first_name: "Ada".into(),
-        last_name: "Lovelace, Jr.".into(),
-        phone: Some("+44 20 0000".into()),
-        company: None,
-        host_name: None,
-        include_contact: false,
-    }
-}
-
-fn window() -> AccessWindow {
-    AccessWindow { starts_at: FakeHost::DEFAULT_NOW, ends_at: FakeHost::DEFAULT_NOW + 3_600_000 }
+    Person { last_name: "Lovelace, Jr.".into(), ..samples::person(external_id) }
 }
 
 fn ok(result: Value) -> Result<Response, HttpError> {
@@ -196,7 +176,7 @@ fn visitors_get_arrival_and_departure_and_never_an_activation_date() {
     visitor_reads(&host, json!({"Arrival": null, "Departure": null}));
     host.on_http(Method::Post, &url("/entity"), |_| ok_write());
 
-    let outcome = Genetec::run(config(json!({})), call(json!({})), Action::SetAccessWindow(Windowed { who: visitor("visit-7"), window: window() }))
+    let outcome = Genetec::run(config(json!({})), call(json!({})), Action::SetAccessWindow(Windowed { who: visitor("visit-7"), window: window(1) }))
         .unwrap();
 
     assert!(outcome.changed);
@@ -223,7 +203,7 @@ fn card_host(answer: impl Fn(u64) -> Result<Response, HttpError> + 'static) -> (
 }
 
 fn issue_card() -> Result<gatehouse_sdk::Outcome, gatehouse_sdk::ConnectorError> {
-    Genetec::run(config(json!({})), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window() }))
+    Genetec::run(config(json!({})), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
 }
 
 #[test]
@@ -291,7 +271,7 @@ fn a_full_card_range_is_a_config_error_and_a_missing_range_too() {
 
     let mut no_cards = config(json!({}));
     no_cards.cards = None;
-    let error = Genetec::run(no_cards, call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window() }))
+    let error = Genetec::run(no_cards, call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::Config);
 }

@@ -38,11 +38,7 @@ impl Connector for Symmetry {
     type Config = Config;
 
     fn manifest() -> Manifest {
-        let action = |kind, description: &str, params_schema: &str| ActionDescriptor {
-            kind,
-            description: description.into(),
-            params_schema: params_schema.into(),
-        };
+        let action = ActionDescriptor::new;
         use params::{ACCESS_CODE_PARAMS, ISSUE_CARD_PARAMS, ISSUE_PIN_PARAMS, NO_PARAMS};
         Manifest {
             plugin_id: "symmetry".into(),

@@ -28,6 +28,7 @@ pub(crate) mod clock;
 pub(crate) mod http;
 pub(crate) mod kv;
 pub(crate) mod log;
+pub mod samples;
 pub(crate) mod secrets;
 pub(crate) mod sql;
 
