@@ -6,6 +6,11 @@
 //! [tenants.acme]
 //! name = "Acme"
 //!
+//! [tenants.acme.delivery]                  # optional; what it leaves out stays as stored
+//! smtp = { host = "smtp.acme.example", port = 587, security = "start-tls", username = "reception", password = "...", from = "Reception <reception@acme.example>" }
+//! email_template_file = "credential-email.txt" # or `email_template = """..."""` inline
+//! outbound_webhook = { url = "https://vms.acme.example/occupancy", secret = "..." }
+//!
 //! [tenants.acme.locations.paris-hq]
 //! name = "Paris HQ"
 //! time_zone = "Europe/Paris"                # IANA name
@@ -36,7 +41,8 @@
 
 use crate::domain::{CardPool, Install, InstallId, Location, LocationId, TenantId};
 use crate::gateway::RuntimeGateway;
-use crate::service::{InstallSpec, Service, ServiceError};
+use crate::delivery::check_template;
+use crate::service::{check_outbound_webhook, InstallSpec, Service, ServiceError, SmtpRelaySpec};
 use gatehouse_runtime::{InstallScope, SecretError, SecretStore};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -61,6 +67,29 @@ struct TenantDecl {
     locations: BTreeMap<LocationId, LocationDecl>,
     #[serde(default)]
     installs: BTreeMap<InstallId, InstallDecl>,
+    #[serde(default)]
+    delivery: DeliveryDecl,
+}
+
+/// The tenant's delivery settings; each one left out is left as stored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryDecl {
+    #[serde(default)]
+    smtp: Option<SmtpRelaySpec>,
+    #[serde(default)]
+    email_template: Option<String>,
+    #[serde(default)]
+    email_template_file: Option<PathBuf>,
+    #[serde(default)]
+    outbound_webhook: Option<WebhookDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookDecl {
+    url: String,
+    secret: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +169,13 @@ impl fmt::Display for ApplyReport {
     }
 }
 
+/// A checked file, ready to write.
+struct Plan {
+    /// The e-mail template of each tenant that declares one, read from its file.
+    templates: BTreeMap<TenantId, String>,
+    installs: Vec<PlannedInstall>,
+}
+
 /// A checked install, ready to write.
 struct PlannedInstall {
     tenant: TenantId,
@@ -154,15 +190,16 @@ pub async fn apply_file(service: &Service, secrets: &SecretStore, path: &Path) -
     let text = std::fs::read_to_string(path).map_err(|source| ApplyError::Read { path: shown.clone(), source })?;
     let file: SetupFile = toml::from_str(&text).map_err(|e| ApplyError::Parse { path: shown.clone(), message: e.to_string() })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let installs = check(service, &file, base_dir).await.map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
-    write(service, secrets, &file, installs).await.map_err(|(item, message)| ApplyError::Write { path: shown, item, message })
+    let plan = check(service, &file, base_dir).await.map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
+    write(service, secrets, &file, plan).await.map_err(|(item, message)| ApplyError::Write { path: shown, item, message })
 }
 
-/// Every problem of the file, or the installs as they will be written.
-async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<Vec<PlannedInstall>, Vec<Problem>> {
+/// Every problem of the file, or what will be written.
+async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<Plan, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut problem = |item: String, message: String| problems.push(Problem { item, message });
     let mut planned = Vec::new();
+    let mut templates = BTreeMap::new();
     let mut seen_installs = BTreeMap::new();
     for (tenant, decl) in &file.tenants {
         let at = format!("tenants.{tenant}");
@@ -177,6 +214,23 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<V
             if location.time_zone.parse::<chrono_tz::Tz>().is_err() {
                 problem(format!("{at}.time_zone"), format!("`{}` is not an IANA time zone (e.g. Europe/Paris)", location.time_zone));
             }
+        }
+        let delivery = &decl.delivery;
+        if let Err(e) = delivery.smtp.as_ref().map_or(Ok(()), SmtpRelaySpec::check) {
+            problem(format!("{at}.delivery.smtp"), e.to_string());
+        }
+        if let Err(e) = delivery.outbound_webhook.as_ref().map_or(Ok(()), |w| check_outbound_webhook(&w.url, &w.secret)) {
+            problem(format!("{at}.delivery.outbound_webhook"), e.to_string());
+        }
+        match text_or_file(&delivery.email_template, &delivery.email_template_file, base_dir) {
+            Ok(Some(template)) => match check_template(&template) {
+                Ok(()) => {
+                    templates.insert(tenant.clone(), template);
+                }
+                Err(message) => problem(format!("{at}.delivery.email_template"), message),
+            },
+            Ok(None) => {}
+            Err(message) => problem(format!("{at}.delivery.email_template_file"), message),
         }
         for (id, install) in &decl.installs {
             let at = format!("{at}.installs.{id}");
@@ -220,7 +274,7 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<V
             if let Err(e) = spec.check() {
                 problem(format!("{at}.card_pools"), e.to_string());
             }
-            let policy = match policy_source(install, base_dir) {
+            let policy = match text_or_file(&install.policy, &install.policy_file, base_dir) {
                 Ok(policy) => policy,
                 Err(message) => {
                     problem(format!("{at}.policy_file"), message);
@@ -236,7 +290,7 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<V
         }
     }
     if problems.is_empty() {
-        Ok(planned)
+        Ok(Plan { templates, installs: planned })
     } else {
         Err(problems)
     }
@@ -252,10 +306,10 @@ fn check_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// The inline policy, or the policy file read relative to the set-up file.
-fn policy_source(install: &InstallDecl, base_dir: &Path) -> Result<Option<String>, String> {
-    match (&install.policy, &install.policy_file) {
-        (Some(_), Some(_)) => Err("give `policy` or `policy_file`, not both".into()),
+/// The inline text (a policy, a template), or its file read relative to the set-up file.
+fn text_or_file(inline: &Option<String>, file: &Option<PathBuf>, base_dir: &Path) -> Result<Option<String>, String> {
+    match (inline, file) {
+        (Some(_), Some(_)) => Err("give the text inline or as a file, not both".into()),
         (Some(inline), None) => Ok(Some(inline.clone())),
         (None, Some(file)) => {
             let path = base_dir.join(file);
@@ -265,14 +319,10 @@ fn policy_source(install: &InstallDecl, base_dir: &Path) -> Result<Option<String
     }
 }
 
-/// Writes the checked file in order: tenants, locations, installs with
-/// their secrets and policies. An error names the item it stopped at.
-async fn write(
-    service: &Service,
-    secrets: &SecretStore,
-    file: &SetupFile,
-    installs: Vec<PlannedInstall>,
-) -> Result<ApplyReport, (String, String)> {
+/// Writes the checked file in order: tenants with their delivery settings,
+/// locations, installs with their secrets and policies. An error names the
+/// item it stopped at.
+async fn write(service: &Service, secrets: &SecretStore, file: &SetupFile, plan: Plan) -> Result<ApplyReport, (String, String)> {
     let mut report = ApplyReport::default();
     for (tenant, decl) in &file.tenants {
         let item = format!("tenant {tenant}");
@@ -284,6 +334,7 @@ async fn write(
             service.put_tenant(ACTOR, tenant, &decl.name).await.map_err(fail)?;
             report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
         }
+        write_delivery(service, tenant, &decl.delivery, plan.templates.get(tenant), &mut report).await?;
         for (id, location) in &decl.locations {
             let item = format!("location {tenant}/{id}");
             let fail = |e: ServiceError| (item.clone(), e.to_string());
@@ -297,7 +348,7 @@ async fn write(
             }
         }
     }
-    for planned in installs {
+    for planned in plan.installs {
         let (tenant, id) = (&planned.tenant, planned.spec.id.clone());
         let item = format!("install {tenant}/{id}");
         let fail = |e: ServiceError| (item.clone(), e.to_string());
@@ -319,6 +370,46 @@ async fn write(
         }
     }
     Ok(report)
+}
+
+/// Each declared delivery setting, unless the tenant already has it.
+async fn write_delivery(
+    service: &Service,
+    tenant: &TenantId,
+    decl: &DeliveryDecl,
+    template: Option<&String>,
+    report: &mut ApplyReport,
+) -> Result<(), (String, String)> {
+    let fail = |what: &str| {
+        let item = format!("delivery {tenant}/{what}");
+        move |e: ServiceError| (item, e.to_string())
+    };
+    let mut line = |what: &str, unchanged: bool| {
+        report.lines.push(format!("delivery {tenant}/{what}: {}", if unchanged { "unchanged" } else { "set" }));
+    };
+    if let Some(spec) = &decl.smtp {
+        let unchanged = service.smtp_relay_is(tenant, spec).await.map_err(fail("smtp"))?;
+        if !unchanged {
+            service.set_smtp_relay(ACTOR, tenant, spec.clone()).await.map_err(fail("smtp"))?;
+        }
+        line("smtp", unchanged);
+    }
+    if let Some(template) = template {
+        let stored = service.delivery_settings(tenant).await.map_err(fail("email-template"))?.email_template;
+        let unchanged = stored.as_ref() == Some(template);
+        if !unchanged {
+            service.set_email_template(ACTOR, tenant, template).await.map_err(fail("email-template"))?;
+        }
+        line("email-template", unchanged);
+    }
+    if let Some(hook) = &decl.outbound_webhook {
+        let unchanged = service.outbound_webhook_is(tenant, &hook.url, &hook.secret).await.map_err(fail("outbound-webhook"))?;
+        if !unchanged {
+            service.set_outbound_webhook(ACTOR, tenant, &hook.url, &hook.secret).await.map_err(fail("outbound-webhook"))?;
+        }
+        line("outbound-webhook", unchanged);
+    }
+    Ok(())
 }
 
 async fn install_unchanged(service: &Service, stored: Option<&Install>, planned: &PlannedInstall) -> Result<bool, ServiceError> {

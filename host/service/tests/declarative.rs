@@ -18,6 +18,11 @@ const SETUP: &str = r#"
 [tenants.acme]
 name = "Acme"
 
+[tenants.acme.delivery]
+smtp = { host = "127.0.0.1", port = 2525, username = "reception", password = "relay-pass", from = "Reception <reception@acme.example>" }
+email_template = "Hello {first_name}, your card is {card_number}."
+outbound_webhook = { url = "https://vms.acme.example/occupancy", secret = "hook-key" }
+
 [tenants.acme.locations.paris-hq]
 name = "Paris HQ"
 time_zone = "Europe/Paris"
@@ -67,6 +72,9 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
         report.lines,
         [
             "tenant acme: created",
+            "delivery acme/smtp: set",
+            "delivery acme/email-template: set",
+            "delivery acme/outbound-webhook: set",
             "location acme/paris-hq: created",
             "install acme/paris-pacs: created",
             "install acme/paris-pacs: 1 secret(s) sealed",
@@ -81,12 +89,19 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
     assert_eq!(service.store().card_pools(&tenant, &install).await.unwrap()[0].max, 5009);
     assert_eq!(service.webhook_secret(&stored).await.unwrap().as_deref(), Some(&b"envoy-client-secret"[..]));
     assert_eq!(secrets.names(&InstallScope::new("acme", "paris-pacs")).await.unwrap(), ["api-token"]);
+    let delivery = service.delivery_settings(&tenant).await.unwrap();
+    assert_eq!(delivery.smtp.map(|r| (r.port, r.password_set)), Some((2525, true)));
+    assert_eq!(delivery.email_template.as_deref(), Some("Hello {first_name}, your card is {card_number}."));
+    assert!(service.outbound_webhook_is(&tenant, "https://vms.acme.example/occupancy", "hook-key").await.unwrap());
 
     let again = apply_file(service, secrets, &file).await.unwrap();
     assert_eq!(
         again.lines,
         [
             "tenant acme: unchanged",
+            "delivery acme/smtp: unchanged",
+            "delivery acme/email-template: unchanged",
+            "delivery acme/outbound-webhook: unchanged",
             "location acme/paris-hq: unchanged",
             "install acme/paris-pacs: unchanged",
             "install acme/paris-pacs: 1 secret(s) sealed",
@@ -94,8 +109,11 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
         ]
     );
 
-    let edited = write(dir.path(), &SETUP.replace("Europe/Paris", "Europe/Berlin"), &format!("{POLICY}excluded = [\"ceo@example.com\"]\n"));
+    let edited = SETUP.replace("Europe/Paris", "Europe/Berlin").replace("relay-pass", "rotated-pass");
+    let edited = write(dir.path(), &edited, &format!("{POLICY}excluded = [\"ceo@example.com\"]\n"));
     let changed = apply_file(service, secrets, &edited).await.unwrap();
+    assert!(changed.lines.contains(&"delivery acme/smtp: set".to_string()), "a new password is a change: {changed}");
+    assert!(changed.lines.contains(&"delivery acme/outbound-webhook: unchanged".to_string()), "{changed}");
     assert!(changed.lines.contains(&"location acme/paris-hq: updated".to_string()), "{changed}");
     assert!(changed.lines.contains(&"install acme/paris-pacs: policy stored as version 2".to_string()), "{changed}");
 }
@@ -109,7 +127,9 @@ async fn a_bad_file_names_every_problem_and_writes_nothing() {
         .replace("location = \"paris-hq\"", "location = \"lyon\"")
         .replace("api-token =", "\"api token\" =")
         .replace("min = 5000, max = 5009", "min = 5009, max = 5000")
-        .replace("allow_loopback = false", "allow_loopback = \"no\"");
+        .replace("allow_loopback = false", "allow_loopback = \"no\"")
+        .replace("from = \"Reception <reception@acme.example>\"", "from = \"reception\"")
+        .replace("Hello {first_name}", "Hello {frist_name}");
     // The example connector has no PINs.
     let file = write(dir.path(), &bad, "[visitors.types.Guest]\npin = {}\n");
 
@@ -121,6 +141,8 @@ async fn a_bad_file_names_every_problem_and_writes_nothing() {
         items,
         [
             "tenants.acme.locations.paris-hq.time_zone",
+            "tenants.acme.delivery.smtp",
+            "tenants.acme.delivery.email_template",
             "tenants.acme.installs.paris-pacs.location",
             "tenants.acme.installs.paris-pacs.secrets",
             "tenants.acme.installs.paris-pacs.grants",

@@ -31,7 +31,8 @@ pub struct SmtpRelaySpec {
 }
 
 impl SmtpRelaySpec {
-    fn check(&self) -> Result<(), ServiceError> {
+    /// What can be checked without the store (`gatehouse apply` checks a whole file first).
+    pub fn check(&self) -> Result<(), ServiceError> {
         let invalid = |why: String| Err(ServiceError::InvalidInput(format!("SMTP relay: {why}")));
         if self.host.trim().is_empty() || self.host.contains(char::is_whitespace) {
             return invalid(format!("`{}` is not a host name", self.host));
@@ -129,13 +130,7 @@ impl Service {
 
     /// Sets where occupancy notifications go and the key that signs them.
     pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<DeliveryView, ServiceError> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ServiceError::InvalidInput(format!("webhook url `{url}` must be http or https")));
-        }
-        if secret.is_empty() {
-            return Err(ServiceError::InvalidInput("the webhook's HMAC secret is empty".into()));
-        }
+        check_outbound_webhook(url, secret)?;
         let hook = OutboundWebhook { url: url.into(), secret_sealed: B64.encode(self.sealer.seal_str(secret)) };
         self.update_settings(actor, tenant, "tenant.outbound-webhook", |s| s.outbound_webhook = Some(hook)).await
     }
@@ -145,6 +140,25 @@ impl Service {
         check_template(template).map_err(ServiceError::InvalidInput)?;
         let template = template.to_string();
         self.update_settings(actor, tenant, "tenant.email-template", |s| s.email_template = Some(template)).await
+    }
+
+    /// Whether the tenant's relay already is `spec`, password included.
+    pub async fn smtp_relay_is(&self, tenant: &TenantId, spec: &SmtpRelaySpec) -> Result<bool, ServiceError> {
+        let Some(relay) = self.tenant(tenant).await?.settings.smtp else { return Ok(false) };
+        let password = relay.password_sealed.as_deref().map(|sealed| self.open_setting(sealed)).transpose()?;
+        Ok((&relay.host, relay.port, relay.security, &relay.username, &password, &relay.from)
+            == (&spec.host, spec.port, spec.security, &spec.username, &spec.password, &spec.from))
+    }
+
+    /// Whether the tenant's outbound webhook already is `url` signed with `secret`.
+    pub async fn outbound_webhook_is(&self, tenant: &TenantId, url: &str, secret: &str) -> Result<bool, ServiceError> {
+        let Some(hook) = self.tenant(tenant).await?.settings.outbound_webhook else { return Ok(false) };
+        Ok(hook.url == url && self.open_setting(&hook.secret_sealed)? == secret)
+    }
+
+    fn open_setting(&self, sealed_base64: &str) -> Result<String, ServiceError> {
+        let sealed = B64.decode(sealed_base64).map_err(|e| ServiceError::InvalidInput(format!("a sealed delivery secret is not base64: {e}")))?;
+        Ok(self.sealer.open_str(&sealed)?)
     }
 
     /// Removes one setting: no relay, no webhook, or the default template again.
@@ -176,6 +190,18 @@ impl Service {
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// An http(s) URL and a key to sign with.
+pub fn check_outbound_webhook(url: &str, secret: &str) -> Result<(), ServiceError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ServiceError::InvalidInput(format!("webhook url `{url}` must be http or https")));
+    }
+    if secret.is_empty() {
+        return Err(ServiceError::InvalidInput("the webhook's HMAC secret is empty".into()));
+    }
+    Ok(())
 }
 
 /// The view without the constant parts, which would only fill the trail.

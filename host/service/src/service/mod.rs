@@ -16,7 +16,7 @@ mod retention;
 mod setup;
 mod tokens;
 
-pub use delivery::{DeliverySetting, DeliveryView, OutboundWebhookView, SmtpRelaySpec, SmtpRelayView};
+pub use delivery::{check_outbound_webhook, DeliverySetting, DeliveryView, OutboundWebhookView, SmtpRelaySpec, SmtpRelayView};
 pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
 pub use health::{health_figures, ConnectorHealth};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
