@@ -12,6 +12,7 @@ mod symmetry_support;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gatehouse::demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse::domain::{InstallId, JobStatus, VisitId};
+use gatehouse::service::AttachmentView;
 use gatehouse_sim_genetec::model::{State, Visitor};
 use gatehouse_sim_genetec::well_known::VISITORS_GROUP;
 use serde_json::{json, Value};
@@ -170,6 +171,46 @@ async fn a_walk_in_who_never_signs_out_is_revoked_when_the_window_ends_in_both_p
     let card = symmetry_support::card(&stack.symmetry, 1001).await.unwrap();
     assert!(card.inactive);
     assert!(symmetry_support::access_rights(&stack.symmetry, card.card_id).await.is_empty());
+    no_job_went_wrong(&stack).await;
+    stack.shutdown().await;
+}
+
+/// The card numbers the jobs of `visit` at `install` attached, as the visitor received them.
+async fn issued_cards(stack: &Stack, install: &str, visit: &str) -> Vec<u64> {
+    let mut cards = Vec::new();
+    for job in stack.service.visit_jobs(&stack.tenant, &InstallId::new(install), &VisitId::new(visit)).await.unwrap() {
+        for attachment in stack.service.job_view(&stack.tenant, &job.id).await.unwrap().attachments {
+            if let AttachmentView::Card { card, .. } = attachment {
+                cards.push(card.card_number);
+            }
+        }
+    }
+    cards
+}
+
+#[tokio::test]
+async fn the_host_pool_holds_the_numbers_symmetry_really_gave_the_cards() {
+    let stack = Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let live = || async {
+        let mut tx = stack.service.store().begin().await.unwrap();
+        tx.live_cards(&stack.tenant, &InstallId::new(SYMMETRY_INSTALL), 100).await.unwrap()
+    };
+
+    // A walk-in comes and goes: her revoked card stays in Symmetry, expired, so its number is not free there.
+    post(&stack, sign_in("e-1", "katherine", false)).await;
+    stack.settle().await.unwrap();
+    post(&stack, sign_out("e-2", "katherine")).await;
+    stack.settle().await.unwrap();
+    assert_eq!(issued_cards(&stack, SYMMETRY_INSTALL, "katherine").await, [1001]);
+    assert!(live().await.is_empty(), "revoked: the host pool released 1001");
+
+    // The next walk-in: the host pool offers 1001 again, the connector numbers the card itself.
+    post(&stack, sign_in("e-3", "grace", false)).await;
+    stack.settle().await.unwrap();
+    let issued = issued_cards(&stack, SYMMETRY_INSTALL, "grace").await;
+    assert_eq!(issued, [1002], "the number of the card Symmetry holds");
+    assert!(symmetry_support::card(&stack.symmetry, 1002).await.is_some());
+    assert_eq!(live().await, issued, "the pool holds what the PACS issued, not what it offered");
     no_job_went_wrong(&stack).await;
     stack.shutdown().await;
 }

@@ -1,9 +1,10 @@
 //! Card pools: a live number is never handed out twice, a retried allocation
-//! gets the same number, and an exhausted pool says so.
+//! gets the same number, an exhausted pool says so, and the pool follows the
+//! number a PACS gave the card when the connector numbers its own.
 
 use chrono::Utc;
 use gatehouse::domain::{CardPool, Install, InstallId, Location, LocationId, Tenant, TenantId, TenantSettings};
-use gatehouse::store::{Store, StoreError};
+use gatehouse::store::{IssuedCardHold, Store, StoreError};
 
 async fn store_with_pool(min: u64, max: u64) -> (tempfile::TempDir, Store, TenantId, InstallId) {
     let dir = tempfile::tempdir().unwrap();
@@ -74,4 +75,28 @@ async fn an_exhausted_pool_is_an_error_never_a_wrap_around() {
 async fn another_tenant_cannot_see_an_install() {
     let (_dir, store, _tenant, install) = store_with_pool(1, 2).await;
     assert!(store.install(&TenantId::new("other"), &install).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_pool_follows_a_card_number_the_pacs_chose_itself() {
+    let (_dir, store, tenant, install) = store_with_pool(1000, 1009).await;
+    let now = Utc::now();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.allocate_card(&tenant, &install, 100, "visit:a", now).await.unwrap().number, 1000);
+    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:a", 100, 1000, now).await.unwrap(), IssuedCardHold::AsAllocated);
+    // The PACS numbered a's card 1003: the pool holds 1003 for a and 1000 is free again.
+    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:a", 100, 1003, now).await.unwrap(), IssuedCardHold::Moved);
+    assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1003]);
+    assert_eq!(tx.allocate_card(&tenant, &install, 100, "visit:b", now).await.unwrap().number, 1000);
+    // A PACS number someone else holds is reported and changes nothing.
+    let clash = tx.hold_issued_card(&tenant, &install, "visit:b", 100, 1003, now).await.unwrap();
+    assert_eq!(clash, IssuedCardHold::HeldByOther("visit:a".into()));
+    assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1000, 1003]);
+    // A number outside the pool frees the allocation no card uses.
+    assert_eq!(tx.allocate_card(&tenant, &install, 100, "visit:c", now).await.unwrap().number, 1001);
+    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:c", 100, 77, now).await.unwrap(), IssuedCardHold::OutsidePool);
+    assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1000, 1003]);
+    // A card under a facility code with nothing allocated is held all the same.
+    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:d", 100, 1005, now).await.unwrap(), IssuedCardHold::Moved);
+    assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1000, 1003, 1005]);
 }

@@ -1,13 +1,14 @@
 //! Running one step: claim it, build the connector call from the current
 //! state of its subject, call the gateway, and record the outcome and its
-//! effects (PACS id, credentials, released card numbers) in one transaction.
+//! effects (PACS id, credentials, card numbers held or released) in one
+//! transaction.
 
 use super::{Engine, ServiceError};
 use crate::domain::{
     ActionKind, CardCredential, ErrorClass, ErrorKind, Install, PersonKind, PersonRef, StepAction, Subject,
 };
 use crate::gateway::{ConnectorAction, ConnectorCall, ConnectorError, IssuedCredential, StepOutcome};
-use crate::store::{AttachmentBody, AttemptRecord, RunnableStep, StepRecord, StepUpdate, StoreError};
+use crate::store::{AttachmentBody, AttemptRecord, IssuedCardHold, RunnableStep, StepRecord, StepUpdate, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
@@ -15,6 +16,8 @@ use serde_json::{json, Value};
 pub(super) enum Effect {
     SetPacsId(String),
     Attach(AttachmentBody),
+    /// The pool follows the card the PACS issued (see `hold_issued_card`).
+    HoldIssuedCard(CardCredential),
     ReleaseCards,
     /// The connector call itself, for the attempt log connector health reads.
     LogAttempt(ActionKind, AttemptRecord),
@@ -67,6 +70,14 @@ impl Engine {
                 Effect::SetPacsId(pacs_id) => tx.set_pacs_id(tenant, install, runnable.subject.external_id(), pacs_id).await?,
                 Effect::Attach(body) => {
                     tx.insert_attachment(tenant, install, &step.job_id, &runnable.subject, body, now).await?;
+                }
+                Effect::HoldIssuedCard(card) => {
+                    let owner = runnable.subject.key();
+                    let hold = tx.hold_issued_card(tenant, install, &owner, card.facility_code, card.card_number, now).await?;
+                    if let IssuedCardHold::HeldByOther(holder) = hold {
+                        tracing::warn!(tenant = %tenant, install = %install, card = card.card_number, facility_code = card.facility_code,
+                            %holder, "the PACS issued a card number the pool holds for someone else: pool and PACS ranges overlap");
+                    }
                 }
                 Effect::ReleaseCards => {
                     tx.release_cards(tenant, install, &runnable.subject.key()).await?;
@@ -208,6 +219,7 @@ impl Engine {
         let credential = match outcome.credential {
             Some(IssuedCredential::Card(card)) => {
                 let summary = json!({ "card_number": card.card_number, "facility_code": card.facility_code, "format": card.format });
+                effects.push(Effect::HoldIssuedCard(card.clone()));
                 effects.push(Effect::Attach(AttachmentBody::Card(card)));
                 summary
             }

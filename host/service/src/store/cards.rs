@@ -14,6 +14,20 @@ pub struct CardAllocation {
     pub format: String,
 }
 
+/// What [`WriteTx::hold_issued_card`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuedCardHold {
+    /// The PACS used the allocated number.
+    AsAllocated,
+    /// The owner now holds the number the PACS used instead.
+    Moved,
+    /// The PACS's number is outside the pool; the allocation was freed.
+    OutsidePool,
+    /// Another owner holds the PACS's number: pool and PACS disagree, and the
+    /// allocation was kept.
+    HeldByOther(String),
+}
+
 impl WriteTx {
     /// The lowest free number of the install's pool for `facility_code`,
     /// marked live for `owner`. An owner that already holds a number of the
@@ -95,6 +109,81 @@ impl WriteTx {
         .execute(self.conn())
         .await?;
         Ok(CardAllocation { facility_code, number: parse(u64::try_from(free))?, format })
+    }
+
+    /// Makes the pool agree with the card the PACS really issued to `owner`,
+    /// which a connector that numbers its own cards may choose apart from the
+    /// number allocated for the call. The owner's number of that facility
+    /// code becomes `number` when the pool covers it and nobody else holds
+    /// it; a number outside the pool frees the allocation, which no card uses.
+    pub async fn hold_issued_card(
+        &mut self,
+        tenant: &TenantId,
+        install: &InstallId,
+        owner: &str,
+        facility_code: u32,
+        number: u64,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedCardHold, StoreError> {
+        let (fc, wanted) = (i64::from(facility_code), parse(i64::try_from(number))?);
+        let holder = sqlx::query("SELECT owner FROM card_numbers WHERE install_id = $1 AND facility_code = $2 AND number = $3")
+            .bind(install.as_str())
+            .bind(fc)
+            .bind(wanted)
+            .fetch_optional(self.conn())
+            .await?;
+        if let Some(row) = holder {
+            let holder: String = get(&row, "owner")?;
+            return Ok(if holder == owner { IssuedCardHold::AsAllocated } else { IssuedCardHold::HeldByOther(holder) });
+        }
+        let in_pool = sqlx::query(
+            "SELECT 1 AS hit FROM card_pools WHERE tenant_id = $1 AND install_id = $2 AND facility_code = $3
+               AND min_number <= $4 AND $4 <= max_number",
+        )
+        .bind(tenant.as_str())
+        .bind(install.as_str())
+        .bind(fc)
+        .bind(wanted)
+        .fetch_optional(self.conn())
+        .await?
+        .is_some();
+        let owned = "tenant_id = $1 AND install_id = $2 AND facility_code = $3 AND owner = $4";
+        if in_pool {
+            let moved = sqlx::query(&format!("UPDATE card_numbers SET number = $5 WHERE {owned}"))
+                .bind(tenant.as_str())
+                .bind(install.as_str())
+                .bind(fc)
+                .bind(owner)
+                .bind(wanted)
+                .execute(self.conn())
+                .await?
+                .rows_affected();
+            if moved == 0 {
+                // Nothing was allocated under this facility code: hold the card's number all the same.
+                sqlx::query(
+                    "INSERT INTO card_numbers (tenant_id, install_id, facility_code, number, owner, issued_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(tenant.as_str())
+                .bind(install.as_str())
+                .bind(fc)
+                .bind(wanted)
+                .bind(owner)
+                .bind(to_millis(now))
+                .execute(self.conn())
+                .await?;
+            }
+            Ok(IssuedCardHold::Moved)
+        } else {
+            sqlx::query(&format!("DELETE FROM card_numbers WHERE {owned}"))
+                .bind(tenant.as_str())
+                .bind(install.as_str())
+                .bind(fc)
+                .bind(owner)
+                .execute(self.conn())
+                .await?;
+            Ok(IssuedCardHold::OutsidePool)
+        }
     }
 
     /// Returns every number `owner` holds at the install to its pool.

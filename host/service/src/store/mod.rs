@@ -31,7 +31,7 @@ mod visits;
 
 pub use attachments::{Attachment, AttachmentBody};
 pub use audit::{AuditEntry, AuditFilter};
-pub use cards::CardAllocation;
+pub use cards::{CardAllocation, IssuedCardHold};
 pub use erasure::{ErasureRecord, ErasureTargetRecord, NotPlanned};
 pub use events::{EventFilter, EventInsert, NewEvent, StoredEvent};
 pub use health::AttemptRecord;
