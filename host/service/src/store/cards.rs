@@ -96,18 +96,7 @@ impl WriteTx {
                 max: parse(u64::try_from(max))?,
             });
         };
-        sqlx::query(
-            "INSERT INTO card_numbers (tenant_id, install_id, facility_code, number, owner, issued_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(tenant.as_str())
-        .bind(install.as_str())
-        .bind(fc)
-        .bind(free)
-        .bind(owner)
-        .bind(to_millis(now))
-        .execute(self.conn())
-        .await?;
+        self.hold(tenant, install, fc, free, owner, now).await?;
         Ok(CardAllocation { facility_code, number: parse(u64::try_from(free))?, format })
     }
 
@@ -160,18 +149,7 @@ impl WriteTx {
                 .rows_affected();
             if moved == 0 {
                 // Nothing was allocated under this facility code: hold the card's number all the same.
-                sqlx::query(
-                    "INSERT INTO card_numbers (tenant_id, install_id, facility_code, number, owner, issued_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(tenant.as_str())
-                .bind(install.as_str())
-                .bind(fc)
-                .bind(wanted)
-                .bind(owner)
-                .bind(to_millis(now))
-                .execute(self.conn())
-                .await?;
+                self.hold(tenant, install, fc, wanted, owner, now).await?;
             }
             Ok(IssuedCardHold::Moved)
         } else {
@@ -184,6 +162,23 @@ impl WriteTx {
                 .await?;
             Ok(IssuedCardHold::OutsidePool)
         }
+    }
+
+    /// Marks `number` live for `owner`.
+    async fn hold(&mut self, tenant: &TenantId, install: &InstallId, fc: i64, number: i64, owner: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO card_numbers (tenant_id, install_id, facility_code, number, owner, issued_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant.as_str())
+        .bind(install.as_str())
+        .bind(fc)
+        .bind(number)
+        .bind(owner)
+        .bind(to_millis(now))
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 
     /// Returns every number `owner` holds at the install to its pool.
