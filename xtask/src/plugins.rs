@@ -17,6 +17,8 @@ pub struct Plugin {
     /// The package name; the component is written as `<name>.wasm`.
     pub name: String,
     pub target: WasmTarget,
+    /// A crate under `plugins/testing/`: written to `target/components/testing/`.
+    pub fixture: bool,
 }
 
 impl Plugin {
@@ -29,10 +31,14 @@ impl Plugin {
     }
 }
 
-/// Where the components land; tests and the host load them from here.
+/// Where the components land; tests and the host load them from here. `gatehouse serve` loads
+/// every component directly in it, so test fixtures (the crates under `plugins/testing/`, such as
+/// the hostile plugin) go one level down, to `testing/`, out of an operator's way.
 pub fn components_dir(root: &Path) -> PathBuf {
     root.join("target").join("components")
 }
+
+const FIXTURES_DIR: &str = "testing";
 
 /// The plugins workspace keeps its own target dir, whatever CARGO_TARGET_DIR says for the host.
 pub fn plugins_target_dir(root: &Path) -> PathBuf {
@@ -80,7 +86,16 @@ pub fn build_all(root: &Path, route: RouteChoice, only: &[String]) -> Result<()>
             .with_context(|| format!("componentizing {}", plugin.name))?;
         let imports = componentize::check_imports(&component, plugin.target)
             .with_context(|| format!("checking the imports of {}", plugin.name))?;
-        let path = out_dir.join(format!("{}.wasm", plugin.name));
+        let file = format!("{}.wasm", plugin.name);
+        let path = if plugin.fixture {
+            let fixtures = out_dir.join(FIXTURES_DIR);
+            std::fs::create_dir_all(&fixtures).with_context(|| format!("creating {}", fixtures.display()))?;
+            // Where an older build put it, `serve` would load it.
+            let _ = std::fs::remove_file(out_dir.join(&file));
+            fixtures.join(file)
+        } else {
+            out_dir.join(file)
+        };
         write_atomically(&path, &component)?;
         eprintln!(
             "xtask: {} ({} KiB, imports {})",
@@ -102,6 +117,7 @@ fn discover(manifest: &Path) -> Result<Vec<Plugin>> {
     #[derive(Deserialize)]
     struct Package {
         name: String,
+        manifest_path: PathBuf,
         targets: Vec<Target>,
         metadata: Option<PackageMetadata>,
     }
@@ -136,7 +152,8 @@ fn discover(manifest: &Path) -> Result<Vec<Plugin>> {
         let target = package.metadata.and_then(|m| m.gatehouse).and_then(|g| g.target);
         let target = WasmTarget::from_metadata(target.as_deref())
             .with_context(|| format!("in plugin {}", package.name))?;
-        plugins.push(Plugin { name: package.name, target });
+        let fixture = package.manifest_path.parent().and_then(Path::parent).is_some_and(|dir| dir.ends_with("plugins/testing"));
+        plugins.push(Plugin { name: package.name, target, fixture });
     }
     plugins.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(plugins)

@@ -20,7 +20,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 const COMPONENT: &str = "hostile";
 
 fn component_bytes() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/{COMPONENT}.wasm"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{COMPONENT}.wasm"));
     std::fs::read(&path).unwrap_or_else(|error| {
         panic!("cannot read {}: {error}; build the plugins first: `cargo xtask build-plugins`", path.display())
     })

@@ -453,7 +453,7 @@ mod tests {
     use crate::contract::{PersonKind, PersonRef};
 
     fn component(name: &str) -> Vec<u8> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/{name}.wasm"));
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{name}.wasm"));
         std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; build the plugins first: `cargo xtask build-plugins`", path.display()))
     }

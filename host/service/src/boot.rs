@@ -60,13 +60,17 @@ fn master_key(data_dir: &Path) -> anyhow::Result<MasterKey> {
     Ok(key)
 }
 
-/// Loads and activates every component in `dir`; a bad one is logged and skipped.
+/// Loads and activates every component directly in `dir` (not below it:
+/// xtask puts test fixtures in `testing/`); a bad one is logged and skipped.
 async fn load_plugins(runtime: &Runtime, dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         tracing::warn!(dir = %dir.display(), "no plugins directory; run `cargo xtask build-plugins`");
         return;
     };
-    for path in entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "wasm")) {
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "wasm")).collect();
+    // In name order, so a restart activates the same components in the same order.
+    paths.sort();
+    for path in paths {
         let loaded = match std::fs::read(&path) {
             Ok(bytes) => runtime.load_component(bytes).await.map_err(anyhow::Error::from),
             Err(e) => Err(e.into()),

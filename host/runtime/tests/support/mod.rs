@@ -17,7 +17,9 @@ use gatehouse_runtime::{
 
 /// The bytes of a component built by `cargo xtask build-plugins`.
 pub fn component(name: &str) -> Vec<u8> {
-    let path = components_dir().join(format!("{name}.wasm"));
+    let file = format!("{name}.wasm");
+    let fixture = components_dir().join("testing").join(&file);
+    let path = if fixture.exists() { fixture } else { components_dir().join(file) };
     std::fs::read(&path).unwrap_or_else(|error| {
         panic!(
             "cannot read the built component {}: {error}.\n\

@@ -24,8 +24,9 @@ pub const POLICY: &str = r#"
 access_duration_minutes = 240
 "#;
 
+/// A test fixture built by `cargo xtask build-plugins` (`plugins/testing/<name>`).
 pub fn component(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/{name}.wasm"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask build-plugins`", path.display()))
 }
 
