@@ -102,9 +102,20 @@ enum TokenCommand {
     },
 }
 
+/// An error is printed as one line with its causes (`error: a: b`), never
+/// as a backtrace: operators read it, and RUST_BACKTRACE is often set.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let text_logs = std::env::var("GATEHOUSE_LOG_FORMAT").is_ok_and(|f| f == "text");
     match cli.command {

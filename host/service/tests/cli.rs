@@ -107,3 +107,18 @@ async fn plugin_commands_need_an_admin_token_and_say_so() {
     let no_token = Operator { base: op.base.clone(), token: String::new() };
     assert!(no_token.run(&["plugins", "list"]).await.unwrap_err().contains("token"));
 }
+
+#[tokio::test]
+async fn a_missing_token_is_one_line_that_says_what_to_do_even_with_backtraces_on() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["installs", "list", "--tenant", "acme"])
+        .env_remove("GATEHOUSE_TOKEN")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: no token") && stderr.contains("gatehouse token create --admin"), "{stderr}");
+}
