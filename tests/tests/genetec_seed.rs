@@ -490,19 +490,9 @@ async fn seed_a7_48_a_pre_numbered_card_assigned_in_security_center_survives_rev
     assert_eq!(held, vec![SPARE_CARD]);
 }
 
-/// What an operator does in Security Desk, over the Web SDK as the admin user.
+/// An operator assigns a credential to its owner in Security Desk.
 async fn operator_assigns(sim: &gatehouse_sim_genetec::RunningSim, credential: Uuid, owner: Uuid) {
-    let url = format!("{}/entity?q=entity={owner},Credentials@{credential}", sim.base_url());
-    let response = reqwest::Client::new()
-        .post(url)
-        .basic_auth(format!("{ADMIN_USER};{ENVOY_APP_ID}"), Some(ADMIN_PASSWORD))
-        .header("Accept", "text/json")
-        .header("Content-Length", "0")
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["Rsp"]["Status"], "Ok", "{body}");
+    as_operator(sim, &format!("entity={owner},Credentials@{credential}")).await;
 }
 
 #[tokio::test]

@@ -221,16 +221,8 @@ async fn seed_a6_36_with_invited_guests_only_a_walk_in_is_never_synced_and_an_in
 /// the admin user).
 async fn operator_enrols_blank_card(sim: &RunningSim, owner: Uuid, card: u32) -> Uuid {
     let q = format!("entity=NewEntity(Credential),Name=Blank {card},Format=WiegandStandardCredentialFormat(101,{card}),CardholderGuid={owner},Guid");
-    let response = reqwest::Client::new()
-        .post(format!("{}/entity?q={q}", sim.base_url()))
-        .basic_auth(format!("{ADMIN_USER};{ENVOY_APP_ID}"), Some(ADMIN_PASSWORD))
-        .header("Accept", "text/json")
-        .header("Content-Length", "0")
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["Rsp"]["Result"]["Guid"].as_str().unwrap_or_else(|| panic!("{body}")).parse().unwrap()
+    let result = as_operator(sim, &q).await;
+    result["Guid"].as_str().unwrap_or_else(|| panic!("{result}")).parse().unwrap()
 }
 
 #[tokio::test]

@@ -125,3 +125,19 @@ pub fn credentials_of(sim: &RunningSim, owner: Uuid) -> Vec<SimCredential> {
 pub fn members(sim: &RunningSim, group: Uuid) -> Vec<Uuid> {
     sim.state().cardholder_groups[&group].members.iter().copied().collect()
 }
+
+/// What an operator does in Security Desk: one `POST /entity?q=...` over the Web SDK as the
+/// admin user. Returns the `Result` of an `Ok` answer, and fails the test on any other.
+pub async fn as_operator(sim: &RunningSim, q: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/entity?q={q}", sim.base_url()))
+        .basic_auth(format!("{ADMIN_USER};{ENVOY_APP_ID}"), Some(ADMIN_PASSWORD))
+        .header("Accept", "text/json")
+        .header("Content-Length", "0")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["Rsp"]["Status"], "Ok", "{body}");
+    body["Rsp"]["Result"].clone()
+}
