@@ -17,7 +17,7 @@ use gatehouse_sdk::{log, AccessWindow, ConnectorError, Outcome, Person, PersonRe
 use serde_json::json;
 
 use crate::entities::{Directory, EntityType};
-use crate::envelope::{self, parse_time};
+use crate::envelope::parse_time;
 use crate::groups::{self, Edit};
 use crate::guid::Guid;
 use crate::outcome;
@@ -92,15 +92,7 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
             query = query.set("MobilePhoneNumber", Value::text(phone.trim()));
         }
     }
-    if let Some(partition) = &directory.settings.partition {
-        query = query.call(None, "InsertIntoPartition", &[Value::guid(partition)]);
-    }
-    let created = directory.sdk.write(&query.project("Guid"))?;
-    let guid = created
-        .object()
-        .and_then(|o| envelope::guid(&o, "Guid"))
-        .ok_or_else(|| ConnectorError::permanent("Security Center created the cardholder but did not return its GUID"))?;
-    people::remember(who, &guid)?;
+    let guid = people::create(directory, query, who, EntityType::Cardholder)?;
     log::info!("created cardholder {} for a missing employee", guid; "external_id" => who.external_id);
     Ok(outcome(Some(guid), None, true, json!({ "cardholder": guid, "created": true })))
 }

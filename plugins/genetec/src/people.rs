@@ -1,4 +1,4 @@
-//! Finding the Security Center record of a Gatehouse person, and remembering it.
+//! Finding the Security Center record of a Gatehouse person, creating it, and remembering it.
 //!
 //! Idempotency rests here: a retried or duplicated action must never create a second
 //! visitor or cardholder. A record is found, in order, through
@@ -149,6 +149,23 @@ pub fn not_found(who: &PersonRef) -> ConnectorError {
         kind_name(who.kind),
         who.external_id
     ))
+}
+
+/// Creates the record `query` describes (a `NewEntity` query), inside the install's partition
+/// when it has one, and remembers its GUID at once so a retry finds it.
+pub fn create(directory: &Directory, mut query: Query, who: &PersonRef, entity_type: EntityType) -> Result<Guid, ConnectorError> {
+    if let Some(partition) = &directory.settings.partition {
+        // ASSUMPTION: `InsertIntoPartition` works in the creating query (spec §6 OP5
+        // [I]); unlike `POST creationpartition`, it cannot be lost with an expired
+        // session or raced by another install using the same user.
+        query = query.call(None, "InsertIntoPartition", &[Value::guid(partition)]);
+    }
+    let created = directory.sdk.write(&query.project("Guid"))?;
+    let guid = created.object().and_then(|o| envelope::guid(&o, "Guid")).ok_or_else(|| {
+        ConnectorError::permanent(format!("Security Center created the {} but did not return its GUID", entity_type.name().to_lowercase()))
+    })?;
+    remember(who, &guid)?;
+    Ok(guid)
 }
 
 /// Adds the external id to a creating query, per the install's [`IdStore`].

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::credentials;
 use crate::entities::{Directory, EntityType};
-use crate::envelope::{self, parse_time};
+use crate::envelope::parse_time;
 use crate::people::{self, PersonRecord};
 use crate::query::{Query, Value};
 use crate::outcome;
@@ -65,18 +65,7 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
     }
     let mut query = fields.iter().fold(Query::new().new_entity(EntityType::Visitor.name()), |q, (p, v)| q.set(p, Value::text(v)));
     query = people::stamp(query, &directory.settings.id_store, &who.external_id);
-    if let Some(partition) = &directory.settings.partition {
-        // ASSUMPTION: `InsertIntoPartition` works in the creating query (spec §6 OP5
-        // [I]); unlike `POST creationpartition`, it cannot be lost with an expired
-        // session or raced by another install using the same user.
-        query = query.call(None, "InsertIntoPartition", &[Value::guid(partition)]);
-    }
-    let created = directory.sdk.write(&query.project("Guid"))?;
-    let guid = created
-        .object()
-        .and_then(|o| envelope::guid(&o, "Guid"))
-        .ok_or_else(|| ConnectorError::permanent("Security Center created the visitor but did not return its GUID"))?;
-    people::remember(who, &guid)?;
+    let guid = people::create(directory, query, who, EntityType::Visitor)?;
     log::info!("created visitor {}", guid; "external_id" => who.external_id);
     Ok(outcome(Some(guid), None, true, json!({ "visitor": guid, "created": true, "partition": directory.settings.partition })))
 }
