@@ -56,8 +56,11 @@ impl InstallGrant {
     }
 }
 
-/// Outbound HTTP rules of an install.
+/// Outbound HTTP rules of an install. What an operator leaves out is the
+/// safe choice (no loopback, no private ranges, system roots only); a
+/// misspelt field is refused rather than silently granting nothing.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HttpGrant {
     /// A request URL must match one of these in scheme, host and port, and
     /// start with its path (at a segment boundary).
@@ -74,6 +77,7 @@ pub struct HttpGrant {
 /// How the install trusts the vendor's TLS certificate. These are operator
 /// settings; a connector cannot loosen them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TlsOptions {
     /// An extra CA (PEM, one or more certificates) trusted for this install.
     pub custom_ca_pem: Option<String>,

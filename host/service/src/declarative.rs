@@ -271,7 +271,7 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<P
             if let Err(message) = RuntimeGateway::check_grants(&spec.grants) {
                 problem(format!("{at}.grants"), message);
             }
-            if let Err(e) = spec.check() {
+            if let Err(e) = spec.check_card_pools() {
                 problem(format!("{at}.card_pools"), e.to_string());
             }
             let policy = match text_or_file(&install.policy, &install.policy_file, base_dir) {

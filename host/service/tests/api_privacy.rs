@@ -124,5 +124,8 @@ async fn an_install_health_covers_the_window_asked_for() {
 
     let (status, body) = api.call(reqwest::Method::GET, "/installs/paris-pacs/health?window_hours=0", None).await;
     assert_eq!(status, 422, "{body}");
+    let (status, body) = api.call(reqwest::Method::GET, "/installs/paris-pacs/health?window_hours=100000", None).await;
+    assert_eq!(status, 422, "a window reaching back eleven years is refused, not computed: {body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("at most 366 days"), "{body}");
     assert_eq!(api.call(reqwest::Method::GET, "/installs/nowhere/health", None).await.0, 404);
 }

@@ -15,8 +15,10 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct PutOutboundWebhook {
     /// http or https.
+    #[schema(pattern = "^https?://")]
     pub url: String,
     /// The HMAC-SHA256 key that signs each notification.
+    #[schema(min_length = 1)]
     pub secret: String,
 }
 
@@ -24,6 +26,7 @@ pub struct PutOutboundWebhook {
 #[serde(deny_unknown_fields)]
 pub struct PutEmailTemplate {
     /// Plain text; may name the placeholders the settings list, as `{name}`.
+    #[schema(min_length = 1)]
     pub template: String,
 }
 

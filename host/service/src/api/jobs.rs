@@ -145,6 +145,7 @@ pub(super) struct JobListQuery {
     person: Option<String>,
     install: Option<InstallId>,
     /// queued, running, done, ignored, failed or dead.
+    #[param(pattern = "^(queued|running|done|ignored|failed|dead)$")]
     status: Option<String>,
     /// Created at or after (RFC 3339).
     from: Option<DateTime<Utc>>,

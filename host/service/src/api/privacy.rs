@@ -27,9 +27,11 @@ pub struct ErasurePath {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HealthQuery {
-    /// How far back from now the figures look, in hours (default 24).
+    /// How far back from now the figures look, in hours (default 24, at most 8784: 366 days).
+    #[param(minimum = 1, maximum = 8784)]
     pub window_hours: Option<u32>,
 }
 

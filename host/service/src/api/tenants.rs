@@ -83,6 +83,7 @@ impl From<Location> for LocationView {
 pub struct PutLocation {
     pub name: String,
     /// IANA name, e.g. Europe/Paris.
+    #[schema(min_length = 1)]
     pub time_zone: String,
 }
 

@@ -9,15 +9,18 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 /// The longest retention accepted: ten years.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
-/// How long each kind of data is kept, in whole days.
+/// How long each kind of data is kept, in whole days. Always flattened into
+/// [`PrivacySettings`], which refuses unknown fields for both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Visitor names, e-mails, phones and raw events, counted from the end of the visit.
+    #[schema(minimum = 1, maximum = 3650)]
     pub personal_data_days: u32,
     /// Jobs, steps, attachments, attempts and events, counted from the job's last change.
+    #[schema(minimum = 1, maximum = 3650)]
     pub job_history_days: u32,
     /// Audit entries, counted from when they were written.
+    #[schema(minimum = 1, maximum = 3650)]
     pub audit_days: u32,
 }
 

@@ -40,6 +40,9 @@ impl RuntimeGateway {
 
     /// Checks an install's `grants` JSON before it is stored; the message says what is wrong.
     pub fn check_grants(grants: &serde_json::Value) -> Result<(), String> {
+        if !grants.is_object() {
+            return Err("the grants must be a JSON object: {\"http\": {...}, \"sql\": {...}, \"limits\": {...}}".into());
+        }
         serde_json::from_value::<Grants>(grants.clone()).map(drop).map_err(|e| format!("the grants are invalid: {e}"))
     }
 }

@@ -17,6 +17,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpRelaySpec {
+    #[schema(min_length = 1)]
     pub host: String,
     pub port: u16,
     #[serde(default)]
@@ -27,6 +28,7 @@ pub struct SmtpRelaySpec {
     #[serde(default)]
     pub password: Option<String>,
     /// The sender, e.g. "Reception <reception@example.com>".
+    #[schema(min_length = 3)]
     pub from: String,
 }
 

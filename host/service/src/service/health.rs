@@ -96,6 +96,9 @@ pub fn health_figures(
     }
 }
 
+/// Longer windows say nothing retention has not already purged.
+pub const MAX_HEALTH_WINDOW: Duration = Duration::days(366);
+
 impl Service {
     /// The install's health over the `window` up to now.
     pub async fn connector_health(
@@ -104,10 +107,11 @@ impl Service {
         install: &InstallId,
         window: Duration,
     ) -> Result<ConnectorHealth, ServiceError> {
-        if window <= Duration::zero() {
-            return Err(ServiceError::InvalidInput(
-                "the health window must be positive".into(),
-            ));
+        if window <= Duration::zero() || window > MAX_HEALTH_WINDOW {
+            return Err(ServiceError::InvalidInput(format!(
+                "the health window must be positive and at most {} days",
+                MAX_HEALTH_WINDOW.num_days()
+            )));
         }
         self.store
             .install(tenant, install)

@@ -6,6 +6,7 @@ use super::{Service, ServiceError};
 use crate::domain::{
     system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, Tenant, TenantId,
 };
+use crate::gateway::RuntimeGateway;
 use crate::policy;
 use crate::store::AuditEntry;
 use serde_json::json;
@@ -169,14 +170,30 @@ impl InstallSpec {
         }
     }
 
-    /// What can be checked without the store: the card pool ranges.
+    /// What can be checked without the store: the configuration is an
+    /// object, the grants have the runtime's shapes, the card pool ranges
+    /// are sound. Nothing half-valid is stored, to fail only when called.
     pub fn check(&self) -> Result<(), ServiceError> {
+        if !self.config.is_object() {
+            return Err(ServiceError::InvalidInput("the install's config must be a JSON object".into()));
+        }
+        RuntimeGateway::check_grants(&self.grants).map_err(ServiceError::InvalidInput)?;
+        self.check_card_pools()
+    }
+
+    /// One pool per facility code, each a sound range with a card format.
+    pub fn check_card_pools(&self) -> Result<(), ServiceError> {
+        let mut facility_codes = BTreeSet::new();
         for pool in &self.card_pools {
+            let invalid = |why: String| Err(ServiceError::InvalidInput(format!("card pool {}: {why}", pool.facility_code)));
             if pool.min > pool.max || pool.max > i64::MAX as u64 {
-                return Err(ServiceError::InvalidInput(format!(
-                    "card pool {}: the range {}..={} is empty or too large",
-                    pool.facility_code, pool.min, pool.max
-                )));
+                return invalid(format!("the range {}..={} is empty or too large", pool.min, pool.max));
+            }
+            if pool.format.trim().is_empty() {
+                return invalid("the card format is empty".into());
+            }
+            if !facility_codes.insert(pool.facility_code) {
+                return invalid("a facility code has one pool; this one is given twice".into());
             }
         }
         Ok(())
