@@ -50,7 +50,7 @@ pub struct PolicyVersion {
 #[serde(deny_unknown_fields)]
 pub struct DryRunRequest {
     /// An event in our JSON format (`event_id` and target may be left out).
-    #[schema(value_type = Object)]
+    #[schema(value_type = NativeEvent)]
     pub event: serde_json::Value,
     /// A candidate policy (TOML) to try instead of the stored one.
     #[serde(default)]

@@ -31,7 +31,7 @@ pub struct PersonRef {
 }
 
 /// What the visitor-management system told us about a person.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PersonDetails {
     pub first_name: String,
     pub last_name: String,

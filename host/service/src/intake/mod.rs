@@ -60,7 +60,7 @@ pub(crate) async fn health() -> &'static str {
 
 /// Takes one event of our JSON for an install or every enabled install of a location.
 #[utoipa::path(post, path = "/v1/events", tag = "intake",
-    request_body(content = Object, description = "an event of our JSON (see docs/intake.md)"),
+    request_body(content = NativeEvent, description = "an event of our JSON (see docs/intake.md)"),
     responses((status = 202, body = IngestReceipt, description = "stored; redeliveries are marked `x-gatehouse-duplicate: true`")))]
 pub(crate) async fn post_event(State(app): State<ApiState>, principal: Principal, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();

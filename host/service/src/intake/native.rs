@@ -19,7 +19,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// One event of the visitor-management system. `visit` is required for the
+/// `visit.*` and `visitor.*` types (with `visitor_type` and `person` where
+/// the visitor is new to us), `employee` for the `employee.*` types.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NativeEvent {
     /// The sender's unique id of this event; a redelivery repeats it.
@@ -30,9 +33,13 @@ pub struct NativeEvent {
     pub install_id: Option<InstallId>,
     #[serde(default)]
     pub location_id: Option<LocationId>,
+    /// What happened: visit.invited, visit.updated, visit.cancelled,
+    /// visitor.signed_in, visitor.signed_out, employee.signed_in or employee.signed_out.
     #[serde(rename = "type")]
+    #[schema(pattern = r"^(visit\.(invited|updated|cancelled)|visitor\.signed_(in|out)|employee\.signed_(in|out))$")]
     pub kind: String,
-    /// When it happened; defaults to when it arrived.
+    /// When it happened (RFC 3339, or zone-less and read in the location's
+    /// time zone); defaults to when it arrived.
     #[serde(default)]
     pub occurred_at: Option<String>,
     #[serde(default)]
@@ -43,7 +50,7 @@ pub struct NativeEvent {
     pub employee: Option<NativeEmployee>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NativeVisit {
     pub id: String,
@@ -58,7 +65,7 @@ pub struct NativeVisit {
     pub invited: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NativeEmployee {
     pub email: String,
