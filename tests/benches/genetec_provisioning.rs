@@ -76,7 +76,7 @@ impl ThroughHost {
     async fn provision(&self, who: PersonRef, what: Provisioning) {
         self.connector.run(upsert(who.clone()), json!({})).await.expect("upsert-person succeeds");
         if let Provisioning::UpsertAndWindow = what {
-            let action = Action::SetAccessWindow(windowed(who, self.window.clone()));
+            let action = Action::SetAccessWindow(windowed(who, self.window));
             self.connector.run(action, json!({})).await.expect("set-access-window succeeds");
         }
     }
@@ -245,7 +245,7 @@ fn benches(c: &mut Criterion) {
     let sim = executor.block_on(genetec_common::sim());
     let window = window(&sim, 0, 120);
     let host =
-        ThroughHost { connector: executor.block_on(connector(&sim, config(&sim, json!({})))), window: window.clone() };
+        ThroughHost { connector: executor.block_on(connector(&sim, config(&sim, json!({})))), window };
     let raw = RawWebSdk::new(&sim, &window);
     executor.block_on(check_same_work(&sim, &host, &raw));
 

@@ -108,7 +108,7 @@ impl CallHost<'_> {
             Ok(Err((stage, error))) => classify(&error, memory_hit, stage),
             Err(_elapsed) => Cause::WallClockTimeout,
         };
-        Err(CallError { site, cause })
+        Err(CallError::new(site, cause))
     }
 }
 

@@ -86,14 +86,20 @@ pub enum Cause {
 }
 
 /// A failed call, naming tenant, install, plugin, version, export and cause.
+/// The site is boxed: every call returns `Result<_, CallError>`, and the
+/// success path should not carry the size of five names.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{site}: {cause}")]
 pub struct CallError {
-    pub site: CallSite,
+    pub site: Box<CallSite>,
     pub cause: Cause,
 }
 
 impl CallError {
+    pub fn new(site: CallSite, cause: Cause) -> Self {
+        CallError { site: Box::new(site), cause }
+    }
+
     /// Whether the same call may succeed later without anyone acting:
     /// passing faults yes, traps, limits and configuration mistakes no.
     pub fn retryable(&self) -> bool {

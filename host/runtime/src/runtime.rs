@@ -361,7 +361,7 @@ impl Runtime {
                 version: None,
                 export,
             };
-            return Err(CallError { site, cause: Cause::NoActiveVersion });
+            return Err(CallError::new(site, Cause::NoActiveVersion));
         };
         let value = self.call_version(&target, grant, export, argument_bytes, call).await?;
         Ok(Ran { value, version: target.version.clone() })
@@ -384,16 +384,16 @@ impl Runtime {
         let limit = grant.limits.payload_bytes;
         if argument_bytes as u64 > limit {
             let cause = Cause::PayloadTooLarge { size: argument_bytes as u64, limit };
-            return Err(CallError { site: site(), cause });
+            return Err(CallError::new(site(), cause));
         }
         let Some(_permit) = self.concurrency_permit(grant) else {
             let cause = Cause::ConcurrencyLimit { limit: grant.limits.max_concurrency };
-            return Err(CallError { site: site(), cause });
+            return Err(CallError::new(site(), cause));
         };
         let callee = Callee { pre: &target.pre, plugin_id: &target.plugin_id, version: Some(&target.version) };
         match self.call_host().run(grant, callee, export, call).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(CallError { site: site(), cause: Cause::Connector(error) }),
+            Ok(Err(error)) => Err(CallError::new(site(), Cause::Connector(error))),
             Err(contained) => {
                 tracing::warn!(
                     tenant = %grant.scope.tenant_id,

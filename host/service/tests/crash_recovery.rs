@@ -36,7 +36,7 @@ const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 fn burst() -> Vec<(String, Value)> {
     let mut events = Vec::new();
     let visit = |i: usize| format!("visit-{i:03}");
-    let signs_out = |i: usize| i % SIGN_OUT_EVERY == 0;
+    let signs_out = |i: usize| i.is_multiple_of(SIGN_OUT_EVERY);
     for i in 0..VISITS + 2 {
         if i < VISITS {
             events.push((format!("in-{i}"), sign_in(&format!("in-{i}"), &visit(i))));

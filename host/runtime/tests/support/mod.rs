@@ -130,7 +130,7 @@ pub async fn http_server() -> SocketAddr {
     let app = axum::Router::new()
         .route("/ok", get(|| async { "ok" }))
         .route("/echo", post(|body: axum::body::Bytes| async move { body }))
-        .route("/hang", get(|| std::future::pending::<&'static str>()));
+        .route("/hang", get(std::future::pending::<&'static str>));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

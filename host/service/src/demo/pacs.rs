@@ -87,7 +87,7 @@ impl Snapshot {
                 text.parse().ok().and_then(|guid| directory.cardholder_groups.get(&guid)).map(|g| g.header.name.clone())
             }
             Snapshot::Symmetry(dump) => table(dump, "AccessCodeTable")
-                .find(|row| row["AccessCodeID"].to_string() == text)
+                .find(|row| row["AccessCodeID"] == text)
                 .and_then(|row| row["AccessCodeName"].as_str().map(str::to_string)),
         };
         name.unwrap_or(text)

@@ -151,7 +151,7 @@ impl<'a> Steps<'a> {
     }
 
     fn scheduled(self, purpose: &'static str) -> Option<ScheduledWork> {
-        (!self.steps.is_empty()).then(|| ScheduledWork { purpose, due_at: self.due_at, steps: self.steps })
+        (!self.steps.is_empty()).then_some(ScheduledWork { purpose, due_at: self.due_at, steps: self.steps })
     }
 }
 
