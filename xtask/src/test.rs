@@ -1,4 +1,5 @@
-//! `cargo xtask test`: the one test command, run by CI (`.ci/run`) and by developers alike.
+//! `cargo xtask test`: the one test command, run by CI (`.ci/run`) and by developers alike:
+//! the components, every test of both workspaces, then clippy with warnings denied.
 
 use std::path::Path;
 use std::process::Command;
@@ -30,6 +31,31 @@ pub fn run_all(root: &Path, route: RouteChoice) -> Result<()> {
         Command::new(&cargo).current_dir(root).args(["test", "--workspace"]),
         "running the workspace tests",
     )?;
+    lint(root, &cargo)?;
     eprintln!("xtask: all tests passed");
     Ok(())
+}
+
+/// Clippy, warnings as errors, on both workspaces, so `main` stays as clean as it is. Skipped,
+/// and said so, where the toolchain has no clippy component.
+fn lint(root: &Path, cargo: &std::ffi::OsStr) -> Result<()> {
+    let has_clippy = Command::new(cargo).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_clippy {
+        eprintln!("xtask: no clippy in this toolchain (`rustup component add clippy`); lints not run");
+        return Ok(());
+    }
+    let deny = ["--", "-D", "warnings"];
+    run(
+        Command::new(cargo).current_dir(root).args(["clippy", "--workspace", "--all-targets"]).args(deny),
+        "linting the workspace",
+    )?;
+    run(
+        Command::new(cargo)
+            .args(["clippy", "--all-targets", "--manifest-path"])
+            .arg(plugins::plugins_manifest(root))
+            .arg("--target-dir")
+            .arg(plugins::plugins_target_dir(root))
+            .args(deny),
+        "linting the plugins",
+    )
 }
