@@ -3,11 +3,13 @@
 //! nonce per value, the nonce stored in front of the ciphertext.
 
 use crate::domain::SealedPin;
+use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
 const NONCE_LEN: usize = 24;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 pub const KEY_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,15 @@ impl Sealer {
 
     pub fn open_str(&self, sealed: &[u8]) -> Result<String, SealError> {
         String::from_utf8(self.open(sealed)?).map_err(|_| SealError::Corrupt)
+    }
+
+    /// For a sealed value kept inside JSON (the tenant's delivery settings).
+    pub fn seal_base64(&self, plaintext: &str) -> String {
+        B64.encode(self.seal_str(plaintext))
+    }
+
+    pub fn open_base64(&self, sealed: &str) -> Result<String, SealError> {
+        self.open_str(&B64.decode(sealed).map_err(|_| SealError::Corrupt)?)
     }
 
     pub fn seal_pin(&self, pin: &str) -> SealedPin {

@@ -5,7 +5,6 @@
 
 use crate::domain::{SmtpRelay, SmtpSecurity};
 use crate::seal::Sealer;
-use base64::Engine;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -102,8 +101,7 @@ pub async fn send_credential_email(
     };
     let mut builder = builder.port(relay.port).timeout(Some(std::time::Duration::from_secs(30)));
     if let (Some(user), Some(sealed)) = (&relay.username, &relay.password_sealed) {
-        let sealed = base64::engine::general_purpose::STANDARD.decode(sealed).map_err(|e| invalid("the sealed password", &e))?;
-        let password = sealer.open_str(&sealed).map_err(|e| invalid("the sealed password", &e))?;
+        let password = sealer.open_base64(sealed).map_err(|e| invalid("the sealed password", &e))?;
         builder = builder.credentials(Credentials::new(user.clone(), password));
     }
     let transport = builder.build();

@@ -4,7 +4,6 @@
 
 use crate::jobs::RetryPolicy;
 use crate::service::{Service, ServiceError};
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -40,13 +39,9 @@ impl WebhookSender {
             let result = match hook {
                 None => Err(("the tenant no longer has an outbound webhook".to_string(), false)),
                 Some(hook) => {
-                    let secret = base64::engine::general_purpose::STANDARD
-                        .decode(&hook.secret_sealed)
-                        .ok()
-                        .and_then(|sealed| self.service.sealer().open(&sealed).ok());
-                    match secret {
+                    match self.service.sealer().open_base64(&hook.secret_sealed).ok() {
                         None => Err(("the webhook secret cannot be unsealed".to_string(), false)),
-                        Some(secret) => self.post(&hook.url, &secret, &delivery.payload).await,
+                        Some(secret) => self.post(&hook.url, secret.as_bytes(), &delivery.payload).await,
                     }
                 }
             };

@@ -6,12 +6,9 @@
 use super::{Service, ServiceError};
 use crate::delivery::check_template;
 use crate::domain::{OutboundWebhook, SmtpRelay, SmtpSecurity, TenantId, TenantSettings};
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// An SMTP relay as an operator describes it (password in clear, sealed on save).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -120,7 +117,7 @@ impl Service {
     pub async fn set_smtp_relay(&self, actor: &str, tenant: &TenantId, spec: SmtpRelaySpec) -> Result<DeliveryView, ServiceError> {
         spec.check()?;
         let relay = SmtpRelay {
-            password_sealed: spec.password.as_deref().map(|p| B64.encode(self.sealer.seal_str(p))),
+            password_sealed: spec.password.as_deref().map(|p| self.sealer.seal_base64(p)),
             host: spec.host,
             port: spec.port,
             security: spec.security,
@@ -133,7 +130,7 @@ impl Service {
     /// Sets where occupancy notifications go and the key that signs them.
     pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<DeliveryView, ServiceError> {
         check_outbound_webhook(url, secret)?;
-        let hook = OutboundWebhook { url: url.into(), secret_sealed: B64.encode(self.sealer.seal_str(secret)) };
+        let hook = OutboundWebhook { url: url.into(), secret_sealed: self.sealer.seal_base64(secret) };
         self.update_settings(actor, tenant, "tenant.outbound-webhook", |s| s.outbound_webhook = Some(hook)).await
     }
 
@@ -147,7 +144,7 @@ impl Service {
     /// Whether the tenant's relay already is `spec`, password included.
     pub async fn smtp_relay_is(&self, tenant: &TenantId, spec: &SmtpRelaySpec) -> Result<bool, ServiceError> {
         let Some(relay) = self.tenant(tenant).await?.settings.smtp else { return Ok(false) };
-        let password = relay.password_sealed.as_deref().map(|sealed| self.open_setting(sealed)).transpose()?;
+        let password = relay.password_sealed.as_deref().map(|sealed| self.sealer.open_base64(sealed)).transpose()?;
         Ok((&relay.host, relay.port, relay.security, &relay.username, &password, &relay.from)
             == (&spec.host, spec.port, spec.security, &spec.username, &spec.password, &spec.from))
     }
@@ -155,12 +152,7 @@ impl Service {
     /// Whether the tenant's outbound webhook already is `url` signed with `secret`.
     pub async fn outbound_webhook_is(&self, tenant: &TenantId, url: &str, secret: &str) -> Result<bool, ServiceError> {
         let Some(hook) = self.tenant(tenant).await?.settings.outbound_webhook else { return Ok(false) };
-        Ok(hook.url == url && self.open_setting(&hook.secret_sealed)? == secret)
-    }
-
-    fn open_setting(&self, sealed_base64: &str) -> Result<String, ServiceError> {
-        let sealed = B64.decode(sealed_base64).map_err(|e| ServiceError::InvalidInput(format!("a sealed delivery secret is not base64: {e}")))?;
-        Ok(self.sealer.open_str(&sealed)?)
+        Ok(hook.url == url && self.sealer.open_base64(&hook.secret_sealed)? == secret)
     }
 
     /// Removes one setting: no relay, no webhook, or the default template again.
