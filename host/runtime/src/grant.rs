@@ -86,8 +86,11 @@ pub struct TlsOptions {
     pub accept_self_signed: bool,
 }
 
-/// A SQL Server connection the operator configured for a label.
+/// A SQL Server connection the operator configured for a label. Left out,
+/// `encrypt` is `required` and the certificate is validated; a misspelt field
+/// is refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SqlDsn {
     pub host: String,
     pub port: u16,
@@ -95,14 +98,17 @@ pub struct SqlDsn {
     pub user: String,
     /// Name of the install secret holding the password; `None` for an empty
     /// password. The connector never sees either.
+    #[serde(default)]
     pub password_secret: Option<String>,
+    #[serde(default)]
     pub encrypt: EncryptMode,
     /// Accept the server's certificate without validation.
+    #[serde(default)]
     pub trust_server_cert: bool,
 }
 
 /// TDS encryption, as SQL Server clients name the choices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EncryptMode {
     /// No TLS at all.
@@ -110,5 +116,6 @@ pub enum EncryptMode {
     /// TLS for the login packet only (the SQL Server default of old clients).
     LoginOnly,
     /// TLS for the whole session.
+    #[default]
     Required,
 }

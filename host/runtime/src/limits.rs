@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// Per-call limits of an install.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CallLimits {
     /// Time the component may spend executing wasm (measured in epoch ticks).
     pub cpu_time: Duration,

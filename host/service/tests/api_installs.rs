@@ -1,8 +1,8 @@
 //! Installs over a real socket: an install body that the runtime could not
-//! use (grants of the wrong shape, a misspelt grant, a config that is not an
-//! object, card pools that overlap or lack a format) is refused with its
-//! reason when it is saved, not when a visitor arrives, and nothing of it is
-//! stored.
+//! use (grants of the wrong shape, a misspelt HTTP, SQL or limits field, a
+//! config that is not an object, card pools that overlap or lack a format)
+//! is refused with its reason when it is saved, not when a visitor arrives,
+//! and nothing of it is stored.
 
 mod common;
 
@@ -29,6 +29,9 @@ async fn an_install_the_runtime_could_not_use_is_refused_when_saved_and_nothing_
         (json!({ "grants": [null, null] }), "the grants must be a JSON object"),
         (json!({ "grants": { "http": { "allow_loopbak": true } } }), "unknown field `allow_loopbak`"),
         (json!({ "grants": { "htp": {} } }), "unknown field `htp`"),
+        (json!({ "grants": { "sql": { "multimax": { "host": "sms.lyon", "port": 1433, "database": "multiMAX", "user": "gh",
+            "pasword_secret": "sql-password" } } } }), "unknown field `pasword_secret`"),
+        (json!({ "grants": { "limits": { "max_concurency": 4 } } }), "unknown field `max_concurency`"),
         (json!({ "config": "base_url=https://pacs" }), "config must be a JSON object"),
         (json!({ "card_pools": [pool(100, "wiegand-standard-26"), pool(100, "wiegand-standard-26")] }), "given twice"),
         (json!({ "card_pools": [pool(100, " ")] }), "the card format is empty"),
