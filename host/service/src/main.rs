@@ -16,7 +16,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use gatehouse::api::ApiState;
-use gatehouse::cli::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, Remote, TokenApiCommand};
+use gatehouse::cli::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, Remote, TenantCommand, TokenApiCommand};
 use gatehouse::config::Config;
 use gatehouse::domain::{TenantId, TokenAccess, TokenScope};
 use gatehouse::jobs::Engine;
@@ -58,6 +58,9 @@ enum Command {
         #[arg(long, default_value = "./target/components")]
         plugins_dir: PathBuf,
     },
+    /// Tenants, locations and delivery settings (SMTP, e-mail template, outbound webhook); through the API.
+    #[command(subcommand)]
+    Tenants(TenantCommand),
     /// Connector installs of a tenant, through the API (--url, --token).
     #[command(subcommand)]
     Installs(InstallCommand),
@@ -143,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
             apply(load_config(config)?, &file).await
         }
+        Command::Tenants(command) => call(&cli.remote, command.request()).await,
         Command::Installs(command) => call(&cli.remote, command.request()).await,
         Command::Policies(command) => call(&cli.remote, command.request()).await,
         Command::Plugins(command) => call(&cli.remote, command.request()).await,

@@ -122,3 +122,22 @@ async fn a_missing_token_is_one_line_that_says_what_to_do_even_with_backtraces_o
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("error: no token") && stderr.contains("gatehouse token create --admin"), "{stderr}");
 }
+
+#[tokio::test]
+async fn an_operator_creates_a_tenant_and_its_location_and_sets_its_e_mail_template() {
+    let (h, op) = operator().await;
+    op.run(&["tenants", "create", "globex", "--name", "Globex"]).await.unwrap();
+    op.run(&["tenants", "put-location", "--tenant", "globex", "berlin", "--name", "Berlin", "--time-zone", "Europe/Berlin"]).await.unwrap();
+    let locations = op.run(&["tenants", "locations", "--tenant", "globex"]).await.unwrap();
+    assert_eq!(locations[0]["time_zone"], "Europe/Berlin", "{locations}");
+    let refused = op.run(&["tenants", "put-location", "--tenant", "globex", "lyon", "--name", "Lyon", "--time-zone", "Lyon"]).await;
+    assert!(refused.unwrap_err().contains("`Lyon` is not an IANA time zone"));
+
+    let template = h.dir.path().join("welcome.txt");
+    std::fs::write(&template, "Welcome {first_name}, card {card_number}.").unwrap();
+    op.run(&["tenants", "set-email-template", "--tenant", "globex", "--file", template.to_str().unwrap()]).await.unwrap();
+    let delivery = op.run(&["tenants", "delivery", "--tenant", "globex"]).await.unwrap();
+    assert_eq!(delivery["email_template"], "Welcome {first_name}, card {card_number}.", "{delivery}");
+    let listed = op.run(&["tenants", "list"]).await.unwrap();
+    assert!(listed.to_string().contains("Globex"), "{listed}");
+}

@@ -10,6 +10,87 @@ fn installs(tenant: &str) -> String {
     format!("/v1/tenants/{tenant}/installs")
 }
 
+/// Tenants, their locations and delivery settings.
+#[derive(Subcommand, Debug)]
+pub enum TenantCommand {
+    /// List the tenants the token reaches.
+    List,
+    /// Create a tenant (admin tokens only).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tenant's locations.
+    Locations {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Create or update a location; zone-less times of its events are read in its time zone.
+    PutLocation {
+        #[arg(long)]
+        tenant: String,
+        location: String,
+        #[arg(long)]
+        name: String,
+        /// An IANA time zone, e.g. Europe/Paris.
+        #[arg(long)]
+        time_zone: String,
+    },
+    /// Show the delivery settings (secrets only as "set").
+    Delivery {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Set the SMTP relay of credential e-mails from a JSON file (host, port, security, username, password, from).
+    SetSmtp {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace the credential e-mail template with a plain-text file.
+    SetEmailTemplate {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Send occupancy notifications to this URL, signed with HMAC-SHA256 under the secret.
+    SetOutboundWebhook {
+        #[arg(long)]
+        tenant: String,
+        url: String,
+        #[arg(long, env = "GATEHOUSE_SECRET_VALUE", hide_env_values = true)]
+        secret: String,
+    },
+}
+
+impl TenantCommand {
+    pub fn request(self) -> anyhow::Result<ApiRequest> {
+        use TenantCommand::*;
+        let delivery = |tenant: &str, setting: &str| format!("/v1/tenants/{tenant}/delivery{setting}");
+        Ok(match self {
+            List => ApiRequest::new(Method::GET, "/v1/tenants".into()),
+            Create { id, name } => ApiRequest::new(Method::POST, "/v1/tenants".into()).json(json!({ "id": id, "name": name })),
+            Locations { tenant } => ApiRequest::new(Method::GET, format!("/v1/tenants/{tenant}/locations")),
+            PutLocation { tenant, location, name, time_zone } => {
+                ApiRequest::new(Method::PUT, format!("/v1/tenants/{tenant}/locations/{location}"))
+                    .json(json!({ "name": name, "time_zone": time_zone }))
+            }
+            Delivery { tenant } => ApiRequest::new(Method::GET, delivery(&tenant, "")),
+            SetSmtp { tenant, file } => ApiRequest::new(Method::PUT, delivery(&tenant, "/smtp")).json(read_json(&file)?),
+            SetEmailTemplate { tenant, file } => {
+                let template = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+                ApiRequest::new(Method::PUT, delivery(&tenant, "/email-template")).json(json!({ "template": template }))
+            }
+            SetOutboundWebhook { tenant, url, secret } => {
+                ApiRequest::new(Method::PUT, delivery(&tenant, "/outbound-webhook")).json(json!({ "url": url, "secret": secret }))
+            }
+        })
+    }
+}
+
 /// Connector installs of a tenant.
 #[derive(Subcommand, Debug)]
 pub enum InstallCommand {

@@ -1,4 +1,4 @@
-//! `gatehouse installs|policies|plugins|jobs|tokens ...`: the operator's
+//! `gatehouse tenants|installs|policies|plugins|jobs|tokens ...`: the operator's
 //! commands, each one call of the REST API (the same rules, audit and scope
 //! checks as any other client). A command is translated into one
 //! [`ApiRequest`] and the answer is printed as pretty JSON; a refusal prints
@@ -6,7 +6,7 @@
 
 mod commands;
 
-pub use commands::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, TokenApiCommand};
+pub use commands::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, TenantCommand, TokenApiCommand};
 
 use anyhow::{bail, Context};
 use clap::Args;
