@@ -145,6 +145,7 @@ async fn relay_passwords_and_webhook_keys_go_in_but_never_come_out_of_the_api_or
     let audit = send(&base, Some(&h.token), &Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/audit".into(), body: None }).await.1;
     let trail = audit.to_string();
     assert!(trail.contains("tenant.smtp") && trail.contains("tenant.outbound-webhook"), "{trail}");
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "tenant.smtp" && e["detail"]["secrets_written"] == json!(["password"])), "{trail}");
     for seen in [put.to_string(), view.to_string(), trail] {
         assert!(!seen.contains(SECRET_VALUE), "a secret leaked: {seen}");
     }

@@ -116,6 +116,7 @@ impl Service {
     /// Sets the tenant's SMTP relay for credential e-mails.
     pub async fn set_smtp_relay(&self, actor: &str, tenant: &TenantId, spec: SmtpRelaySpec) -> Result<DeliveryView, ServiceError> {
         spec.check()?;
+        let written: &[&str] = if spec.password.is_some() { &["password"] } else { &[] };
         let relay = SmtpRelay {
             password_sealed: spec.password.as_deref().map(|p| self.sealer.seal_base64(p)),
             host: spec.host,
@@ -124,21 +125,21 @@ impl Service {
             username: spec.username,
             from: spec.from,
         };
-        self.update_settings(actor, tenant, "tenant.smtp", |s| s.smtp = Some(relay)).await
+        self.update_settings(actor, tenant, "tenant.smtp", written, |s| s.smtp = Some(relay)).await
     }
 
     /// Sets where occupancy notifications go and the key that signs them.
     pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<DeliveryView, ServiceError> {
         check_outbound_webhook(url, secret)?;
         let hook = OutboundWebhook { url: url.into(), secret_sealed: self.sealer.seal_base64(secret) };
-        self.update_settings(actor, tenant, "tenant.outbound-webhook", |s| s.outbound_webhook = Some(hook)).await
+        self.update_settings(actor, tenant, "tenant.outbound-webhook", &["secret"], |s| s.outbound_webhook = Some(hook)).await
     }
 
     /// Replaces the credential e-mail template (see `delivery::email`).
     pub async fn set_email_template(&self, actor: &str, tenant: &TenantId, template: &str) -> Result<DeliveryView, ServiceError> {
         check_template(template).map_err(ServiceError::InvalidInput)?;
         let template = template.to_string();
-        self.update_settings(actor, tenant, "tenant.email-template", |s| s.email_template = Some(template)).await
+        self.update_settings(actor, tenant, "tenant.email-template", &[], |s| s.email_template = Some(template)).await
     }
 
     /// Whether the tenant's relay already is `spec`, password included.
@@ -162,15 +163,18 @@ impl Service {
             DeliverySetting::OutboundWebhook => ("tenant.outbound-webhook.delete", |s| s.outbound_webhook = None),
             DeliverySetting::EmailTemplate => ("tenant.email-template.delete", |s| s.email_template = None),
         };
-        self.update_settings(actor, tenant, action, clear).await
+        self.update_settings(actor, tenant, action, &[], clear).await
     }
 
-    /// Applies `change` and audits it with the redacted view before and after.
+    /// Applies `change` and audits it with the redacted view before and
+    /// after, naming the secrets it wrote (a rotated password leaves the
+    /// view as it was, and the trail must still show it).
     async fn update_settings(
         &self,
         actor: &str,
         tenant_id: &TenantId,
         action: &str,
+        secrets_written: &[&str],
         change: impl FnOnce(&mut TenantSettings),
     ) -> Result<DeliveryView, ServiceError> {
         let mut tenant = self.tenant(tenant_id).await?;
@@ -179,7 +183,7 @@ impl Service {
         let after = DeliveryView::from(&tenant.settings);
         let mut tx = self.store.begin().await?;
         tx.upsert_tenant(&tenant, self.clock.now()).await?;
-        let detail = json!({ "before": audited(&before), "after": audited(&after) });
+        let detail = json!({ "before": audited(&before), "after": audited(&after), "secrets_written": secrets_written });
         self.audit(&mut tx, tenant_id, actor, action, format!("tenant:{tenant_id}"), detail).await?;
         tx.commit().await?;
         Ok(after)
