@@ -120,7 +120,9 @@ impl CardFormat {
     pub fn constructor(self, facility_code: u32, card_number: u64) -> Value {
         let spec = self.spec();
         match spec.facility_max {
-            Some(_) => Value::call(spec.constructor, &[Value::number(facility_code.into()), Value::number(card_number)]),
+            Some(_) => {
+                Value::call(spec.constructor, &[Value::number(facility_code.into()), Value::number(card_number)])
+            }
             None => Value::call(spec.constructor, &[Value::number(card_number)]),
         }
     }
@@ -177,7 +179,10 @@ mod tests {
 
     #[test]
     fn constructors_take_the_facility_code_only_when_the_format_has_one() {
-        assert_eq!(CardFormat::WiegandStandard26.constructor(101, 12345).as_str(), "WiegandStandardCredentialFormat(101,12345)");
+        assert_eq!(
+            CardFormat::WiegandStandard26.constructor(101, 12345).as_str(),
+            "WiegandStandardCredentialFormat(101,12345)"
+        );
         assert_eq!(CardFormat::Csn32.constructor(0, 77).as_str(), "WiegandCsn32CredentialFormat(77)");
     }
 }

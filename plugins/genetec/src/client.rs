@@ -111,14 +111,20 @@ impl<'a> WebSdk<'a> {
     }
 
     fn exchange(&self, method: Method, path: &str, timeout_ms: u32) -> Result<Envelope, WebSdkError> {
-        let response = self.send_following_redirects(method, format!("{}{path}", self.connection.base_url), timeout_ms)?;
+        let response =
+            self.send_following_redirects(method, format!("{}{path}", self.connection.base_url), timeout_ms)?;
         if !(200..300).contains(&response.status) {
             return Err(status_error(&response, &self.connection.base_url));
         }
         envelope::parse(&response.body)
     }
 
-    fn send_following_redirects(&self, mut method: Method, mut url: String, timeout_ms: u32) -> Result<Response, WebSdkError> {
+    fn send_following_redirects(
+        &self,
+        mut method: Method,
+        mut url: String,
+        timeout_ms: u32,
+    ) -> Result<Response, WebSdkError> {
         for _ in 0..=MAX_REDIRECTS {
             let response = self.request(method, &url, timeout_ms)?.send()?;
             if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
@@ -144,7 +150,8 @@ impl<'a> WebSdk<'a> {
 
     fn request(&self, method: Method, url: &str, timeout_ms: u32) -> Result<Request, WebSdkError> {
         let password = secrets::get(PASSWORD_SECRET).map_err(|_| WebSdkError::MissingSecret(PASSWORD_SECRET.into()))?;
-        let credentials = format!("{};{}:{}", self.connection.username, self.connection.application_id, password.reveal());
+        let credentials =
+            format!("{};{}:{}", self.connection.username, self.connection.application_id, password.reveal());
         let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
         let mut request = Request::new(method, url)
             .header("Authorization", format!("Basic {basic}"))

@@ -254,7 +254,10 @@ fn employees(config: EmployeeConfig) -> Result<Employees, String> {
             return Err("employees: restricted_access and access_groups belong to checkin-required, not auto-checkin; pick one method".into());
         }
         MethodName::CheckinRequired if auto_checkin_options => {
-            return Err("employees: sites and doors belong to the auto-checkin method, not checkin-required; pick one method".into());
+            return Err(
+                "employees: sites and doors belong to the auto-checkin method, not checkin-required; pick one method"
+                    .into(),
+            );
         }
         _ => {}
     }
@@ -311,8 +314,12 @@ mod tests {
     fn the_card_range_is_checked_against_the_default_wiegand_26_format() {
         let ok = settings(json!({"cards": {"facility_code": 101, "min": 5000, "max": 5999}})).unwrap();
         assert_eq!(ok.cards.unwrap().format, CardFormat::WiegandStandard26);
-        assert!(settings(json!({"cards": {"facility_code": 300, "min": 1, "max": 2}})).unwrap_err().contains("facility code"));
-        assert!(settings(json!({"cards": {"facility_code": 1, "min": 1, "max": 70000}})).unwrap_err().contains("65535"));
+        assert!(settings(json!({"cards": {"facility_code": 300, "min": 1, "max": 2}}))
+            .unwrap_err()
+            .contains("facility code"));
+        assert!(settings(json!({"cards": {"facility_code": 1, "min": 1, "max": 70000}}))
+            .unwrap_err()
+            .contains("65535"));
     }
 
     #[test]
@@ -328,7 +335,8 @@ mod tests {
     fn exactly_one_employee_method_is_configured_with_only_its_own_options() {
         let mixed = json!({"employees": {"method": "auto-checkin", "restricted_access": "toggle-status"}});
         assert!(settings(mixed).unwrap_err().contains("pick one method"));
-        let mixed = json!({"employees": {"method": "checkin-required", "doors": ["d0000000-0000-4000-8000-000000000001"]}});
+        let mixed =
+            json!({"employees": {"method": "checkin-required", "doors": ["d0000000-0000-4000-8000-000000000001"]}});
         assert!(settings(mixed).unwrap_err().contains("pick one method"));
     }
 
@@ -350,8 +358,16 @@ mod tests {
         let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
         let properties = schema["properties"].as_object().unwrap();
         for field in [
-            "web_sdk_url", "base_path", "username", "application_id", "partition", "external_id_field", "cards",
-            "pin_length", "employees", "request_timeout_ms",
+            "web_sdk_url",
+            "base_path",
+            "username",
+            "application_id",
+            "partition",
+            "external_id_field",
+            "cards",
+            "pin_length",
+            "employees",
+            "request_timeout_ms",
         ] {
             assert!(properties.contains_key(field), "{field} missing from config.schema.json");
         }

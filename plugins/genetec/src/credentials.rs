@@ -94,11 +94,17 @@ pub const ISSUE_CARD_PARAMS: &str = r#"{
 
 pub fn issue_card(directory: &Directory, who: &PersonRef, window: &AccessWindow) -> Result<Outcome, ConnectorError> {
     let range = directory.settings.cards.ok_or_else(|| {
-        ConnectorError::config("QR code credentials need a card range: set cards (format, facility_code, min, max) in the install")
+        ConnectorError::config(
+            "QR code credentials need a card range: set cards (format, facility_code, min, max) in the install",
+        )
     })?;
     let person = people::require(directory, who)?;
     let pool = pool(&range);
-    let card = |number| CardCredential { card_number: number, facility_code: range.facility_code, format: range.format.spec().id.into() };
+    let card = |number| CardCredential {
+        card_number: number,
+        facility_code: range.facility_code,
+        format: range.format.spec().id.into(),
+    };
     if let Some(number) = issued(who)?.iter().find_map(|i| match &i.kind {
         IssuedKind::Card { pool: p, number } if *p == pool => Some(*number),
         _ => None,
@@ -133,7 +139,12 @@ pub fn issue_card(directory: &Directory, who: &PersonRef, window: &AccessWindow)
     )))
 }
 
-pub fn issue_pin(directory: &Directory, who: &PersonRef, window: &AccessWindow, idempotency_key: &str) -> Result<Outcome, ConnectorError> {
+pub fn issue_pin(
+    directory: &Directory,
+    who: &PersonRef,
+    window: &AccessWindow,
+    idempotency_key: &str,
+) -> Result<Outcome, ConnectorError> {
     let person = people::require(directory, who)?;
     if let Some(existing) = issued(who)?.into_iter().find(|i| i.kind == IssuedKind::Pin) {
         if let Some(digits) = pin_of(directory, &existing.guid)? {
@@ -168,7 +179,13 @@ pub fn issue_pin(directory: &Directory, who: &PersonRef, window: &AccessWindow, 
 }
 
 /// Creates and assigns one credential, or finds that a previous attempt already did.
-fn create(directory: &Directory, person: &PersonRecord, name: &str, format: &Value, window: &AccessWindow) -> Result<Attempt, WebSdkError> {
+fn create(
+    directory: &Directory,
+    person: &PersonRecord,
+    name: &str,
+    format: &Value,
+    window: &AccessWindow,
+) -> Result<Attempt, WebSdkError> {
     let mut query = Query::new()
         .new_entity(EntityType::Credential.name())
         .set("Name", Value::text(name))
@@ -177,13 +194,15 @@ fn create(directory: &Directory, person: &PersonRecord, name: &str, format: &Val
     if let Some(partition) = &directory.settings.partition {
         query = query.call(None, "InsertIntoPartition", &[Value::guid(partition)]);
     }
-    let query = query.call(Some("Status"), "Activate", &[Value::time(window.starts_at), Value::time(window.ends_at)]).project("Guid");
+    let query = query
+        .call(Some("Status"), "Activate", &[Value::time(window.starts_at), Value::time(window.ends_at)])
+        .project("Guid");
     match directory.sdk.write(&query) {
-        Ok(created) => created
-            .object()
-            .and_then(|o| envelope::guid(&o, "Guid"))
-            .map(Attempt::Created)
-            .ok_or_else(|| WebSdkError::Malformed("Security Center created a credential but did not return its GUID".into())),
+        Ok(created) => {
+            created.object().and_then(|o| envelope::guid(&o, "Guid")).map(Attempt::Created).ok_or_else(|| {
+                WebSdkError::Malformed("Security Center created a credential but did not return its GUID".into())
+            })
+        }
         Err(error) if error.is_fail(&FailCode::EntityAlreadyExists) => match holder_of(directory, format)? {
             Some((credential, owner)) if owner == Some(person.guid) => Ok(Attempt::Created(credential)),
             _ => Ok(Attempt::Taken),
@@ -197,7 +216,8 @@ fn create(directory: &Directory, person: &PersonRecord, name: &str, format: &Val
 /// ASSUMPTION: `CredentialConfiguration` filters by `UniqueIds@<format constructor>`,
 /// as the guide shows for plates (spec §6 OP9 [I] for Wiegand and keypad).
 fn holder_of(directory: &Directory, format: &Value) -> Result<Option<(Guid, Option<Guid>)>, WebSdkError> {
-    let found = directory.search("CredentialConfiguration", Query::new().add("UniqueIds", std::slice::from_ref(format)))?;
+    let found =
+        directory.search("CredentialConfiguration", Query::new().add("UniqueIds", std::slice::from_ref(format)))?;
     let Some(credential) = found.first() else { return Ok(None) };
     let object = directory.read(credential, &["Guid", "CardholderGuid"])?.unwrap_or_default();
     Ok(Some((*credential, envelope::guid(&object, "CardholderGuid"))))
@@ -229,7 +249,11 @@ pub fn set_window(directory: &Directory, who: &PersonRef, window: &AccessWindow)
         if current == (Some(window.starts_at.div_euclid(1000)), Some(window.ends_at.div_euclid(1000))) {
             continue;
         }
-        let query = Query::new().entity(&guid).call(Some("Status"), "Activate", &[Value::time(window.starts_at), Value::time(window.ends_at)]);
+        let query = Query::new().entity(&guid).call(
+            Some("Status"),
+            "Activate",
+            &[Value::time(window.starts_at), Value::time(window.ends_at)],
+        );
         directory.sdk.write(&query)?;
         changed.push(guid);
     }

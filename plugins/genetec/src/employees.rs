@@ -16,6 +16,7 @@
 use gatehouse_sdk::{log, AccessWindow, ConnectorError, Outcome, Person, PersonRef};
 use serde_json::json;
 
+use crate::config::{EmployeeMethod, RestrictedAccess};
 use crate::entities::{Directory, EntityType};
 use crate::envelope::parse_time;
 use crate::groups::{self, Edit};
@@ -23,7 +24,6 @@ use crate::guid::Guid;
 use crate::outcome;
 use crate::people::{self, PersonRecord};
 use crate::query::{Query, Value};
-use crate::config::{EmployeeMethod, RestrictedAccess};
 
 fn excluded(guid: Option<Guid>) -> Outcome {
     let detail = json!({ "cardholder": guid, "excluded": true, "reason": "the employee is excluded from Workplace in this install" });
@@ -66,7 +66,12 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
         if is_excluded(directory, who, Some(&record)) {
             return Ok(excluded(Some(record.guid)));
         }
-        return Ok(outcome(Some(record.guid), None, false, json!({ "cardholder": record.guid, "matched_by": "email" })));
+        return Ok(outcome(
+            Some(record.guid),
+            None,
+            false,
+            json!({ "cardholder": record.guid, "matched_by": "email" }),
+        ));
     }
     let Some(email) = who.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
         return Err(ConnectorError::permanent(format!(
@@ -99,7 +104,11 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
 
 /// With toggle user status: `Status.Activate(from,to)`. Otherwise employees keep their
 /// own validity and the window is only the policy's.
-pub fn set_access_window(directory: &Directory, who: &PersonRef, window: &AccessWindow) -> Result<Outcome, ConnectorError> {
+pub fn set_access_window(
+    directory: &Directory,
+    who: &PersonRef,
+    window: &AccessWindow,
+) -> Result<Outcome, ConnectorError> {
     let record = match require(directory, who)? {
         Ok(record) => record,
         Err(excluded) => return Ok(excluded),
@@ -115,7 +124,12 @@ pub fn set_access_window(directory: &Directory, who: &PersonRef, window: &Access
     }
     let activate = [Value::time(window.starts_at), Value::time(window.ends_at)];
     directory.sdk.write(&Query::new().entity(&record.guid).call(Some("Status"), "Activate", &activate))?;
-    Ok(outcome(Some(record.guid), None, true, json!({ "cardholder": record.guid, "window": [window.starts_at, window.ends_at] })))
+    Ok(outcome(
+        Some(record.guid),
+        None,
+        true,
+        json!({ "cardholder": record.guid, "window": [window.starts_at, window.ends_at] }),
+    ))
 }
 
 /// Sign-in: enable the cardholder, or add the access groups (toggle access groups).
@@ -133,12 +147,19 @@ fn toggle(directory: &Directory, who: &PersonRef, on: bool) -> Result<Outcome, C
         Ok(record) => record,
         Err(excluded) => return Ok(excluded),
     };
-    if let EmployeeMethod::CheckInRequired(RestrictedAccess::ToggleGroups(access_groups)) = &directory.settings.employees.method {
+    if let EmployeeMethod::CheckInRequired(RestrictedAccess::ToggleGroups(access_groups)) =
+        &directory.settings.employees.method
+    {
         let edit = if on { Edit::Add } else { Edit::Remove };
         return groups::change(directory, who, &record, access_groups, edit);
     }
     if record.is_active() == on {
-        return Ok(outcome(Some(record.guid), None, false, json!({ "cardholder": record.guid, "state": record.state })));
+        return Ok(outcome(
+            Some(record.guid),
+            None,
+            false,
+            json!({ "cardholder": record.guid, "state": record.state }),
+        ));
     }
     let method = if on { "Activate" } else { "Deactivate" };
     directory.sdk.write(&Query::new().entity(&record.guid).call(Some("Status"), method, &[]))?;
@@ -147,7 +168,12 @@ fn toggle(directory: &Directory, who: &PersonRef, on: bool) -> Result<Outcome, C
 }
 
 /// add-groups / remove-groups on an employee (excluded ones are left alone).
-pub fn change_groups(directory: &Directory, who: &PersonRef, groups: &[Guid], edit: Edit) -> Result<Outcome, ConnectorError> {
+pub fn change_groups(
+    directory: &Directory,
+    who: &PersonRef,
+    groups: &[Guid],
+    edit: Edit,
+) -> Result<Outcome, ConnectorError> {
     match require(directory, who)? {
         Ok(record) => groups::change(directory, who, &record, groups, edit),
         Err(excluded) => Ok(excluded),

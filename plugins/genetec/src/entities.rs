@@ -98,7 +98,8 @@ impl<'a> Directory<'a> {
     pub fn read_many(&self, guids: &[Guid], properties: &[&str]) -> Result<Vec<Map<String, Json>>, WebSdkError> {
         let mut objects = Vec::new();
         for batch in guids.chunks(READ_BATCH) {
-            let query = batch.iter().fold(Query::new(), |q, guid| properties.iter().fold(q.entity(guid), |q, p| q.project(p)));
+            let query =
+                batch.iter().fold(Query::new(), |q, guid| properties.iter().fold(q.entity(guid), |q, p| q.project(p)));
             match self.sdk.read(&query) {
                 Ok(envelope) => objects.extend(envelope.objects()),
                 // One unknown GUID fails the whole batch: read them one by one.
@@ -137,7 +138,8 @@ impl<'a> Directory<'a> {
             let named = envelope::text(definition, "Name").is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim()));
             // ASSUMPTION: a definition names its entity type as text (spec §5.5 [I]);
             // one without a type is taken to apply to every type.
-            let typed = envelope::text(definition, "EntityType").is_none_or(|t| t.eq_ignore_ascii_case(entity_type.name()));
+            let typed =
+                envelope::text(definition, "EntityType").is_none_or(|t| t.eq_ignore_ascii_case(entity_type.name()));
             named && typed
         });
         Ok(found.and_then(|definition| envelope::guid(definition, "Guid")))

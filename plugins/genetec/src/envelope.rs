@@ -58,11 +58,9 @@ pub fn parse(body: &[u8]) -> Result<Envelope, WebSdkError> {
         let start = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
         WebSdkError::Malformed(format!("Security Center's answer is not JSON ({e}); it starts with {start:?}"))
     })?;
-    let rsp = document
-        .as_object()
-        .and_then(|root| field(root, "Rsp"))
-        .and_then(Value::as_object)
-        .ok_or_else(|| WebSdkError::Malformed(format!("Security Center's answer has no \"Rsp\" envelope: {document}")))?;
+    let rsp = document.as_object().and_then(|root| field(root, "Rsp")).and_then(Value::as_object).ok_or_else(|| {
+        WebSdkError::Malformed(format!("Security Center's answer has no \"Rsp\" envelope: {document}"))
+    })?;
     let status = field(rsp, "Status").and_then(Value::as_str).unwrap_or_default();
     let result = field(rsp, "Result").filter(|r| !r.is_null()).cloned();
     let completeness = match status.to_ascii_lowercase().as_str() {
@@ -152,7 +150,9 @@ mod tests {
 
     #[test]
     fn a_leading_byte_order_mark_is_ignored() {
-        let parsed = envelope("\u{feff}{\"Rsp\":{\"Status\":\"Ok\",\"Result\":{\"Guid\":\"c9000000-0000-4000-8000-000000000001\"}}}");
+        let parsed = envelope(
+            "\u{feff}{\"Rsp\":{\"Status\":\"Ok\",\"Result\":{\"Guid\":\"c9000000-0000-4000-8000-000000000001\"}}}",
+        );
         assert_eq!(guid(&parsed.object().unwrap(), "Guid"), Some(G1.parse().unwrap()));
     }
 
@@ -196,7 +196,9 @@ mod tests {
 
     #[test]
     fn capped_reports_are_truncated_but_keep_their_rows() {
-        let parsed = envelope(r#"{"Rsp":{"Status":"TooManyResults","Result":[{"Guid":"c9000000-0000-4000-8000-000000000001"}]}}"#);
+        let parsed = envelope(
+            r#"{"Rsp":{"Status":"TooManyResults","Result":[{"Guid":"c9000000-0000-4000-8000-000000000001"}]}}"#,
+        );
         assert_eq!((parsed.completeness, parsed.objects().len()), (Completeness::Truncated, 1));
     }
 
@@ -206,13 +208,17 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             error,
-            WebSdkError::Fail { code: FailCode::InvalidOperation, message: "The property ActivationDate has no setter".into() }
+            WebSdkError::Fail {
+                code: FailCode::InvalidOperation,
+                message: "The property ActivationDate has no setter".into()
+            }
         );
     }
 
     #[test]
     fn a_legacy_fail_envelope_is_understood_too() {
-        let error = parse(br#"{"rsp":{"status":"fail","error":{"Code":"UnableToRetrieveEntity","Message":"gone"}}}"#).unwrap_err();
+        let error = parse(br#"{"rsp":{"status":"fail","error":{"Code":"UnableToRetrieveEntity","Message":"gone"}}}"#)
+            .unwrap_err();
         assert!(error.is_fail(&FailCode::UnableToRetrieveEntity), "{error:?}");
     }
 

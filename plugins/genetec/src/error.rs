@@ -83,10 +83,12 @@ impl From<WebSdkError> for ConnectorError {
     fn from(error: WebSdkError) -> Self {
         match error {
             WebSdkError::Transport(error) => ConnectorError::from(error),
-            WebSdkError::MissingSecret(name) => {
-                ConnectorError::config(format!("the secret {name:?} (the Security Center user's password) is not set for this install"))
+            WebSdkError::MissingSecret(name) => ConnectorError::config(format!(
+                "the secret {name:?} (the Security Center user's password) is not set for this install"
+            )),
+            WebSdkError::Status { status, url, excerpt, retry_after_ms } => {
+                from_status(status, &url, &excerpt, retry_after_ms)
             }
-            WebSdkError::Status { status, url, excerpt, retry_after_ms } => from_status(status, &url, &excerpt, retry_after_ms),
             WebSdkError::Fail { code, message } => from_fail(code, message),
             WebSdkError::Redirect(why) => ConnectorError::config(why),
             WebSdkError::Malformed(why) => ConnectorError::permanent(why),
@@ -124,9 +126,9 @@ fn from_fail(code: FailCode, message: String) -> ConnectorError {
         FailCode::EntityAlreadyExists => {
             ConnectorError::conflict(format!("Security Center already has this value on another entity: {message}"))
         }
-        FailCode::InsufficientPrivileges => ConnectorError::auth(format!(
-            "the Security Center user lacks a privilege this action needs: {message}"
-        )),
+        FailCode::InsufficientPrivileges => {
+            ConnectorError::auth(format!("the Security Center user lacks a privilege this action needs: {message}"))
+        }
         code => ConnectorError::permanent(format!("Security Center refused the request ({code:?}): {message}")),
     }
 }
@@ -138,7 +140,13 @@ mod tests {
     use super::*;
 
     fn status(status: u16) -> ConnectorError {
-        WebSdkError::Status { status, url: "https://sc:4590/WebSdk/".into(), excerpt: "x".into(), retry_after_ms: Some(2000) }.into()
+        WebSdkError::Status {
+            status,
+            url: "https://sc:4590/WebSdk/".into(),
+            excerpt: "x".into(),
+            retry_after_ms: Some(2000),
+        }
+        .into()
     }
 
     fn fail(code: &str) -> ConnectorError {
@@ -174,7 +182,10 @@ mod tests {
         let timeout: ConnectorError = WebSdkError::Transport(HttpError::Timeout).into();
         let dropped: ConnectorError = WebSdkError::Transport(HttpError::Connect("reset".into())).into();
         let denied: ConnectorError = WebSdkError::Transport(HttpError::Denied("not granted".into())).into();
-        assert_eq!((timeout.kind, dropped.kind, denied.kind), (ErrorKind::Transient, ErrorKind::Transient, ErrorKind::Config));
+        assert_eq!(
+            (timeout.kind, dropped.kind, denied.kind),
+            (ErrorKind::Transient, ErrorKind::Transient, ErrorKind::Config)
+        );
     }
 
     #[test]

@@ -52,7 +52,8 @@ impl Cursor {
     }
 
     fn decode(text: &str) -> Result<Cursor, ConnectorError> {
-        serde_json::from_str(text).map_err(|e| ConnectorError::permanent(format!("the event cursor {text:?} is not ours: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| ConnectorError::permanent(format!("the event cursor {text:?} is not ours: {e}")))
     }
 }
 
@@ -84,9 +85,11 @@ pub fn poll(settings: &Settings, cursor: Option<String>, max: u32) -> Result<Bat
     if let Some(doors) = &watched {
         filters = filters.add("Doors", &doors.iter().map(Value::guid).collect::<Vec<_>>());
     }
-    let filters = filters
-        .add("Events", &[Value::word("AccessGranted")])
-        .call(Some("TimeRange"), "SetTimeRange", &[Value::time(cursor.after), Value::time(now)]);
+    let filters = filters.add("Events", &[Value::word("AccessGranted")]).call(
+        Some("TimeRange"),
+        "SetTimeRange",
+        &[Value::time(cursor.after), Value::time(now)],
+    );
     let report = directory.sdk.report("DoorActivity", &filters)?;
     let mut swipes: Vec<Swipe> = report.objects().iter().filter_map(swipe).filter(|s| s.at >= cursor.after).collect();
     swipes.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));

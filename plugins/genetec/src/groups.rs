@@ -44,7 +44,10 @@ impl GroupsParams {
     pub fn guids(&self) -> Result<Vec<Guid>, ConnectorError> {
         self.groups
             .iter()
-            .map(|g| g.parse::<Guid>().map_err(|_| ConnectorError::config(format!("group {g:?} is not a cardholder group GUID"))))
+            .map(|g| {
+                g.parse::<Guid>()
+                    .map_err(|_| ConnectorError::config(format!("group {g:?} is not a cardholder group GUID")))
+            })
             .collect()
     }
 }
@@ -56,17 +59,22 @@ pub enum Edit {
 }
 
 /// Adds or removes memberships of an already found person.
-pub fn change(directory: &Directory, who: &PersonRef, record: &PersonRecord, groups: &[Guid], edit: Edit) -> Result<Outcome, ConnectorError> {
-    let todo: Vec<Guid> = groups
-        .iter()
-        .copied()
-        .filter(|g| record.groups.contains(g) == (edit == Edit::Remove))
-        .fold(Vec::new(), |mut todo, g| {
+pub fn change(
+    directory: &Directory,
+    who: &PersonRef,
+    record: &PersonRecord,
+    groups: &[Guid],
+    edit: Edit,
+) -> Result<Outcome, ConnectorError> {
+    let todo: Vec<Guid> = groups.iter().copied().filter(|g| record.groups.contains(g) == (edit == Edit::Remove)).fold(
+        Vec::new(),
+        |mut todo, g| {
             if !todo.contains(&g) {
                 todo.push(g);
             }
             todo
-        });
+        },
+    );
     let key = if edit == Edit::Add { "added" } else { "removed" };
     if todo.is_empty() {
         return Ok(outcome(Some(record.guid), None, false, json!({ "person": record.guid, key: [] })));

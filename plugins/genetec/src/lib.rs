@@ -28,13 +28,13 @@ mod people;
 mod pin;
 mod query;
 mod setup;
-mod visitors;
 #[cfg(test)]
 mod tests;
+mod visitors;
 
 use gatehouse_sdk::{
-    Action, ActionDescriptor, ActionKind, Batch, Call, Check, Connector, ConnectorError, Credential, Manifest, OptionItem,
-    Outcome, PersonKind, PersonRef,
+    Action, ActionDescriptor, ActionKind, Batch, Call, Check, Connector, ConnectorError, Credential, Manifest,
+    OptionItem, Outcome, PersonKind, PersonRef,
 };
 use serde_json::json;
 
@@ -47,7 +47,8 @@ use groups::{Edit, GroupsParams};
 pub struct Genetec;
 
 /// Actions without parameters.
-const NO_PARAMS: &str = r#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "additionalProperties": false}"#;
+const NO_PARAMS: &str =
+    r#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "additionalProperties": false}"#;
 
 impl Connector for Genetec {
     type Config = Config;
@@ -173,7 +174,12 @@ fn change_groups(directory: &Directory, call: &Call, who: &PersonRef, edit: Edit
 }
 
 /// An action's outcome; `detail` keeps the Genetec GUIDs for the job trail.
-fn outcome(pacs_id: Option<guid::Guid>, credential: Option<Credential>, changed: bool, detail: serde_json::Value) -> Outcome {
+fn outcome(
+    pacs_id: Option<guid::Guid>,
+    credential: Option<Credential>,
+    changed: bool,
+    detail: serde_json::Value,
+) -> Outcome {
     Outcome { pacs_id: pacs_id.map(|g| g.to_string()), credential, changed, detail: detail.to_string() }
 }
 

@@ -74,8 +74,17 @@ pub fn forget(who: &PersonRef) -> Result<(), ConnectorError> {
 
 /// Reads a cardholder or visitor; `None` when it no longer exists.
 pub fn read(directory: &Directory, guid: &Guid, kind: PersonKind) -> Result<Option<PersonRecord>, WebSdkError> {
-    let mut properties =
-        vec!["Guid", "Name", "FirstName", "LastName", "EmailAddress", "MobilePhoneNumber", "Status", "Groups", "Credentials"];
+    let mut properties = vec![
+        "Guid",
+        "Name",
+        "FirstName",
+        "LastName",
+        "EmailAddress",
+        "MobilePhoneNumber",
+        "Status",
+        "Groups",
+        "Credentials",
+    ];
     if kind == PersonKind::Visitor {
         properties.extend(["Arrival", "Departure", "CheckinDate"]);
     }
@@ -153,7 +162,12 @@ pub fn not_found(who: &PersonRef) -> ConnectorError {
 
 /// Creates the record `query` describes (a `NewEntity` query), inside the install's partition
 /// when it has one, and remembers its GUID at once so a retry finds it.
-pub fn create(directory: &Directory, mut query: Query, who: &PersonRef, entity_type: EntityType) -> Result<Guid, ConnectorError> {
+pub fn create(
+    directory: &Directory,
+    mut query: Query,
+    who: &PersonRef,
+    entity_type: EntityType,
+) -> Result<Guid, ConnectorError> {
     if let Some(partition) = &directory.settings.partition {
         // ASSUMPTION: `InsertIntoPartition` works in the creating query (spec §6 OP5
         // [I]); unlike `POST creationpartition`, it cannot be lost with an expired
@@ -162,7 +176,10 @@ pub fn create(directory: &Directory, mut query: Query, who: &PersonRef, entity_t
     }
     let created = directory.sdk.write(&query.project("Guid"))?;
     let guid = created.object().and_then(|o| envelope::guid(&o, "Guid")).ok_or_else(|| {
-        ConnectorError::permanent(format!("Security Center created the {} but did not return its GUID", entity_type.name().to_lowercase()))
+        ConnectorError::permanent(format!(
+            "Security Center created the {} but did not return its GUID",
+            entity_type.name().to_lowercase()
+        ))
     })?;
     remember(who, &guid)?;
     Ok(guid)
@@ -180,7 +197,11 @@ pub fn stamp(query: Query, id_store: &IdStore, external_id: &str) -> Query {
 }
 
 /// Finds the entity of `entity_type` whose stamp is `external_id`.
-fn search_by_external_id(directory: &Directory, entity_type: EntityType, external_id: &str) -> Result<Option<Guid>, ConnectorError> {
+fn search_by_external_id(
+    directory: &Directory,
+    entity_type: EntityType,
+    external_id: &str,
+) -> Result<Option<Guid>, ConnectorError> {
     let types = Query::new().add("EntityTypes", &[Value::word(entity_type.name())]);
     let (filters, property, wanted) = match &directory.settings.id_store {
         // The default search mode matches prefixes (spec §6 OP2, [I]): "visit-7" would
@@ -190,7 +211,8 @@ fn search_by_external_id(directory: &Directory, entity_type: EntityType, externa
             (types.set("Description", Value::text(&marker)), "Description".to_string(), marker)
         }
         IdStore::CustomField(field) => {
-            let field_guid = directory.custom_field(field, entity_type)?.ok_or_else(|| missing_field(field, entity_type))?;
+            let field_guid =
+                directory.custom_field(field, entity_type)?.ok_or_else(|| missing_field(field, entity_type))?;
             let filter = Value::call("CustomField", &[Value::guid(&field_guid), Value::text(external_id)]);
             (types.add("CustomFields", &[filter]), field.clone(), external_id.to_string())
         }
@@ -226,7 +248,11 @@ fn search_by_email(directory: &Directory, email: &str) -> Result<Option<Guid>, C
     let objects = directory.read_many(&candidates, &["Guid", "EmailAddress", "EntityType"])?;
     Ok(objects
         .iter()
-        .filter(|object| envelope::text(object, "EntityType").is_none_or(|t| t.eq_ignore_ascii_case(EntityType::Cardholder.name())))
-        .find(|object| envelope::text(object, "EmailAddress").is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim())))
+        .filter(|object| {
+            envelope::text(object, "EntityType").is_none_or(|t| t.eq_ignore_ascii_case(EntityType::Cardholder.name()))
+        })
+        .find(|object| {
+            envelope::text(object, "EmailAddress").is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim()))
+        })
         .and_then(|object| envelope::guid(object, "Guid")))
 }

@@ -43,7 +43,10 @@ pub fn validate(config: Config) -> Result<Vec<Check>, ConnectorError> {
     }
     let directory = Directory::new(&settings);
     let connection = directory.sdk.ping().map_err(message).map(|()| {
-        format!("the Web SDK at {} accepted user {:?} and the application id", settings.connection.base_url, settings.connection.username)
+        format!(
+            "the Web SDK at {} accepted user {:?} and the application id",
+            settings.connection.base_url, settings.connection.username
+        )
     });
     let connected = connection.is_ok();
     checks.push(check("connection", connection));
@@ -58,7 +61,8 @@ pub fn validate(config: Config) -> Result<Vec<Check>, ConnectorError> {
     }
     if let Some(cards) = &settings.cards {
         let spec = cards.format.spec();
-        let detail = format!("{} cards {}–{} with facility code {}", spec.label, cards.min, cards.max, cards.facility_code);
+        let detail =
+            format!("{} cards {}–{} with facility code {}", spec.label, cards.min, cards.max, cards.facility_code);
         checks.push(check("card range", Ok(detail)));
     }
     match &settings.employees.method {
@@ -90,7 +94,9 @@ fn entities_are(directory: &Directory, guids: &[Guid], expected: EntityType) -> 
     }
     for guid in guids {
         match directory.entity_type(guid).map_err(message)? {
-            None => return Err(format!("{guid} does not exist in Security Center (or the user cannot see its partition)")),
+            None => {
+                return Err(format!("{guid} does not exist in Security Center (or the user cannot see its partition)"))
+            }
             Some(found) if !found.eq_ignore_ascii_case(expected.name()) => {
                 return Err(format!("{guid} is a {found}, not a {}", expected.name()));
             }
@@ -110,10 +116,13 @@ fn external_id_field(directory: &Directory, field: &str) -> Result<String, Strin
 /// Runs a one-second DoorActivity report: it fails without the privilege.
 fn door_activities(directory: &Directory) -> Result<String, String> {
     let now = clock::now();
-    let query = Query::new()
-        .add("Events", &[Value::word("AccessGranted")])
-        .call(Some("TimeRange"), "SetTimeRange", &[Value::time(now - 1000), Value::time(now)]);
-    let privilege = Privilege { name: "Door activities", needed_for: "REQUIRED for auto check-in, which polls door activity" };
+    let query = Query::new().add("Events", &[Value::word("AccessGranted")]).call(
+        Some("TimeRange"),
+        "SetTimeRange",
+        &[Value::time(now - 1000), Value::time(now)],
+    );
+    let privilege =
+        Privilege { name: "Door activities", needed_for: "REQUIRED for auto check-in, which polls door activity" };
     privilege.check(directory.sdk.report("DoorActivity", &query))
 }
 
@@ -122,8 +131,13 @@ fn door_activities(directory: &Directory) -> Result<String, String> {
 /// operations", "View Door Properties").
 fn may_view(directory: &Directory, entity_type: EntityType) -> Result<String, String> {
     let privilege = match entity_type {
-        EntityType::Door => Privilege { name: "View door properties", needed_for: "needed for the door pickers and auto check-in" },
-        _ => Privilege { name: "View cardholder properties", needed_for: "needed to find and update visitors and employees" },
+        EntityType::Door => {
+            Privilege { name: "View door properties", needed_for: "needed for the door pickers and auto check-in" }
+        }
+        _ => Privilege {
+            name: "View cardholder properties",
+            needed_for: "needed to find and update visitors and employees",
+        },
     };
     let query = Query::new()
         .add("EntityTypes", &[Value::word(entity_type.name())])
@@ -153,7 +167,9 @@ impl Privilege {
 
 pub fn list_options(config: Config, picker: &str) -> Result<Vec<OptionItem>, ConnectorError> {
     if picker == "card-formats" {
-        return Ok(credentials::formats().map(|(id, label)| OptionItem { id: id.into(), label, detail: None }).collect());
+        return Ok(credentials::formats()
+            .map(|(id, label)| OptionItem { id: id.into(), label, detail: None })
+            .collect());
     }
     let entity_type = match picker {
         "partitions" => EntityType::Partition,

@@ -176,8 +176,12 @@ fn visitors_get_arrival_and_departure_and_never_an_activation_date() {
     visitor_reads(&host, json!({"Arrival": null, "Departure": null}));
     host.on_http(Method::Post, &url("/entity"), |_| ok_write());
 
-    let outcome = Genetec::run(config(json!({})), call(json!({})), Action::SetAccessWindow(Windowed { who: visitor("visit-7"), window: window(1) }))
-        .unwrap();
+    let outcome = Genetec::run(
+        config(json!({})),
+        call(json!({})),
+        Action::SetAccessWindow(Windowed { who: visitor("visit-7"), window: window(1) }),
+    )
+    .unwrap();
 
     assert!(outcome.changed);
     let writes = requests(&host, Method::Post, "");
@@ -203,13 +207,20 @@ fn card_host(answer: impl Fn(u64) -> Result<Response, HttpError> + 'static) -> (
 }
 
 fn issue_card() -> Result<gatehouse_sdk::Outcome, gatehouse_sdk::ConnectorError> {
-    Genetec::run(config(json!({})), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
+    Genetec::run(
+        config(json!({})),
+        call(json!({})),
+        Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }),
+    )
 }
 
 #[test]
 fn a_card_number_taken_by_someone_else_is_reserved_and_the_next_one_is_issued() {
     let (host, tried) = card_host(|number| match number {
-        1000 => fail("EntityAlreadyExists", "A credential with unique id WiegandStandardCredentialFormat(101,1000) already exists"),
+        1000 => fail(
+            "EntityAlreadyExists",
+            "A credential with unique id WiegandStandardCredentialFormat(101,1000) already exists",
+        ),
         _ => ok(json!({"Guid": CREDENTIAL})),
     });
     host.on_http(Method::Get, &url("/report/CredentialConfiguration"), |r| {
@@ -228,7 +239,12 @@ fn a_card_number_taken_by_someone_else_is_reserved_and_the_next_one_is_issued() 
     assert_eq!(*tried.borrow(), vec![1000, 1001]);
     assert_eq!(host.pool_in_use("cards/wiegand-standard-26/101"), vec![1000, 1001]);
     let create = &requests(&host, Method::Post, "1001")[0];
-    assert!(create.contains(&format!("CardholderGuid={VISITOR},Status.Activate(2025-01-01T00:00:00Z,2025-01-01T01:00:00Z),Guid")), "{create}");
+    assert!(
+        create.contains(&format!(
+            "CardholderGuid={VISITOR},Status.Activate(2025-01-01T00:00:00Z,2025-01-01T01:00:00Z),Guid"
+        )),
+        "{create}"
+    );
 }
 
 #[test]
@@ -271,8 +287,12 @@ fn a_full_card_range_is_a_config_error_and_a_missing_range_too() {
 
     let mut no_cards = config(json!({}));
     no_cards.cards = None;
-    let error = Genetec::run(no_cards, call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
-        .unwrap_err();
+    let error = Genetec::run(
+        no_cards,
+        call(json!({})),
+        Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }),
+    )
+    .unwrap_err();
     assert_eq!(error.kind, ErrorKind::Config);
 }
 
@@ -282,7 +302,8 @@ fn revoking_deletes_our_credentials_and_frees_their_numbers() {
     host.on_http(Method::Delete, &url(&format!("/entity/{CREDENTIAL}")), |_| ok_write());
     issue_card().unwrap();
 
-    let outcome = Genetec::run(config(json!({})), call(json!({})), Action::RevokeCredentials(visitor("visit-7"))).unwrap();
+    let outcome =
+        Genetec::run(config(json!({})), call(json!({})), Action::RevokeCredentials(visitor("visit-7"))).unwrap();
 
     assert!(outcome.changed);
     assert!(host.pool_in_use("cards/wiegand-standard-26/101").is_empty());
@@ -300,7 +321,10 @@ fn adding_groups_sends_only_the_missing_memberships() {
     let outcome = Genetec::run(config(json!({})), call(groups), Action::AddGroups(visitor("visit-7"))).unwrap();
 
     assert!(outcome.changed);
-    assert_eq!(requests(&host, Method::Post, ""), vec![format!("entity={VISITOR},Groups@c9000000-0000-4000-8000-000000000004")]);
+    assert_eq!(
+        requests(&host, Method::Post, ""),
+        vec![format!("entity={VISITOR},Groups@c9000000-0000-4000-8000-000000000004")]
+    );
 }
 
 #[test]
@@ -308,9 +332,13 @@ fn a_group_refused_for_a_visitor_is_a_config_error_naming_the_visitor_rule() {
     let host = host();
     host.set_kv("visitor/visit-7", VISITOR);
     visitor_reads(&host, json!({}));
-    host.on_http(Method::Post, &url("/entity"), |_| fail("InvalidOperation", "Group 'Engineering' is not available for visitors"));
+    host.on_http(Method::Post, &url("/entity"), |_| {
+        fail("InvalidOperation", "Group 'Engineering' is not available for visitors")
+    });
 
-    let error = Genetec::run(config(json!({})), call(json!({"groups": [OTHER]})), Action::AddGroups(visitor("visit-7"))).unwrap_err();
+    let error =
+        Genetec::run(config(json!({})), call(json!({"groups": [OTHER]})), Action::AddGroups(visitor("visit-7")))
+            .unwrap_err();
 
     assert_eq!(error.kind, ErrorKind::Config);
     assert!(error.message.contains("Available for visitors"), "{}", error.message);
@@ -321,7 +349,9 @@ fn http_failures_map_to_error_kinds_that_say_whether_to_retry() {
     let host = host();
     host.on_http(Method::Get, &url("/report/EntityConfiguration"), |_| Ok(Response::status(401)));
     let auth = Genetec::run(config(json!({})), call(json!({})), Action::UpsertPerson(person("v"))).unwrap_err();
-    host.on_http(Method::Get, &url("/report/EntityConfiguration"), |_| Ok(Response::status(503).with_header("Retry-After", "7")));
+    host.on_http(Method::Get, &url("/report/EntityConfiguration"), |_| {
+        Ok(Response::status(503).with_header("Retry-After", "7"))
+    });
     let busy = Genetec::run(config(json!({})), call(json!({})), Action::UpsertPerson(person("v"))).unwrap_err();
     host.on_http(Method::Get, &url("/report/EntityConfiguration"), |_| Err(HttpError::Timeout));
     let timeout = Genetec::run(config(json!({})), call(json!({})), Action::UpsertPerson(person("v"))).unwrap_err();
@@ -372,7 +402,12 @@ fn a_redirect_to_the_same_host_is_followed_with_the_credentials_and_another_host
 fn an_excluded_employee_is_never_touched() {
     let host = host();
     let config = config(json!({"employees": {"method": "checkin-required", "excluded": ["CEO@acme.example"]}}));
-    let ceo = PersonRef { kind: PersonKind::Employee, external_id: "emp-1".into(), pacs_id: None, email: Some("ceo@acme.example".into()) };
+    let ceo = PersonRef {
+        kind: PersonKind::Employee,
+        external_id: "emp-1".into(),
+        pacs_id: None,
+        email: Some("ceo@acme.example".into()),
+    };
 
     let outcome = Genetec::run(config, call(json!({})), Action::Activate(ceo)).unwrap();
 
@@ -390,7 +425,9 @@ fn validate_explains_a_403_as_the_licence_part_or_the_sdk_privilege() {
 
     let connection = checks.iter().find(|c| c.name == "connection").unwrap();
     assert!(!connection.ok);
-    assert!(connection.detail.contains("GSC-1SDK-ENVOY-Visitors") && connection.detail.contains("Log on using the SDK"));
+    assert!(
+        connection.detail.contains("GSC-1SDK-ENVOY-Visitors") && connection.detail.contains("Log on using the SDK")
+    );
 }
 
 #[test]
@@ -417,7 +454,12 @@ fn pickers_follow_pages_by_the_extra_row_rule_and_mark_visitor_groups() {
     })
     .on_http(Method::Get, &url("/entity"), |r| {
         let guids: Vec<String> = q(r).split("entity=").skip(1).map(|s| s[..36].to_string()).collect();
-        ok(Value::Array(guids.iter().map(|g| json!({"Guid": g, "Name": format!("G {g}"), "IsVisitorGroup": g.ends_with("202")})).collect()))
+        ok(Value::Array(
+            guids
+                .iter()
+                .map(|g| json!({"Guid": g, "Name": format!("G {g}"), "IsVisitorGroup": g.ends_with("202")}))
+                .collect(),
+        ))
     });
 
     let options = Genetec::list_options(config(json!({})), "cardholder-groups").unwrap();

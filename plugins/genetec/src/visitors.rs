@@ -15,9 +15,9 @@ use serde_json::json;
 use crate::credentials;
 use crate::entities::{Directory, EntityType};
 use crate::envelope::parse_time;
+use crate::outcome;
 use crate::people::{self, PersonRecord};
 use crate::query::{Query, Value};
-use crate::outcome;
 
 /// The properties a visitor should have, in Security Center's names.
 fn wanted_fields(person: &Person) -> Vec<(&'static str, String)> {
@@ -61,17 +61,32 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
             directory.sdk.write(&query)?;
         }
         let changed: Vec<_> = changes.iter().map(|(p, _)| *p).collect();
-        return Ok(outcome(Some(record.guid), None, !changed.is_empty(), json!({ "visitor": record.guid, "updated": changed })));
+        return Ok(outcome(
+            Some(record.guid),
+            None,
+            !changed.is_empty(),
+            json!({ "visitor": record.guid, "updated": changed }),
+        ));
     }
-    let mut query = fields.iter().fold(Query::new().new_entity(EntityType::Visitor.name()), |q, (p, v)| q.set(p, Value::text(v)));
+    let mut query =
+        fields.iter().fold(Query::new().new_entity(EntityType::Visitor.name()), |q, (p, v)| q.set(p, Value::text(v)));
     query = people::stamp(query, &directory.settings.id_store, &who.external_id);
     let guid = people::create(directory, query, who, EntityType::Visitor)?;
     log::info!("created visitor {}", guid; "external_id" => who.external_id);
-    Ok(outcome(Some(guid), None, true, json!({ "visitor": guid, "created": true, "partition": directory.settings.partition })))
+    Ok(outcome(
+        Some(guid),
+        None,
+        true,
+        json!({ "visitor": guid, "created": true, "partition": directory.settings.partition }),
+    ))
 }
 
 /// `Arrival`/`Departure` for the visitor, and the same window on our credentials.
-pub fn set_access_window(directory: &Directory, who: &PersonRef, window: &AccessWindow) -> Result<Outcome, ConnectorError> {
+pub fn set_access_window(
+    directory: &Directory,
+    who: &PersonRef,
+    window: &AccessWindow,
+) -> Result<Outcome, ConnectorError> {
     let record = people::require(directory, who)?;
     let same = |written: &Option<String>, wanted: i64| {
         written.as_deref().and_then(parse_time).is_some_and(|at| at / 1000 == wanted.div_euclid(1000))
@@ -117,12 +132,22 @@ pub fn deactivate(directory: &Directory, who: &PersonRef) -> Result<Outcome, Con
 pub fn check_out(directory: &Directory, who: &PersonRef) -> Result<Outcome, ConnectorError> {
     let revoked = credentials::revoke_all(directory, who)?;
     let Some(record) = people::find(directory, who)? else {
-        return Ok(outcome(None, None, !revoked.is_empty(), json!({ "already_checked_out": true, "credentials_revoked": revoked })));
+        return Ok(outcome(
+            None,
+            None,
+            !revoked.is_empty(),
+            json!({ "already_checked_out": true, "credentials_revoked": revoked }),
+        ));
     };
     directory.sdk.write(&Query::new().entity(&record.guid).call(None, "Checkout", &[]))?;
     // An archived visitor is no longer readable; forget it so later lookups do not try.
     people::forget(who)?;
-    Ok(outcome(Some(record.guid), None, true, json!({ "visitor": record.guid, "archived": true, "credentials_revoked": revoked })))
+    Ok(outcome(
+        Some(record.guid),
+        None,
+        true,
+        json!({ "visitor": record.guid, "archived": true, "credentials_revoked": revoked }),
+    ))
 }
 
 /// Deletes our credentials and the visitor (spec §6 OP12).
@@ -135,5 +160,10 @@ pub fn erase(directory: &Directory, who: &PersonRef) -> Result<Outcome, Connecto
     };
     people::forget(who)?;
     let guid = record.map(|r| r.guid);
-    Ok(outcome(guid, None, deleted || !revoked.is_empty(), json!({ "visitor": guid, "deleted": deleted, "credentials_revoked": revoked })))
+    Ok(outcome(
+        guid,
+        None,
+        deleted || !revoked.is_empty(),
+        json!({ "visitor": guid, "deleted": deleted, "credentials_revoked": revoked }),
+    ))
 }
