@@ -485,9 +485,12 @@ async fn seed_a7_48_a_pre_numbered_card_assigned_in_security_center_survives_rev
 
     let revoked = connector.run(Action::RevokeCredentials(visitor("visit-48")), json!({})).await.unwrap();
 
+    // Fail closed: the visitor keeps no credential, but the operator's card is only taken
+    // off the visitor, not deleted, so it can be handed to the next one.
     assert!(revoked.changed);
-    let held: Vec<Uuid> = credentials_of(&sim, guid).iter().map(|c| c.header.guid).collect();
-    assert_eq!(held, vec![SPARE_CARD]);
+    assert!(credentials_of(&sim, guid).is_empty());
+    assert_eq!(sim.state().credentials[&SPARE_CARD].cardholder, None);
+    assert_eq!(detail(&revoked)["credentials_unassigned"], json!([SPARE_CARD.to_string()]));
 }
 
 /// An operator assigns a credential to its owner in Security Desk.

@@ -11,9 +11,12 @@
 //! attempt created it before a crash and it is adopted; otherwise the number is
 //! reserved in the pool, so it is never offered again, and the next one is tried.
 //!
-//! What we issued is listed in kv per person; revoking deletes those credentials (a
-//! deactivated credential would keep its number taken in Security Center and the range
-//! would run dry) and returns card numbers to the pool.
+//! What we issued is listed in kv per person. A listed credential counts as issued only
+//! while the person's record still holds it; otherwise (revoked, or after a
+//! compensation that a redrive undoes) it is discarded and a new one issued. Revoking
+//! deletes those credentials (a deactivated credential would keep its number taken in
+//! Security Center and the range would run dry) and returns card numbers to the pool;
+//! `revoke.rs` also takes away what the visitor's records hold beyond that list.
 
 use gatehouse_sdk::{kv, log, AccessWindow, CardCredential, ConnectorError, Credential, Outcome, PersonRef};
 use serde::{Deserialize, Serialize};
@@ -25,6 +28,7 @@ use crate::entities::{Directory, EntityType};
 use crate::envelope::{self, parse_time};
 use crate::error::{FailCode, WebSdkError};
 use crate::guid::Guid;
+use crate::names;
 use crate::outcome;
 use crate::people::{self, PersonRecord};
 use crate::pin;
@@ -58,7 +62,8 @@ pub fn pool(range: &CardRange) -> String {
     format!("cards/{}/{}", range.format.spec().id, range.facility_code)
 }
 
-fn issued(who: &PersonRef) -> Result<Vec<Issued>, ConnectorError> {
+/// The credentials kv says we issued to the person.
+pub fn issued(who: &PersonRef) -> Result<Vec<Issued>, ConnectorError> {
     Ok(kv::get_json(&issued_key(who))?.unwrap_or_default())
 }
 
@@ -105,13 +110,15 @@ pub fn issue_card(directory: &Directory, who: &PersonRef, window: &AccessWindow)
         facility_code: range.facility_code,
         format: range.format.spec().id.into(),
     };
-    if let Some(number) = issued(who)?.iter().find_map(|i| match &i.kind {
-        IssuedKind::Card { pool: p, number } if *p == pool => Some(*number),
-        _ => None,
-    }) {
-        let updated = set_window(directory, who, window)?;
-        let detail = json!({ "cardholder": person.guid, "card_number": number, "already_issued": true });
-        return Ok(outcome(Some(person.guid), Some(Credential::Card(card(number))), !updated.is_empty(), detail));
+    let existing = issued(who)?.into_iter().find(|i| matches!(&i.kind, IssuedKind::Card { pool: p, .. } if *p == pool));
+    if let Some(existing) = existing {
+        let IssuedKind::Card { number, .. } = existing.kind else { unreachable!("only cards were kept") };
+        if holds(directory, &person, &existing.guid)? {
+            let updated = set_window(directory, who, window)?;
+            let detail = json!({ "cardholder": person.guid, "card_number": number, "already_issued": true });
+            return Ok(outcome(Some(person.guid), Some(Credential::Card(card(number))), !updated.is_empty(), detail));
+        }
+        discard(directory, who, &existing)?;
     }
     for _ in 0..ATTEMPTS {
         let number = kv::allocate_unique(&pool, range.min, range.max, &people::person_key(who))?;
@@ -147,7 +154,9 @@ pub fn issue_pin(
 ) -> Result<Outcome, ConnectorError> {
     let person = people::require(directory, who)?;
     if let Some(existing) = issued(who)?.into_iter().find(|i| i.kind == IssuedKind::Pin) {
-        if let Some(digits) = pin_of(directory, &existing.guid)? {
+        if !holds(directory, &person, &existing.guid)? {
+            discard(directory, who, &existing)?;
+        } else if let Some(digits) = pin_of(directory, &existing.guid)? {
             let updated = set_window(directory, who, window)?;
             let detail = json!({ "cardholder": person.guid, "credential": existing.guid, "already_issued": true });
             return Ok(outcome(Some(person.guid), Some(Credential::Pin(digits)), !updated.is_empty(), detail));
@@ -159,6 +168,7 @@ pub fn issue_pin(
         let format = Value::call("KeypadCredentialFormat", &[Value::text(&digits)]);
         // The name must not reveal the PIN.
         let name = format!("PIN {}", person.name);
+        let name = names::fit(&name, names::MAX_UNITS).unwrap_or(name);
         let created = create(directory, &person, &name, &format, window).map_err(|error| match error {
             WebSdkError::Fail { code: FailCode::InvalidValue, message } => ConnectorError::config(format!(
                 "Security Center refused a {length}-digit PIN ({message}); set pin_length to at least its minimum PIN length"
@@ -176,6 +186,29 @@ pub fn issue_pin(
         }
     }
     Err(ConnectorError::conflict(format!("{ATTEMPTS} derived PINs in a row were taken in Security Center")))
+}
+
+/// Whether the credential we issued is still the person's. It may be gone or unassigned
+/// (revoked or checked out in Security Desk, or by a compensation that a redrive now
+/// undoes), or sit on another record of the visit: then it gives this record no access.
+fn holds(directory: &Directory, person: &PersonRecord, credential: &Guid) -> Result<bool, WebSdkError> {
+    if person.credentials.contains(credential) {
+        return Ok(true);
+    }
+    let object = directory.read(credential, &["Guid", "CardholderGuid"])?;
+    Ok(object.is_some_and(|o| envelope::guid(&o, "CardholderGuid") == Some(person.guid)))
+}
+
+/// Deletes a credential we issued that is no longer the person's, frees its number and
+/// drops it from kv, so that a new one is issued in its place.
+fn discard(directory: &Directory, who: &PersonRef, credential: &Issued) -> Result<(), ConnectorError> {
+    log::info!("credential {} we issued is no longer on the visitor; issuing a new one", credential.guid);
+    directory.delete(&credential.guid)?;
+    if let IssuedKind::Card { pool, number } = &credential.kind {
+        kv::release_unique(pool, *number)?;
+    }
+    let remaining: Vec<Issued> = issued(who)?.into_iter().filter(|i| i.guid != credential.guid).collect();
+    kv::set_json(&issued_key(who), &remaining)
 }
 
 /// Creates and assigns one credential, or finds that a previous attempt already did.

@@ -21,9 +21,9 @@ use crate::entities::{Directory, EntityType};
 use crate::envelope::parse_time;
 use crate::groups::{self, Edit};
 use crate::guid::Guid;
-use crate::outcome;
 use crate::people::{self, PersonRecord};
 use crate::query::{Query, Value};
+use crate::{names, outcome, with_warnings};
 
 fn excluded(guid: Option<Guid>) -> Outcome {
     let detail = json!({ "cardholder": guid, "excluded": true, "reason": "the employee is excluded from Workplace in this install" });
@@ -35,16 +35,30 @@ fn is_excluded(directory: &Directory, who: &PersonRef, record: Option<&PersonRec
     employees.is_excluded(who.email.as_deref()) || record.is_some_and(|r| employees.is_excluded(Some(&r.email)))
 }
 
-/// The employee's cardholder, or `Err(outcome)` for an excluded employee.
-fn require(directory: &Directory, who: &PersonRef) -> Result<Result<PersonRecord, Outcome>, ConnectorError> {
+/// The employee's cardholder if there is one, or `Err(outcome)` for an excluded employee.
+fn lookup(directory: &Directory, who: &PersonRef) -> Result<Result<Option<PersonRecord>, Outcome>, ConnectorError> {
     if is_excluded(directory, who, None) {
         return Ok(Err(excluded(None)));
     }
-    let record = people::require(directory, who)?;
-    if is_excluded(directory, who, Some(&record)) {
-        return Ok(Err(excluded(Some(record.guid))));
+    match people::find(directory, who)? {
+        Some(record) if is_excluded(directory, who, Some(&record)) => Ok(Err(excluded(Some(record.guid)))),
+        record => Ok(Ok(record)),
     }
-    Ok(Ok(record))
+}
+
+/// Like [`lookup`], for actions that need the cardholder.
+fn require(directory: &Directory, who: &PersonRef) -> Result<Result<PersonRecord, Outcome>, ConnectorError> {
+    match lookup(directory, who)? {
+        Ok(Some(record)) => Ok(Ok(record)),
+        Ok(None) => Err(people::not_found(who)),
+        Err(excluded) => Ok(Err(excluded)),
+    }
+}
+
+/// What an action that takes access away answers for a cardholder that does not exist:
+/// there is nothing to take away.
+fn missing() -> Outcome {
+    outcome(None, None, false, json!({ "cardholder": null, "missing": true }))
 }
 
 /// For actions shared with visitors (credentials): the outcome to return instead when
@@ -53,7 +67,14 @@ pub fn guard(directory: &Directory, who: &PersonRef) -> Result<Option<Outcome>, 
     if who.kind != gatehouse_sdk::PersonKind::Employee {
         return Ok(None);
     }
-    Ok(require(directory, who)?.err())
+    Ok(lookup(directory, who)?.err())
+}
+
+/// revoke-credentials: the credentials Gatehouse issued, never the employee's own badges.
+pub fn revoke(directory: &Directory, who: &PersonRef) -> Result<Outcome, ConnectorError> {
+    let revoked = crate::credentials::revoke_all(directory, who)?;
+    let guid = people::find(directory, who)?.map(|r| r.guid);
+    Ok(outcome(guid, None, !revoked.is_empty(), json!({ "person": guid, "credentials_revoked": revoked })))
 }
 
 /// Finds the employee's cardholder by email (creating it only when configured).
@@ -84,12 +105,10 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
             "Security Center has no cardholder with the email {email:?}; add it there (or set employees.create_missing)"
         )));
     }
-    let name = format!("{} {}", person.first_name.trim(), person.last_name.trim()).trim().to_string();
-    let mut query = Query::new()
-        .new_entity(EntityType::Cardholder.name())
-        .set("Name", Value::text(&name))
-        .set("FirstName", Value::text(person.first_name.trim()))
-        .set("LastName", Value::text(person.last_name.trim()))
+    let (names, warning) = names::person_fields(&person.first_name, &person.last_name);
+    let mut query = names
+        .iter()
+        .fold(Query::new().new_entity(EntityType::Cardholder.name()), |q, (p, v)| q.set(p, Value::text(v)))
         // The work email is how employees are matched, so it is always written.
         .set("EmailAddress", Value::text(email));
     if person.include_contact {
@@ -99,7 +118,8 @@ pub fn upsert(directory: &Directory, person: &Person) -> Result<Outcome, Connect
     }
     let guid = people::create(directory, query, who, EntityType::Cardholder)?;
     log::info!("created cardholder {} for a missing employee", guid; "external_id" => who.external_id);
-    Ok(outcome(Some(guid), None, true, json!({ "cardholder": guid, "created": true })))
+    let detail = json!({ "cardholder": guid, "created": true });
+    Ok(outcome(Some(guid), None, true, with_warnings(detail, warning.into_iter().collect())))
 }
 
 /// With toggle user status: `Status.Activate(from,to)`. Otherwise employees keep their
@@ -143,9 +163,11 @@ pub fn deactivate(directory: &Directory, who: &PersonRef) -> Result<Outcome, Con
 }
 
 fn toggle(directory: &Directory, who: &PersonRef, on: bool) -> Result<Outcome, ConnectorError> {
-    let record = match require(directory, who)? {
-        Ok(record) => record,
-        Err(excluded) => return Ok(excluded),
+    let record = match (on, lookup(directory, who)?) {
+        (_, Err(excluded)) => return Ok(excluded),
+        (_, Ok(Some(record))) => record,
+        (false, Ok(None)) => return Ok(missing()),
+        (true, Ok(None)) => return Err(people::not_found(who)),
     };
     if let EmployeeMethod::CheckInRequired(RestrictedAccess::ToggleGroups(access_groups)) =
         &directory.settings.employees.method
@@ -174,9 +196,11 @@ pub fn change_groups(
     groups: &[Guid],
     edit: Edit,
 ) -> Result<Outcome, ConnectorError> {
-    match require(directory, who)? {
-        Ok(record) => groups::change(directory, who, &record, groups, edit),
-        Err(excluded) => Ok(excluded),
+    match (edit, lookup(directory, who)?) {
+        (_, Ok(Some(record))) => groups::change(directory, who, &record, groups, edit),
+        (_, Err(excluded)) => Ok(excluded),
+        (Edit::Remove, Ok(None)) => Ok(missing()),
+        (Edit::Add, Ok(None)) => Err(people::not_found(who)),
     }
 }
 

@@ -66,6 +66,20 @@ pub fn change(
     groups: &[Guid],
     edit: Edit,
 ) -> Result<Outcome, ConnectorError> {
+    let done = apply(directory, who, record, groups, edit)?;
+    let key = if edit == Edit::Add { "added" } else { "removed" };
+    Ok(outcome(Some(record.guid), None, !done.is_empty(), json!({ "person": record.guid, key: done })))
+}
+
+/// Sends the memberships of `groups` that `record` lacks (add) or has (remove), in one
+/// request; returns those sent.
+pub fn apply(
+    directory: &Directory,
+    who: &PersonRef,
+    record: &PersonRecord,
+    groups: &[Guid],
+    edit: Edit,
+) -> Result<Vec<Guid>, ConnectorError> {
     let todo: Vec<Guid> = groups.iter().copied().filter(|g| record.groups.contains(g) == (edit == Edit::Remove)).fold(
         Vec::new(),
         |mut todo, g| {
@@ -75,20 +89,19 @@ pub fn change(
             todo
         },
     );
-    let key = if edit == Edit::Add { "added" } else { "removed" };
     if todo.is_empty() {
-        return Ok(outcome(Some(record.guid), None, false, json!({ "person": record.guid, key: [] })));
+        return Ok(todo);
     }
     let query = todo.iter().fold(Query::new().entity(&record.guid), |q, group| match edit {
         Edit::Add => q.add("Groups", &[Value::guid(group)]),
         Edit::Remove => q.remove("Groups", Value::guid(group)),
     });
     match directory.sdk.write(&query) {
-        Ok(_) => Ok(outcome(Some(record.guid), None, true, json!({ "person": record.guid, key: todo }))),
+        Ok(_) => Ok(todo),
         Err(WebSdkError::Fail { message, .. }) if edit == Edit::Add => {
             let now = people::read(directory, &record.guid, who.kind)?.map(|r| r.groups).unwrap_or_default();
             if todo.iter().all(|g| now.contains(g)) {
-                return Ok(outcome(Some(record.guid), None, true, json!({ "person": record.guid, key: todo })));
+                return Ok(todo);
             }
             let hint = match who.kind {
                 PersonKind::Visitor => "; visitors can join only cardholder groups marked 'Available for visitors'",

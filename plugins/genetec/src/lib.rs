@@ -8,9 +8,11 @@
 //!   answers tolerantly; `error.rs` maps failures to error kinds;
 //! - `query.rs`: the `q=` builder and its escaping;
 //! - `entities.rs`: searches, paged reports, batched reads; `people.rs`: finding a
-//!   person's record idempotently (kv, PACS id, external id stamp, email);
+//!   person's record idempotently (kv, PACS id, marker, email); `markers.rs`: the
+//!   external id stamped on visitors, and every record that carries it;
 //! - `visitors.rs`, `employees.rs`, `groups.rs`, `credentials.rs` (+ `card_format.rs`,
-//!   `pin.rs`): the actions;
+//!   `pin.rs`, `names.rs`): the actions; `signout.rs` + `revoke.rs`: the actions that
+//!   take a visitor's access away, on every record of the visit;
 //! - `events.rs`: badge events for auto check-in; `setup.rs`: validation and pickers.
 
 mod card_format;
@@ -24,10 +26,14 @@ mod error;
 mod events;
 mod groups;
 mod guid;
+mod markers;
+mod names;
 mod people;
 mod pin;
 mod query;
+mod revoke;
 mod setup;
+mod signout;
 #[cfg(test)]
 mod tests;
 mod visitors;
@@ -64,17 +70,17 @@ impl Connector for Genetec {
             required_secrets: vec![PASSWORD_SECRET.into()],
             sql_labels: vec![],
             actions: vec![
-                action(ActionKind::UpsertPerson, "Visitors: creates or updates the Visitor entity (found again by its external id). Employees: finds the cardholder by email; never creates one unless employees.create_missing.", NO_PARAMS),
+                action(ActionKind::UpsertPerson, "Visitors: creates or updates the Visitor entity (found again by the external id stamped on it, never by name; further records carrying it are deactivated and stripped of their credentials). Employees: finds the cardholder by email; never creates one unless employees.create_missing.", NO_PARAMS),
                 action(ActionKind::SetAccessWindow, "Visitors: sets Arrival/Departure, and the same validity on the credentials Gatehouse issued. Employees (check-in required, toggle user status): Status.Activate(from, to).", NO_PARAMS),
                 action(ActionKind::AddGroups, "Adds the person to the cardholder groups in params.groups (only the missing memberships).", groups::PARAMS_SCHEMA),
-                action(ActionKind::RemoveGroups, "Removes the person from the cardholder groups in params.groups.", groups::PARAMS_SCHEMA),
+                action(ActionKind::RemoveGroups, "Removes the person from the cardholder groups in params.groups; for visitors, every record carrying the visit's marker. Nothing to remove is not an error.", groups::PARAMS_SCHEMA),
                 action(ActionKind::IssueCard, "Issues a QR code card credential from the install's card range and format, valid for the window, and returns its number.", credentials::ISSUE_CARD_PARAMS),
                 action(ActionKind::IssuePin, "Issues a keypad PIN credential of pin_length digits, valid for the window, and returns the PIN.", NO_PARAMS),
-                action(ActionKind::RevokeCredentials, "Deletes the credentials Gatehouse issued to the person and frees their card numbers.", NO_PARAMS),
+                action(ActionKind::RevokeCredentials, "Deletes the credentials Gatehouse issued to the person and frees their card numbers; for visitors also takes away every credential a record carrying the visit's marker holds (deleted when from the install's range, unassigned otherwise). Nothing to revoke is not an error.", NO_PARAMS),
                 action(ActionKind::Activate, "Visitors: check-in (Status.Activate()). Employees: enables the cardholder, or with toggle access groups adds the configured access groups.", NO_PARAMS),
-                action(ActionKind::Deactivate, "Visitors: disables the visitor. Employees: disables the cardholder, or with toggle access groups removes the configured access groups.", NO_PARAMS),
-                action(ActionKind::CheckOut, "Visitors: revokes Gatehouse's credentials and checks the visitor out (Checkout()), which archives it.", NO_PARAMS),
-                action(ActionKind::ErasePerson, "Visitors: deletes the visitor and its credentials. Employees: deletes Gatehouse's credentials only; the cardholder stays.", NO_PARAMS),
+                action(ActionKind::Deactivate, "Visitors: disables every record carrying the visit's marker (none is not an error). Employees: disables the cardholder, or with toggle access groups removes the configured access groups.", NO_PARAMS),
+                action(ActionKind::CheckOut, "Visitors: revokes credentials as revoke-credentials does and checks out (Checkout()) every record carrying the visit's marker, which archives it.", NO_PARAMS),
+                action(ActionKind::ErasePerson, "Visitors: deletes every record carrying the visit's marker and its credentials. Employees: deletes Gatehouse's credentials only; the cardholder stays.", NO_PARAMS),
             ],
             emits_events: true,
         }
@@ -131,30 +137,29 @@ fn run(directory: &Directory, call: &Call, action: Action) -> Result<Outcome, Co
             Some(excluded) => Ok(excluded),
             None => credentials::issue_pin(directory, &w.who, &w.window, &call.idempotency_key),
         },
-        Action::RevokeCredentials(who) => match employees::guard(directory, &who)? {
-            Some(excluded) => Ok(excluded),
-            None => {
-                let revoked = credentials::revoke_all(directory, &who)?;
-                let guid = people::find(directory, &who)?.map(|r| r.guid);
-                Ok(outcome(guid, None, !revoked.is_empty(), json!({ "person": guid, "credentials_revoked": revoked })))
-            }
+        Action::RevokeCredentials(who) => match who.kind {
+            Visitor => signout::revoke(directory, &who),
+            Employee => match employees::guard(directory, &who)? {
+                Some(excluded) => Ok(excluded),
+                None => employees::revoke(directory, &who),
+            },
         },
         Action::Activate(who) => match who.kind {
             Visitor => visitors::check_in(directory, &who),
             Employee => employees::activate(directory, &who),
         },
         Action::Deactivate(who) => match who.kind {
-            Visitor => visitors::deactivate(directory, &who),
+            Visitor => signout::deactivate(directory, &who),
             Employee => employees::deactivate(directory, &who),
         },
         Action::CheckOut(who) => match who.kind {
-            Visitor => visitors::check_out(directory, &who),
+            Visitor => signout::check_out(directory, &who),
             Employee => Err(ConnectorError::permanent(
                 "check-out archives visitors; for an employee's sign-out the policy sends deactivate",
             )),
         },
         Action::ErasePerson(who) => match who.kind {
-            Visitor => visitors::erase(directory, &who),
+            Visitor => signout::erase(directory, &who),
             Employee => employees::forget(directory, &who),
         },
     }
@@ -164,11 +169,9 @@ fn change_groups(directory: &Directory, call: &Call, who: &PersonRef, edit: Edit
     let groups = call.params::<GroupsParams>()?.guids()?;
     match who.kind {
         PersonKind::Employee => employees::change_groups(directory, who, &groups, edit),
-        PersonKind::Visitor => match (people::find(directory, who)?, edit) {
-            (Some(record), _) => groups::change(directory, who, &record, &groups, edit),
-            // A visitor already checked out has no memberships left to remove.
-            (None, Edit::Remove) => Ok(outcome(None, None, false, json!({ "removed": [], "visitor_gone": true }))),
-            (None, Edit::Add) => Err(people::not_found(who)),
+        PersonKind::Visitor => match edit {
+            Edit::Add => groups::change(directory, who, &people::require(directory, who)?, &groups, edit),
+            Edit::Remove => signout::remove_groups(directory, who, &groups),
         },
     }
 }
@@ -181,6 +184,15 @@ fn outcome(
     detail: serde_json::Value,
 ) -> Outcome {
     Outcome { pacs_id: pacs_id.map(|g| g.to_string()), credential, changed, detail: detail.to_string() }
+}
+
+/// Adds the outcome warnings, when there are any: `"warnings": ["plain words", …]` in
+/// the detail, which the host attaches to the job as a warning.
+fn with_warnings(mut detail: serde_json::Value, warnings: Vec<String>) -> serde_json::Value {
+    if !warnings.is_empty() {
+        detail["warnings"] = json!(warnings);
+    }
+    detail
 }
 
 gatehouse_sdk::export_connector!(Genetec);

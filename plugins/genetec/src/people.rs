@@ -1,28 +1,27 @@
 //! Finding the Security Center record of a Gatehouse person, creating it, and remembering it.
 //!
-//! Idempotency rests here: a retried or duplicated action must never create a second
-//! visitor or cardholder. A record is found, in order, through
+//! Idempotency rests here: a retried, duplicated or redriven action (a redrive comes with
+//! new idempotency keys) must never create a second visitor or cardholder. A record is
+//! found, in order, through
 //! 1. kv (`visitor/{id}` or `employee/{id}` → GUID), written as soon as a GUID exists;
 //! 2. the PACS id an earlier outcome gave the host;
-//! 3. Security Center itself: visitors by the external id stamped on them at creation
-//!    (Description or a custom field, in the same request that creates them), employees
-//!    by email.
+//! 3. Security Center itself: visitors by their marker, the external id stamped on them
+//!    at creation (`markers.rs`), employees by email. Never by name.
 //!
-//! A remembered GUID that no longer resolves (deleted, or archived by check-out) is
-//! forgotten and the search goes on.
+//! For visitors, 1 and 2 are shortcuts to a record that must still carry the visit's
+//! marker: a GUID whose record does not (another visit's, or edited by hand) is not the
+//! visitor's. A remembered GUID that no longer resolves (deleted, or archived by
+//! check-out) or is not the visitor's is forgotten and the search goes on.
 
 use gatehouse_sdk::{kv, ConnectorError, PersonKind, PersonRef};
 use serde_json::{Map, Value as Json};
 
-use crate::config::IdStore;
 use crate::entities::{Directory, EntityType};
 use crate::envelope;
 use crate::error::WebSdkError;
 use crate::guid::Guid;
+use crate::markers;
 use crate::query::{Query, Value};
-
-/// What the Description holds when it carries the external id.
-const DESCRIPTION_PREFIX: &str = "gatehouse:";
 
 /// A cardholder or visitor as read from Security Center.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +43,8 @@ pub struct PersonRecord {
     pub arrival: Option<String>,
     pub departure: Option<String>,
     pub checked_in: bool,
+    /// Visitors only: the external id stamp (Description or custom field) as read.
+    pub marker: Option<String>,
 }
 
 impl PersonRecord {
@@ -74,6 +75,12 @@ pub fn forget(who: &PersonRef) -> Result<(), ConnectorError> {
 
 /// Reads a cardholder or visitor; `None` when it no longer exists.
 pub fn read(directory: &Directory, guid: &Guid, kind: PersonKind) -> Result<Option<PersonRecord>, WebSdkError> {
+    let marker = markers::property(directory, kind);
+    Ok(directory.read(guid, &properties(directory, kind))?.map(|object| record(*guid, &object, marker)))
+}
+
+/// What [`read`] projects: for a visitor its marker too, so every read checks it.
+pub fn properties<'a>(directory: &'a Directory, kind: PersonKind) -> Vec<&'a str> {
     let mut properties = vec![
         "Guid",
         "Name",
@@ -88,10 +95,12 @@ pub fn read(directory: &Directory, guid: &Guid, kind: PersonKind) -> Result<Opti
     if kind == PersonKind::Visitor {
         properties.extend(["Arrival", "Departure", "CheckinDate"]);
     }
-    Ok(directory.read(guid, &properties)?.map(|object| record(*guid, &object)))
+    properties.extend(markers::property(directory, kind));
+    properties
 }
 
-fn record(guid: Guid, object: &Map<String, Json>) -> PersonRecord {
+/// A record from an entity read; `marker` names the property holding the external id.
+pub fn record(guid: Guid, object: &Map<String, Json>, marker: Option<&str>) -> PersonRecord {
     let text = |name: &str| envelope::text(object, name).unwrap_or_default();
     // ASSUMPTION: `Status` reads as an object with a `State` name; a bare state name
     // is accepted too (spec §5.1 [I] on enum encoding).
@@ -116,35 +125,47 @@ fn record(guid: Guid, object: &Map<String, Json>) -> PersonRecord {
         arrival: envelope::text(object, "Arrival"),
         departure: envelope::text(object, "Departure"),
         checked_in: envelope::text(object, "CheckinDate").is_some_and(|d| !d.is_empty()),
+        marker: marker.and_then(|m| envelope::field(object, m)).filter(|v| !v.is_null()).map(markers::json_text),
     }
 }
 
-/// The person's record, found through kv, the PACS id, or a search.
+/// The person's record, found through kv, the PACS id, or a search: visitors by their
+/// marker only (a kv or PACS id record counts only while it carries the marker),
+/// employees by email. Several marked visitors: the one [`markers::all`] puts first.
 pub fn find(directory: &Directory, who: &PersonRef) -> Result<Option<PersonRecord>, ConnectorError> {
-    let remembered = kv::get_string(&person_key(who))?.and_then(|text| text.parse::<Guid>().ok());
-    let given = who.pacs_id.as_deref().and_then(|text| text.parse::<Guid>().ok());
-    for guid in remembered.into_iter().chain(given) {
+    for (guid, from_kv) in shortcuts(who)? {
         match read(directory, &guid, who.kind)? {
-            Some(record) => {
+            Some(record) if markers::is_ours(directory, who, &record) => {
                 remember(who, &record.guid)?;
                 return Ok(Some(record));
             }
-            None => forget(who)?,
+            _ if from_kv => forget(who)?,
+            _ => {}
         }
     }
-    let found = match who.kind {
-        PersonKind::Visitor => search_by_external_id(directory, EntityType::Visitor, &who.external_id)?,
+    let record = match who.kind {
+        PersonKind::Visitor => markers::search(directory, who)?.into_iter().next(),
         PersonKind::Employee => match who.email.as_deref().filter(|e| !e.trim().is_empty()) {
-            Some(email) => search_by_email(directory, email)?,
+            Some(email) => match search_by_email(directory, email)? {
+                Some(guid) => read(directory, &guid, who.kind)?,
+                None => None,
+            },
             None => None,
         },
     };
-    let Some(guid) = found else { return Ok(None) };
-    let record = read(directory, &guid, who.kind)?;
     if let Some(record) = &record {
         remember(who, &record.guid)?;
     }
     Ok(record)
+}
+
+/// The GUIDs kv and the host remember for the person, kv first; `true` for kv's.
+pub fn shortcuts(who: &PersonRef) -> Result<Vec<(Guid, bool)>, ConnectorError> {
+    let remembered = kv::get_string(&person_key(who))?.and_then(|text| text.parse::<Guid>().ok());
+    let given = who.pacs_id.as_deref().and_then(|text| text.parse::<Guid>().ok());
+    let mut shortcuts: Vec<(Guid, bool)> = remembered.map(|g| (g, true)).into_iter().collect();
+    shortcuts.extend(given.filter(|g| Some(*g) != remembered).map(|g| (g, false)));
+    Ok(shortcuts)
 }
 
 /// Like [`find`], for actions that need the person to exist.
@@ -183,58 +204,6 @@ pub fn create(
     })?;
     remember(who, &guid)?;
     Ok(guid)
-}
-
-/// Adds the external id to a creating query, per the install's [`IdStore`].
-pub fn stamp(query: Query, id_store: &IdStore, external_id: &str) -> Query {
-    match id_store {
-        IdStore::Description => query.set("Description", Value::text(&format!("{DESCRIPTION_PREFIX}{external_id}"))),
-        // ASSUMPTION: a custom field can be set by name in the creating `q`, like any
-        // property (the documented alternative is a separate `PUT customField/…`,
-        // which would leave a window where the record has no external id) [I].
-        IdStore::CustomField(field) => query.set(field, Value::text(external_id)),
-    }
-}
-
-/// Finds the entity of `entity_type` whose stamp is `external_id`.
-fn search_by_external_id(
-    directory: &Directory,
-    entity_type: EntityType,
-    external_id: &str,
-) -> Result<Option<Guid>, ConnectorError> {
-    let types = Query::new().add("EntityTypes", &[Value::word(entity_type.name())]);
-    let (filters, property, wanted) = match &directory.settings.id_store {
-        // The default search mode matches prefixes (spec §6 OP2, [I]): "visit-7" would
-        // find "visit-70" too, so candidates are compared exactly below.
-        IdStore::Description => {
-            let marker = format!("{DESCRIPTION_PREFIX}{external_id}");
-            (types.set("Description", Value::text(&marker)), "Description".to_string(), marker)
-        }
-        IdStore::CustomField(field) => {
-            let field_guid =
-                directory.custom_field(field, entity_type)?.ok_or_else(|| missing_field(field, entity_type))?;
-            let filter = Value::call("CustomField", &[Value::guid(&field_guid), Value::text(external_id)]);
-            (types.add("CustomFields", &[filter]), field.clone(), external_id.to_string())
-        }
-    };
-    let candidates = directory.search("EntityConfiguration", filters)?;
-    let objects = directory.read_many(&candidates, &["Guid", &property])?;
-    Ok(objects
-        .iter()
-        .find(|object| envelope::field(object, &property).is_some_and(|v| json_text(v) == wanted))
-        .and_then(|object| envelope::guid(object, "Guid")))
-}
-
-pub fn missing_field(field: &str, entity_type: EntityType) -> ConnectorError {
-    ConnectorError::config(format!(
-        "the custom field {field:?} (external_id_field) is not defined for {} entities in Security Center; \
-         create it as a Text field or clear external_id_field to use the Description",
-        entity_type.name()
-    ))
-}
-
-fn json_text(value: &Json) -> String {
-    value.as_str().map_or_else(|| value.to_string(), str::to_string)
 }
 
 /// Finds the cardholder with this email (not a visitor).

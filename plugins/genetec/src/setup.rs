@@ -15,7 +15,7 @@ use crate::entities::{Directory, EntityType};
 use crate::envelope;
 use crate::error::{FailCode, WebSdkError};
 use crate::guid::Guid;
-use crate::people;
+use crate::markers;
 use crate::query::{Query, Value};
 
 pub const PICKERS: [&str; 5] = ["partitions", "cardholder-groups", "doors", "sites", "card-formats"];
@@ -109,7 +109,7 @@ fn entities_are(directory: &Directory, guids: &[Guid], expected: EntityType) -> 
 fn external_id_field(directory: &Directory, field: &str) -> Result<String, String> {
     match directory.custom_field(field, EntityType::Visitor).map_err(message)? {
         Some(guid) => Ok(format!("visitors carry Gatehouse's id in custom field {field:?} ({guid})")),
-        None => Err(people::missing_field(field, EntityType::Visitor).message),
+        None => Err(markers::missing_field(field, EntityType::Visitor).message),
     }
 }
 

@@ -75,7 +75,9 @@ fn requests(host: &FakeHost, method: Method, fragment: &str) -> Vec<String> {
 fn visitor_reads(host: &FakeHost, fields: Value) {
     host.on_http(Method::Get, &url("/entity"), move |r| {
         assert!(q(r).starts_with(&format!("entity={VISITOR}")), "{}", q(r));
-        let mut object = json!({"Guid": VISITOR, "Status": {"State": "Active"}, "Groups": [], "Credentials": []});
+        let mut object = json!({
+            "Guid": VISITOR, "Description": "gatehouse:visit-7", "Status": {"State": "Active"}, "Groups": [], "Credentials": []
+        });
         object.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
         ok(object)
     });
@@ -110,10 +112,11 @@ fn a_visitor_created_just_before_a_crash_is_found_by_its_external_id_stamp() {
         ok(json!([{"Guid": VISITOR}]))
     });
     host.on_http(Method::Get, &url("/entity"), |r| {
-        if q(r).contains("Description") {
-            return ok(json!({"Guid": VISITOR, "Description": "gatehouse:visit-7"}));
-        }
-        ok(json!({"Guid": VISITOR, "Name": "Ada Lovelace, Jr.", "FirstName": "Ada", "LastName": "Lovelace, Jr."}))
+        assert!(q(r).contains("Description"), "every visitor read checks the marker: {}", q(r));
+        ok(json!({
+            "Guid": VISITOR, "Description": "gatehouse:visit-7",
+            "Name": "Ada Lovelace, Jr.", "FirstName": "Ada", "LastName": "Lovelace, Jr."
+        }))
     });
 
     let outcome = Genetec::run(config(json!({})), call(json!({})), Action::UpsertPerson(person("visit-7"))).unwrap();
@@ -229,7 +232,7 @@ fn a_card_number_taken_by_someone_else_is_reserved_and_the_next_one_is_issued() 
     });
     host.on_http(Method::Get, &url("/entity"), |r| match q(r).contains("CardholderGuid") {
         true => ok(json!({"Guid": "ce000000-0000-4000-8000-0000000000aa", "CardholderGuid": OTHER})),
-        false => ok(json!({"Guid": VISITOR, "Credentials": []})),
+        false => ok(json!({"Guid": VISITOR, "Description": "gatehouse:visit-7", "Credentials": []})),
     });
 
     let outcome = issue_card().unwrap();
@@ -253,7 +256,7 @@ fn a_card_an_interrupted_attempt_created_is_adopted_not_duplicated() {
     host.on_http(Method::Get, &url("/report/CredentialConfiguration"), |_| ok(json!([{"Guid": CREDENTIAL}])));
     host.on_http(Method::Get, &url("/entity"), |r| match q(r).contains("CardholderGuid") {
         true => ok(json!({"Guid": CREDENTIAL, "CardholderGuid": VISITOR})),
-        false => ok(json!({"Guid": VISITOR, "Credentials": [CREDENTIAL]})),
+        false => ok(json!({"Guid": VISITOR, "Description": "gatehouse:visit-7", "Credentials": [CREDENTIAL]})),
     });
 
     let outcome = issue_card().unwrap();
@@ -270,7 +273,7 @@ fn a_retried_issue_card_returns_the_same_card_without_creating_another() {
     let first = issue_card().unwrap();
     host.on_http(Method::Get, &url("/entity"), |r| match q(r).contains("Status") && q(r).contains(CREDENTIAL) {
         true => ok(json!({"Guid": CREDENTIAL, "Status": {"State": "Active", "ActivationDate": "2025-01-01T00:00:00Z", "ExpirationDate": "2025-01-01T01:00:00Z"}})),
-        false => ok(json!({"Guid": VISITOR})),
+        false => ok(json!({"Guid": VISITOR, "Description": "gatehouse:visit-7", "Credentials": [CREDENTIAL]})),
     });
     let retry = issue_card().unwrap();
 
