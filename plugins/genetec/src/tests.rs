@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use crate::client::LAST_REQUEST_KEY;
 use crate::Genetec;
 
+mod fake_sc;
+mod markers;
+
 const BASE: &str = "https://sc.test:4590/WebSdk";
 const VISITOR: &str = "f0000000-0000-4000-8000-000000000001";
 const OTHER: &str = "f0000000-0000-4000-8000-0000000000ff";
