@@ -80,7 +80,10 @@ async fn an_exhausted_pool_fails_the_job_with_a_clear_reason() {
     let statuses = h.visit_job_statuses("v10").await;
     assert_eq!(
         statuses,
-        vec!["failed: issue-card: card pool 100 of install paris-pacs is exhausted: every number from 5000 to 5009 is live"]
+        vec![
+            "failed: issue-card: card pool 100 of install paris-pacs is exhausted: every number from 5000 to 5009 is live",
+            "done" // its compensation
+        ]
     );
     h.clock.advance(Duration::hours(5));
     engine.tick().await.unwrap();
@@ -94,7 +97,8 @@ async fn without_an_smtp_relay_the_email_step_fails_and_says_what_to_set() {
     post_event(&base, &h.token, sign_in("e1", "v1", "Guest", false)).await;
     h.engine().tick().await.unwrap();
     let statuses = h.visit_job_statuses("v1").await;
-    assert_eq!(statuses, vec!["failed: email-credential: the tenant has no SMTP relay; set one to e-mail credentials"]);
+    let failed = "failed: email-credential: the tenant has no SMTP relay; set one to e-mail credentials";
+    assert_eq!(statuses, vec![failed, "done"], "the failed job, then its compensation");
 }
 
 /// `method path` on the tenant's delivery settings, with the harness's token.

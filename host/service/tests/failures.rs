@@ -52,7 +52,11 @@ async fn a_job_out_of_retries_is_dead_visible_and_can_be_redriven() {
     let dead = h.service.dead_jobs(&h.tenant).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].status, JobStatus::Dead("add-groups gave up after 3 attempts: timeout after 30 s".into()));
-    // A dead job no longer holds up its visit, and does nothing more by itself.
+    // Its compensation undoes what it may have granted (once the breaker lets a call through),
+    // then nothing more happens by itself: the dead job no longer holds up its visit.
+    assert_eq!(engine.tick().await.unwrap().steps_run, 3);
+    assert_eq!(h.visit_job_statuses("v1").await[1], "done");
+    assert!(!h.pacs.person("v1").unwrap().active, "the visitor has no access while the job is dead");
     assert_eq!(engine.tick().await.unwrap().steps_run, 0);
 
     h.service.redrive("operator", &h.tenant, &job_id).await.unwrap();
@@ -75,7 +79,9 @@ async fn a_final_error_stops_the_job_with_the_connectors_reason_and_skips_the_re
     assert_eq!(view.job.status, JobStatus::Failed("add-groups: cardholder group `contractors` does not exist".into()));
     let statuses: Vec<_> = view.steps.iter().map(|s| s.status).collect();
     assert_eq!(statuses[..3], [StepStatus::Done, StepStatus::Failed, StepStatus::Skipped]);
-    assert_eq!(h.pacs.calls().len(), 2, "nothing after the failed step was called");
+    let log = h.pacs.call_log();
+    assert_eq!(log[..2], ["upsert-person:v1", "add-groups:v1"], "nothing after the failed step was called");
+    assert_eq!(log[2..], ["revoke-credentials:v1", "remove-groups:v1", "deactivate:v1"], "then its compensation");
 }
 
 #[tokio::test]

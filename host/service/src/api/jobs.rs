@@ -21,11 +21,15 @@ pub struct JobSummaryView {
     pub install_id: InstallId,
     /// `visit:<id>` or `employee:<email>`.
     pub subject: String,
-    /// queued, running, done, ignored, failed or dead.
+    /// queued, running, held, done, ignored, failed or dead.
     pub status: String,
     pub reason: Option<String>,
     pub event_id: Option<String>,
     pub policy_version: Option<i64>,
+    /// For a compensation job: the failed job whose effects it undoes.
+    pub compensates: Option<JobId>,
+    /// How often the job was run again from its first step after its compensation.
+    pub generation: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,6 +44,8 @@ impl From<JobRecord> for JobSummaryView {
             reason: j.status.reason().map(str::to_string),
             event_id: j.event_id.map(|e| e.to_string()),
             policy_version: j.policy_version,
+            compensates: j.compensates,
+            generation: j.generation,
             created_at: j.created_at,
             updated_at: j.updated_at,
         }
@@ -84,13 +90,15 @@ impl From<StepRecord> for StepView {
 #[derive(Serialize, ToSchema)]
 pub struct AttachmentInfo {
     pub id: String,
-    /// card, pin or qr-png.
+    /// card, pin, qr-png or warning.
     pub kind: String,
     pub card_number: Option<u64>,
     pub facility_code: Option<u32>,
     pub card_format: Option<String>,
     pub pin_revealed: Option<bool>,
     pub bytes: Option<usize>,
+    /// A warning's text.
+    pub message: Option<String>,
 }
 
 impl From<AttachmentView> for AttachmentInfo {
@@ -103,6 +111,7 @@ impl From<AttachmentView> for AttachmentInfo {
             card_format: None,
             pin_revealed: None,
             bytes: None,
+            message: None,
         };
         match a {
             AttachmentView::Card { id, card: CardCredential { card_number, facility_code, format } } => AttachmentInfo {
@@ -113,6 +122,9 @@ impl From<AttachmentView> for AttachmentInfo {
             },
             AttachmentView::Pin { id, revealed } => AttachmentInfo { pin_revealed: Some(revealed), ..none(id.to_string(), "pin") },
             AttachmentView::QrPng { id, bytes } => AttachmentInfo { bytes: Some(bytes), ..none(id.to_string(), "qr-png") },
+            AttachmentView::Warning { id, message } => {
+                AttachmentInfo { message: Some(message), ..none(id.to_string(), "warning") }
+            }
         }
     }
 }

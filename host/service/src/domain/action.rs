@@ -60,6 +60,20 @@ impl ActionKind {
             .ok_or_else(|| DomainError::Unknown { what: "action", value: s.into() })
     }
 
+    /// Whether the action gives the person access (or what access needs):
+    /// the steps a compensation undoes and a hold keeps back.
+    pub fn grants_access(self) -> bool {
+        matches!(
+            self,
+            ActionKind::UpsertPerson
+                | ActionKind::SetAccessWindow
+                | ActionKind::AddGroups
+                | ActionKind::IssueCard
+                | ActionKind::IssuePin
+                | ActionKind::Activate
+        )
+    }
+
     /// Whether the contract passes an access window with this action.
     pub fn is_windowed(self) -> bool {
         matches!(self, ActionKind::SetAccessWindow | ActionKind::IssueCard | ActionKind::IssuePin)
@@ -82,6 +96,14 @@ impl StepAction {
         match self {
             StepAction::Connector(kind) => kind.as_str(),
             StepAction::EmailCredential => "email-credential",
+        }
+    }
+
+    /// See [`ActionKind::grants_access`]; the QR e-mail hands out a credential.
+    pub fn grants_access(self) -> bool {
+        match self {
+            StepAction::Connector(kind) => kind.grants_access(),
+            StepAction::EmailCredential => true,
         }
     }
 

@@ -61,6 +61,10 @@ pub enum JobStatus {
     Failed(String),
     /// The retry budget ran out; an operator may re-drive it.
     Dead(String),
+    /// Waiting, without blocking the subject's later jobs: it grants access,
+    /// and an earlier provisioning job of its visit failed. It returns to the
+    /// queue once that job is redriven and done.
+    Held(String),
 }
 
 impl JobStatus {
@@ -72,18 +76,24 @@ impl JobStatus {
             JobStatus::Ignored(_) => "ignored",
             JobStatus::Failed(_) => "failed",
             JobStatus::Dead(_) => "dead",
+            JobStatus::Held(_) => "held",
         }
     }
 
     pub fn reason(&self) -> Option<&str> {
         match self {
-            JobStatus::Ignored(r) | JobStatus::Failed(r) | JobStatus::Dead(r) => Some(r),
+            JobStatus::Ignored(r) | JobStatus::Failed(r) | JobStatus::Dead(r) | JobStatus::Held(r) => Some(r),
             _ => None,
         }
     }
 
     pub fn is_finished(&self) -> bool {
-        !matches!(self, JobStatus::Queued | JobStatus::Running)
+        !matches!(self, JobStatus::Queued | JobStatus::Running | JobStatus::Held(_))
+    }
+
+    /// Stopped by an error: what a compensation undoes and an operator redrives.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, JobStatus::Failed(_) | JobStatus::Dead(_))
     }
 
     /// Rebuilds a status from its stored name and reason.
@@ -96,6 +106,7 @@ impl JobStatus {
             "ignored" => JobStatus::Ignored(reason()),
             "failed" => JobStatus::Failed(reason()),
             "dead" => JobStatus::Dead(reason()),
+            "held" => JobStatus::Held(reason()),
             other => return Err(DomainError::Unknown { what: "job status", value: other.into() }),
         })
     }
@@ -145,9 +156,15 @@ impl StepStatus {
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
-    /// The key of step `seq` of a job; stable across retries and restarts.
-    pub fn for_step(job: &super::JobId, seq: u32) -> Self {
-        Self(format!("{job}/{seq}"))
+    /// The key of step `seq` of a job in its `generation`; stable across
+    /// retries and restarts. A job run again from its first step after its
+    /// compensation (generation 1, 2, ...) gets new keys: its effects were
+    /// undone on purpose, so the PACS must act again.
+    pub fn for_step(job: &super::JobId, seq: u32, generation: u32) -> Self {
+        match generation {
+            0 => Self(format!("{job}/{seq}")),
+            g => Self(format!("{job}/{seq}/g{g}")),
+        }
     }
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())

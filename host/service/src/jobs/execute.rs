@@ -44,6 +44,12 @@ impl Engine {
         if !self.breakers().allow(&runnable.install_id, now) {
             return Ok(false);
         }
+        if runnable.step.seq == 1 && runnable.step.attempts == 0 {
+            if let Some(refusal) = self.admission(&runnable).await? {
+                self.refuse(&runnable, refusal).await?;
+                return Ok(true);
+            }
+        }
         let mut tx = service.store().begin().await?;
         let claimed = tx.claim_step(&runnable.step.id, now).await?;
         tx.commit().await?;
@@ -63,6 +69,10 @@ impl Engine {
     async fn record(&self, runnable: &RunnableStep, step: &StepRecord, result: StepResult) -> Result<(), ServiceError> {
         let service = self.service();
         let (tenant, install) = (&runnable.tenant_id, &runnable.install_id);
+        let compensation = match &result.update {
+            StepUpdate::Failed { .. } | StepUpdate::Dead { .. } => self.compensation_for(runnable).await?,
+            _ => None,
+        };
         let now = service.clock().now();
         let mut tx = service.store().begin().await?;
         for effect in &result.effects {
@@ -85,7 +95,9 @@ impl Engine {
                 Effect::LogAttempt(action, attempt) => tx.insert_attempt(tenant, install, &step.job_id, *action, attempt).await?,
             }
         }
-        tx.finish_step(step, &result.update, now).await?;
+        if let Some(status) = tx.finish_step(step, &result.update, now).await? {
+            self.on_job_finished(&mut tx, runnable, &status, compensation, now).await?;
+        }
         tx.commit().await?;
         if let StepUpdate::Failed { error, .. } | StepUpdate::Dead { error, .. } = &result.update {
             tracing::warn!(tenant = %tenant, install = %install, job = %step.job_id, action = step.planned.action.name(), %error, "job stopped");
@@ -229,6 +241,7 @@ impl Engine {
             }
             None => Value::Null,
         };
+        effects.extend(warnings(&outcome.detail).map(|warning| Effect::Attach(AttachmentBody::Warning(warning))));
         if matches!(kind, ActionKind::RevokeCredentials | ActionKind::ErasePerson) {
             effects.push(Effect::ReleaseCards);
         }
@@ -260,4 +273,11 @@ impl Engine {
             }
         }
     }
+}
+
+/// The connector's `warnings` in an outcome's detail: what it could not do
+/// exactly as asked (a name the PACS stores through a code page, cut to its
+/// length, ...). Each becomes a warning attachment on the job.
+fn warnings(detail: &Value) -> impl Iterator<Item = String> + '_ {
+    detail.get("warnings").and_then(Value::as_array).into_iter().flatten().filter_map(|w| w.as_str().map(str::to_string))
 }

@@ -7,12 +7,14 @@
 //! (vendors are slow and easily overwhelmed); installs run side by side.
 //! Everything is in the store: after a crash, [`Engine::recover`] re-queues
 //! the steps that were running, which run again under the same idempotency
-//! key, and due timers fire on the first tick.
+//! key, and due timers fire on the first tick. A visit's provisioning that
+//! stops part-way is undone and held back ([`fail_closed`]).
 
 mod backoff;
 mod breaker;
 mod email_step;
 mod execute;
+mod fail_closed;
 
 pub use backoff::RetryPolicy;
 pub use breaker::{BreakerPolicy, BreakerState, Breakers};
@@ -135,6 +137,7 @@ impl Engine {
                     schedule_entry_id: Some(&entry.id),
                     subject: &entry.subject,
                     policy_version: entry.policy_version,
+                    compensates: None,
                     status,
                     steps: &entry.steps,
                     now,

@@ -7,5 +7,5 @@ pub mod planner;
 pub mod validate;
 
 pub use format::Policy;
-pub use planner::{plan, Plan, PlanContext, ScheduledWork};
+pub use planner::{compensation, plan, Plan, PlanContext, ScheduledWork};
 pub use validate::{parse, validate, PolicyErrors, PolicyIssue};

@@ -356,3 +356,32 @@ fn plan_employee(employee: &EmployeeEvent, signed_in: bool, ctx: &PlanContext<'_
     }
     Plan { ignored: None, immediate: now.steps, scheduled, visit: None }
 }
+
+/// The steps that undo a provisioning job that stopped part-way, due now:
+/// every credential revoked, the groups the job added removed, the record
+/// deactivated. Whether the vendor acted before a failure cannot be known (a
+/// call that timed out may have taken effect), so the whole job is undone;
+/// each step is a no-op on a PACS that has nothing of the visit.
+pub fn compensation(
+    policy: &Policy,
+    failed: &[PlannedStep],
+    supported: &BTreeSet<ActionKind>,
+    now: DateTime<Utc>,
+) -> Vec<PlannedStep> {
+    let step = |kind: ActionKind, specific: Option<&Map<String, Value>>| PlannedStep {
+        action: StepAction::Connector(kind),
+        params: policy.params_for(kind, specific),
+        due_at: now,
+        window: None,
+        include_contact: false,
+    };
+    let mut steps = vec![step(ActionKind::RevokeCredentials, None)];
+    if supported.contains(&ActionKind::RemoveGroups) {
+        let added = failed.iter().filter(|s| s.action == StepAction::Connector(ActionKind::AddGroups));
+        steps.extend(added.map(|s| step(ActionKind::RemoveGroups, s.params.as_object())));
+    }
+    if supported.contains(&ActionKind::Deactivate) {
+        steps.push(step(ActionKind::Deactivate, None));
+    }
+    steps
+}

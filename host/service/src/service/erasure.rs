@@ -154,6 +154,7 @@ impl Service {
                             schedule_entry_id: None,
                             subject,
                             policy_version: None,
+                            compensates: None,
                             status: JobStatus::Queued,
                             steps: std::slice::from_ref(&erase),
                             now,

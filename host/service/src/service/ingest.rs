@@ -240,6 +240,7 @@ impl Service {
                 schedule_entry_id: None,
                 subject: &subject,
                 policy_version: version,
+                compensates: None,
                 status: status.clone(),
                 steps: &plan.immediate,
                 now,

@@ -5,8 +5,8 @@ use super::{Service, ServiceError};
 use crate::domain::{AttachmentId, CardCredential, InstallId, JobId, LocationId, Subject, TenantId, VisitId};
 use crate::policy::Plan;
 use crate::store::{
-    AttachmentBody, AuditEntry, AuditFilter, EventFilter, JobFilter, JobRecord, OccupancyRecord, SignedInVisitor, StepRecord,
-    StoredEvent,
+    AttachmentBody, AuditEntry, AuditFilter, EventFilter, JobFilter, JobRecord, OccupancyRecord, Redrive, SignedInVisitor,
+    StepRecord, StoredEvent,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -37,6 +37,7 @@ pub enum AttachmentView {
     Card { id: AttachmentId, card: CardCredential },
     Pin { id: AttachmentId, revealed: bool },
     QrPng { id: AttachmentId, bytes: usize },
+    Warning { id: AttachmentId, message: String },
 }
 
 /// Which jobs to list; every field left out matches all.
@@ -61,7 +62,7 @@ pub struct Occupancy {
     pub employees: Vec<OccupancyRecord>,
 }
 
-const JOB_STATUSES: [&str; 6] = ["queued", "running", "done", "ignored", "failed", "dead"];
+const JOB_STATUSES: [&str; 7] = ["queued", "running", "held", "done", "ignored", "failed", "dead"];
 
 impl Service {
     /// The tenant's jobs matching `query`, newest first.
@@ -134,6 +135,7 @@ impl Service {
                 AttachmentBody::Card(card) => AttachmentView::Card { id: a.id, card },
                 AttachmentBody::Pin(_) => AttachmentView::Pin { id: a.id, revealed: a.pin_revealed },
                 AttachmentBody::QrPng(png) => AttachmentView::QrPng { id: a.id, bytes: png.len() },
+                AttachmentBody::Warning(message) => AttachmentView::Warning { id: a.id, message },
             })
             .collect();
         Ok(JobView { job, steps, attachments })
@@ -149,13 +151,24 @@ impl Service {
         Ok(self.store.jobs_with_status(tenant, "dead").await?)
     }
 
-    /// Puts a dead or failed job back in the queue with a fresh retry budget.
+    /// Puts a dead or failed job back in the queue with a fresh retry budget
+    /// (see [`crate::store::WriteTx::redrive_job`] for what runs again).
     pub async fn redrive(&self, actor: &str, tenant: &TenantId, job_id: &JobId) -> Result<(), ServiceError> {
         let mut tx = self.store.begin().await?;
-        if !tx.redrive_job(tenant, job_id, self.clock.now()).await? {
-            return Err(ServiceError::InvalidInput(format!("job `{job_id}` is not dead or failed, or does not exist")));
-        }
-        let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: "job.redrive".into(), subject: format!("job:{job_id}"), detail: json!({}) };
+        let from_first_step = match tx.redrive_job(tenant, job_id, self.clock.now()).await? {
+            Redrive::Requeued { from_first_step } => from_first_step,
+            Redrive::NotStopped => {
+                return Err(ServiceError::InvalidInput(format!("job `{job_id}` is not dead or failed, or does not exist")))
+            }
+            Redrive::CompensationUnfinished(compensation) => {
+                return Err(ServiceError::Conflict(format!(
+                    "job `{job_id}` is being undone by its compensation job `{compensation}`, which has not finished; \
+                     redrive that one first if it is dead, or wait for it"
+                )))
+            }
+        };
+        let detail = json!({ "from_first_step": from_first_step });
+        let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: "job.redrive".into(), subject: format!("job:{job_id}"), detail };
         tx.append_audit(tenant, &entry).await?;
         tx.commit().await?;
         self.work_arrived.notify_one();

@@ -14,6 +14,9 @@ pub enum AttachmentBody {
     Pin(SealedPin),
     /// The QR code of a card, as PNG.
     QrPng(Vec<u8>),
+    /// What the connector could not do exactly as asked, in its words (a name
+    /// stored through a code page that lacks some of its characters, ...).
+    Warning(String),
 }
 
 impl AttachmentBody {
@@ -22,6 +25,7 @@ impl AttachmentBody {
             AttachmentBody::Card(_) => "card",
             AttachmentBody::Pin(_) => "pin",
             AttachmentBody::QrPng(_) => "qr-png",
+            AttachmentBody::Warning(_) => "warning",
         }
     }
 }
@@ -37,7 +41,7 @@ pub struct Attachment {
 }
 
 const COLUMNS: &str =
-    "id, job_id, subject, kind, card_number, facility_code, card_format, sealed_pin, pin_revealed, png, created_at";
+    "id, job_id, subject, kind, card_number, facility_code, card_format, sealed_pin, pin_revealed, png, note, created_at";
 
 fn attachment_from(row: &SqliteRow) -> Result<Attachment, StoreError> {
     let body = match get::<String>(row, "kind")?.as_str() {
@@ -48,6 +52,7 @@ fn attachment_from(row: &SqliteRow) -> Result<Attachment, StoreError> {
         }),
         "pin" => AttachmentBody::Pin(SealedPin::from_sealed_bytes(get(row, "sealed_pin")?)),
         "qr-png" => AttachmentBody::QrPng(get(row, "png")?),
+        "warning" => AttachmentBody::Warning(get::<Option<String>>(row, "note")?.unwrap_or_default()),
         other => return Err(StoreError::corrupt(format!("attachment kind {other}"))),
     };
     Ok(Attachment {
@@ -71,15 +76,16 @@ impl WriteTx {
         now: DateTime<Utc>,
     ) -> Result<AttachmentId, StoreError> {
         let id = AttachmentId::generate();
-        let (card, pin, png) = match body {
-            AttachmentBody::Card(card) => (Some(card), None, None),
-            AttachmentBody::Pin(pin) => (None, Some(pin.as_sealed_bytes()), None),
-            AttachmentBody::QrPng(png) => (None, None, Some(png.as_slice())),
+        let (card, pin, png, note) = match body {
+            AttachmentBody::Card(card) => (Some(card), None, None, None),
+            AttachmentBody::Pin(pin) => (None, Some(pin.as_sealed_bytes()), None, None),
+            AttachmentBody::QrPng(png) => (None, None, Some(png.as_slice()), None),
+            AttachmentBody::Warning(note) => (None, None, None, Some(note.as_str())),
         };
         sqlx::query(
             "INSERT INTO attachments (id, tenant_id, install_id, job_id, subject, kind, card_number, facility_code,
-                 card_format, sealed_pin, pin_revealed, png, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE, $11, $12)",
+                 card_format, sealed_pin, pin_revealed, png, note, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE, $11, $13, $12)",
         )
         .bind(id.as_str())
         .bind(tenant.as_str())
@@ -93,6 +99,7 @@ impl WriteTx {
         .bind(pin)
         .bind(png)
         .bind(to_millis(now))
+        .bind(note)
         .execute(self.conn())
         .await?;
         Ok(id)

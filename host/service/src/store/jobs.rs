@@ -18,6 +18,8 @@ pub struct NewJob<'a> {
     pub schedule_entry_id: Option<&'a ScheduleEntryId>,
     pub subject: &'a Subject,
     pub policy_version: Option<i64>,
+    /// For a compensation: the failed job whose effects it undoes.
+    pub compensates: Option<&'a JobId>,
     /// `Queued` with steps, or a finished status (`Ignored`, `Done`, `Failed`) without.
     pub status: JobStatus,
     pub steps: &'a [PlannedStep],
@@ -34,6 +36,10 @@ pub struct JobRecord {
     pub subject: Subject,
     pub policy_version: Option<i64>,
     pub status: JobStatus,
+    /// For a compensation: the failed job whose effects it undoes.
+    pub compensates: Option<JobId>,
+    /// How often the job was run again from its first step (see [`IdempotencyKey::for_step`]).
+    pub generation: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -77,6 +83,16 @@ pub struct JobFilter {
     pub limit: u32,
 }
 
+/// What [`WriteTx::redrive_job`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Redrive {
+    Requeued { from_first_step: bool },
+    /// The job is not dead or failed (or not the tenant's).
+    NotStopped,
+    /// This compensation of the job has not finished; redriving now would race it.
+    CompensationUnfinished(JobId),
+}
+
 /// How a claimed step ended.
 #[derive(Clone, Debug)]
 pub enum StepUpdate {
@@ -89,8 +105,19 @@ pub enum StepUpdate {
     Dead { kind: ErrorKind, error: String },
 }
 
-const JOB_COLUMNS: &str =
-    "id, tenant_id, install_id, event_id, schedule_entry_id, subject, policy_version, status, reason, created_at, updated_at";
+const JOB_COLUMNS: &str = "id, tenant_id, install_id, event_id, schedule_entry_id, subject, policy_version, status, reason,
+    compensates, generation, created_at, updated_at";
+
+/// The stored names of the actions that grant access ([`StepAction::grants_access`]), as a SQL list.
+fn granting_actions() -> String {
+    let kinds = crate::domain::ActionKind::ALL.into_iter().map(StepAction::Connector);
+    let names: Vec<String> = kinds
+        .chain([StepAction::EmailCredential])
+        .filter(|a| a.grants_access())
+        .map(|a| format!("'{}'", a.name()))
+        .collect();
+    names.join(", ")
+}
 const STEP_COLUMNS: &str = "s.id, s.job_id, s.seq, s.action, s.params, s.due_at, s.window_start, s.window_end,
     s.include_contact, s.idempotency_key, s.status, s.attempts, s.next_attempt_at, s.error_kind, s.error, s.outcome";
 
@@ -104,6 +131,8 @@ fn job_from(row: &SqliteRow) -> Result<JobRecord, StoreError> {
         subject: parse(Subject::parse(&get::<String>(row, "subject")?))?,
         policy_version: get(row, "policy_version")?,
         status: parse(JobStatus::from_parts(&get::<String>(row, "status")?, get(row, "reason")?))?,
+        compensates: get::<Option<String>>(row, "compensates")?.map(JobId::new),
+        generation: parse(u32::try_from(get::<i64>(row, "generation")?))?,
         created_at: instant(row, "created_at")?,
         updated_at: instant(row, "updated_at")?,
     })
@@ -138,8 +167,8 @@ impl WriteTx {
         let now = to_millis(job.now);
         sqlx::query(
             "INSERT INTO jobs (id, tenant_id, install_id, event_id, schedule_entry_id, subject, queue_pos,
-                 policy_version, status, reason, created_at, updated_at)
-             SELECT $1, $2, $3, $4, $5, $6, COALESCE(MAX(queue_pos), 0) + 1, $7, $8, $9, $10, $10 FROM jobs",
+                 policy_version, status, reason, compensates, generation, created_at, updated_at)
+             SELECT $1, $2, $3, $4, $5, $6, COALESCE(MAX(queue_pos), 0) + 1, $7, $8, $9, $11, 0, $10, $10 FROM jobs",
         )
         .bind(job.id.as_str())
         .bind(job.tenant_id.as_str())
@@ -151,6 +180,7 @@ impl WriteTx {
         .bind(job.status.name())
         .bind(job.status.reason())
         .bind(now)
+        .bind(job.compensates.map(JobId::as_str))
         .execute(self.conn())
         .await?;
         for (seq, step) in (1u32..).zip(job.steps) {
@@ -169,7 +199,7 @@ impl WriteTx {
             .bind(step.window.map(|w| to_millis(w.starts_at())))
             .bind(step.window.map(|w| to_millis(w.ends_at())))
             .bind(step.include_contact)
-            .bind(IdempotencyKey::for_step(&job.id, seq).as_str())
+            .bind(IdempotencyKey::for_step(&job.id, seq, 0).as_str())
             .bind(now)
             .execute(self.conn())
             .await?;
@@ -202,8 +232,14 @@ impl WriteTx {
         Ok(claimed == 1)
     }
 
-    /// Records how a step ended and moves its job on accordingly.
-    pub async fn finish_step(&mut self, step: &StepRecord, update: &StepUpdate, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Records how a step ended and moves its job on accordingly; returns the
+    /// job's new status when the step finished the job.
+    pub async fn finish_step(
+        &mut self,
+        step: &StepRecord,
+        update: &StepUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<JobStatus>, StoreError> {
         let now_ms = to_millis(now);
         let (status, next, kind, error, outcome) = match update {
             StepUpdate::Done { outcome } => ("done", now_ms, None, None, Some(outcome.to_string())),
@@ -247,10 +283,37 @@ impl WriteTx {
                 step.attempts
             ))),
         };
-        if let Some(status) = job_status {
-            self.set_job_status(&step.job_id, &status, now).await?;
+        if let Some(status) = &job_status {
+            self.set_job_status(&step.job_id, status, now).await?;
         }
-        Ok(())
+        Ok(job_status)
+    }
+
+    /// Ends a job that never started, as `status` (`Ignored` or `Held`);
+    /// its steps are skipped, or stay pending for a hold.
+    pub async fn stop_unstarted_job(&mut self, job: &JobId, status: &JobStatus, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if !matches!(status, JobStatus::Held(_)) {
+            sqlx::query("UPDATE job_steps SET status = 'skipped', updated_at = $2 WHERE job_id = $1 AND status = 'pending'")
+                .bind(job.as_str())
+                .bind(to_millis(now))
+                .execute(self.conn())
+                .await?;
+        }
+        self.set_job_status(job, status, now).await
+    }
+
+    /// Puts the subject's held jobs back in the queue, to be admitted again.
+    pub async fn release_held_jobs(&mut self, install: &InstallId, subject: &Subject, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET status = 'queued', reason = NULL, updated_at = $3
+             WHERE install_id = $1 AND subject = $2 AND status = 'held'",
+        )
+        .bind(install.as_str())
+        .bind(subject.key())
+        .bind(to_millis(now))
+        .execute(self.conn())
+        .await?
+        .rows_affected())
     }
 
     pub async fn set_job_status(&mut self, job: &JobId, status: &JobStatus, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -264,22 +327,33 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Puts a dead or failed job back in the queue: every unfinished step
-    /// becomes pending with a fresh retry budget. False if the job is not
-    /// dead or failed (or not the tenant's).
-    pub async fn redrive_job(&mut self, tenant: &TenantId, job: &JobId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Puts a dead or failed job back in the queue with a fresh retry budget.
+    ///
+    /// A job that was compensated runs again from its first step, in a new
+    /// generation of idempotency keys, since its effects were undone; it waits
+    /// until every compensation of it is done. Otherwise only its unfinished
+    /// steps run again, under their keys.
+    pub async fn redrive_job(&mut self, tenant: &TenantId, job: &JobId, now: DateTime<Utc>) -> Result<Redrive, StoreError> {
+        let row = sqlx::query("SELECT status, generation FROM jobs WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(job.as_str())
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(row) = row else { return Ok(Redrive::NotStopped) };
+        if !matches!(get::<String>(&row, "status")?.as_str(), "dead" | "failed") {
+            return Ok(Redrive::NotStopped);
+        }
+        let compensations = sqlx::query("SELECT id, status FROM jobs WHERE compensates = $1 ORDER BY queue_pos")
+            .bind(job.as_str())
+            .fetch_all(self.conn())
+            .await?;
+        for compensation in &compensations {
+            if !matches!(get::<String>(compensation, "status")?.as_str(), "done" | "ignored") {
+                return Ok(Redrive::CompensationUnfinished(JobId::new(get::<String>(compensation, "id")?)));
+            }
+        }
         let now_ms = to_millis(now);
-        let requeued = sqlx::query(
-            "UPDATE jobs SET status = 'queued', reason = NULL, updated_at = $3
-             WHERE tenant_id = $1 AND id = $2 AND status IN ('dead', 'failed')",
-        )
-        .bind(tenant.as_str())
-        .bind(job.as_str())
-        .bind(now_ms)
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        if requeued == 1 {
+        let generation = if compensations.is_empty() {
             sqlx::query(
                 "UPDATE job_steps SET status = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2
                  WHERE job_id = $1 AND status <> 'done'",
@@ -288,8 +362,31 @@ impl WriteTx {
             .bind(now_ms)
             .execute(self.conn())
             .await?;
-        }
-        Ok(requeued == 1)
+            parse(u32::try_from(get::<i64>(&row, "generation")?))?
+        } else {
+            let generation = parse(u32::try_from(get::<i64>(&row, "generation")? + 1))?;
+            let steps = sqlx::query("SELECT id, seq FROM job_steps WHERE job_id = $1").bind(job.as_str()).fetch_all(self.conn()).await?;
+            for step in &steps {
+                let seq = parse(u32::try_from(get::<i64>(step, "seq")?))?;
+                sqlx::query(
+                    "UPDATE job_steps SET status = 'pending', attempts = 0, next_attempt_at = $2, idempotency_key = $3,
+                         updated_at = $2 WHERE id = $1",
+                )
+                .bind(get::<String>(step, "id")?)
+                .bind(now_ms)
+                .bind(IdempotencyKey::for_step(job, seq, generation).as_str())
+                .execute(self.conn())
+                .await?;
+            }
+            generation
+        };
+        sqlx::query("UPDATE jobs SET status = 'queued', reason = NULL, generation = $2, updated_at = $3 WHERE id = $1")
+            .bind(job.as_str())
+            .bind(i64::from(generation))
+            .bind(now_ms)
+            .execute(self.conn())
+            .await?;
+        Ok(Redrive::Requeued { from_first_step: !compensations.is_empty() })
     }
 
     /// After a crash, steps left running ran or did not; either way they run
@@ -303,7 +400,38 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    pub async fn job_in_tx(&mut self, id: &JobId) -> Result<Option<JobRecord>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(self.conn()).await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    pub async fn steps_in_tx(&mut self, job: &JobId) -> Result<Vec<StepRecord>, StoreError> {
+        let sql = format!("SELECT {STEP_COLUMNS} FROM job_steps s WHERE s.job_id = $1 ORDER BY s.seq");
+        let rows = sqlx::query(&sql).bind(job.as_str()).fetch_all(self.conn()).await?;
+        rows.iter().map(step_from).collect()
+    }
+}
+
 impl Store {
+    /// The earliest job of the same visit, before `job` in the queue, that
+    /// grants access and stopped (failed or dead): while it stands, `job`
+    /// must not grant access either. Compensations never block.
+    pub async fn stopped_grant_before(&self, job: &JobId) -> Result<Option<JobRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = (
+                 SELECT e.id FROM jobs e JOIN jobs j ON j.id = $1
+                 WHERE e.install_id = j.install_id AND e.subject = j.subject AND e.queue_pos < j.queue_pos
+                   AND e.status IN ('failed', 'dead') AND e.compensates IS NULL
+                   AND EXISTS (SELECT 1 FROM job_steps s WHERE s.job_id = e.id AND s.action IN ({}))
+                 ORDER BY e.queue_pos LIMIT 1)",
+            granting_actions()
+        );
+        let row = sqlx::query(&sql).bind(job.as_str()).fetch_optional(self.pool()).await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
     /// The next step of each subject whose turn has come, oldest job first:
     /// a step runs only after every earlier step of its job is done and every
     /// earlier job of its subject has finished.

@@ -35,7 +35,7 @@ pub use cards::{CardAllocation, IssuedCardHold};
 pub use erasure::{ErasureRecord, ErasureTargetRecord, NotPlanned};
 pub use events::{EventFilter, EventInsert, NewEvent, StoredEvent};
 pub use health::AttemptRecord;
-pub use jobs::{JobFilter, JobRecord, NewJob, RunnableStep, StepRecord, StepUpdate};
+pub use jobs::{JobFilter, JobRecord, NewJob, Redrive, RunnableStep, StepRecord, StepUpdate};
 pub use occupancy::{OccupancyRecord, OutboundDelivery};
 pub use plugins::UploadedPluginVersion;
 pub use retention::PurgeCounts;

@@ -115,7 +115,7 @@ impl WriteTx {
                AND NOT EXISTS (SELECT 1 FROM schedule_entries e WHERE e.install_id = v.install_id
                                  AND e.subject = 'visit:' || v.visit_id AND e.fired = FALSE AND e.cancelled = FALSE)
                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.install_id = v.install_id
-                                 AND j.subject = 'visit:' || v.visit_id AND j.status IN ('queued', 'running'))
+                                 AND j.subject = 'visit:' || v.visit_id AND j.status IN ('queued', 'running', 'held'))
              ORDER BY v.install_id, v.visit_id",
         )
         .bind(tenant.as_str())
