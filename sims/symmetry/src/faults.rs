@@ -32,6 +32,10 @@ pub enum Fault {
     },
     /// The import processor waits this long before each pass.
     SlowProcessing { delay_ms: u64 },
+    /// Every request whose SQL text contains `matching` (case-insensitive) fails with error
+    /// 229, before it runs, until faults are cleared: a permanent failure of one kind of
+    /// statement, such as the import rows that carry `AccessCodeID`.
+    FailStatements { matching: String },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +53,7 @@ struct FaultState {
     denied_objects: Vec<Denial>,
     drops: Vec<DropRule>,
     processor_delay: Duration,
+    failing: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +94,7 @@ impl Faults {
             Fault::SlowProcessing { delay_ms } => {
                 state.processor_delay = Duration::from_millis(delay_ms)
             }
+            Fault::FailStatements { matching } => state.failing.push(matching.to_lowercase()),
         }
     }
 
@@ -119,7 +125,16 @@ impl Faults {
                 delay_ms: state.processor_delay.as_millis() as u64,
             });
         }
+        out.extend(state.failing.iter().map(|matching| Fault::FailStatements {
+            matching: matching.clone(),
+        }));
         out
+    }
+
+    /// Whether a `FailStatements` fault strikes this request's SQL text.
+    pub fn fails_statement(&self, request_text: &str) -> bool {
+        let text = request_text.to_lowercase();
+        self.lock().failing.iter().any(|m| text.contains(m.as_str()))
     }
 
     /// Consumes one "deny the next statement" if any is armed.
@@ -182,6 +197,19 @@ mod tests {
             Some(DropPoint::AfterExecute)
         );
         assert!(faults.active().is_empty());
+    }
+
+    #[test]
+    fn failing_statements_match_their_text_until_cleared() {
+        let faults = Faults::default();
+        faults.inject(Fault::FailStatements {
+            matching: "AccessCodeID".into(),
+        });
+        assert!(faults.fails_statement("INSERT INTO dbo.DataImportTable (AccessCodeID) VALUES (@P1)"));
+        assert!(faults.fails_statement("insert into dataimporttable (accesscodeid) values (1)"));
+        assert!(!faults.fails_statement("SELECT 1"));
+        faults.clear();
+        assert!(!faults.fails_statement("INSERT INTO dbo.DataImportTable (AccessCodeID) VALUES (@P1)"));
     }
 
     #[test]

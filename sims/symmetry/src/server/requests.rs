@@ -131,6 +131,7 @@ impl Connection {
         }
         let mut w = TokenWriter::new();
         let completion = match parse_batch(&text) {
+            Ok(_) if self.state.faults.fails_statement(&text) => Completion::Failed(injected_failure()),
             Ok(statements) => {
                 self.run_statements(&statements, DoneKind::Done, &mut w)
                     .await?
@@ -185,6 +186,9 @@ impl Connection {
         let mut w = TokenWriter::new();
         let completion = match bind_parameters(&statement_text, &request.params, &mut self.session)
         {
+            Ok(()) if self.state.faults.fails_statement(&statement_text) => {
+                Completion::Failed(injected_failure())
+            }
             Ok(()) => match parse_batch(&statement_text) {
                 Ok(statements) => {
                     self.run_statements(&statements, DoneKind::DoneInProc, &mut w)
@@ -415,4 +419,9 @@ fn bind_parameters(
         ));
     }
     Ok(())
+}
+
+/// What a `FailStatements` fault answers: the permission error a revoked grant gives.
+fn injected_failure() -> SqlError {
+    SqlError::permission_denied("EXECUTE", "injected fault", "multiMAXImport")
 }
