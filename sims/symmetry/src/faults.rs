@@ -32,10 +32,17 @@ pub enum Fault {
     },
     /// The import processor waits this long before each pass.
     SlowProcessing { delay_ms: u64 },
-    /// Every request whose SQL text contains `matching` (case-insensitive) fails with error
-    /// 229, before it runs, until faults are cleared: a permanent failure of one kind of
-    /// statement, such as the import rows that carry `AccessCodeID`.
-    FailStatements { matching: String },
+    /// Requests whose SQL text contains `matching` (case-insensitive; empty matches every
+    /// request) fail with error 229 before they run: a permanent failure of one kind of
+    /// statement, such as the import rows that carry `AccessCodeID`. The first `skip` matching
+    /// requests pass; then `count` fail (all of them when `None`, until faults are cleared).
+    FailStatements {
+        matching: String,
+        #[serde(default)]
+        skip: u32,
+        #[serde(default)]
+        count: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +60,14 @@ struct FaultState {
     denied_objects: Vec<Denial>,
     drops: Vec<DropRule>,
     processor_delay: Duration,
-    failing: Vec<String>,
+    failing: Vec<FailRule>,
+}
+
+#[derive(Debug, Clone)]
+struct FailRule {
+    matching: String,
+    skip: u32,
+    count: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +108,15 @@ impl Faults {
             Fault::SlowProcessing { delay_ms } => {
                 state.processor_delay = Duration::from_millis(delay_ms)
             }
-            Fault::FailStatements { matching } => state.failing.push(matching.to_lowercase()),
+            Fault::FailStatements {
+                matching,
+                skip,
+                count,
+            } => state.failing.push(FailRule {
+                matching: matching.to_lowercase(),
+                skip,
+                count,
+            }),
         }
     }
 
@@ -125,16 +147,35 @@ impl Faults {
                 delay_ms: state.processor_delay.as_millis() as u64,
             });
         }
-        out.extend(state.failing.iter().map(|matching| Fault::FailStatements {
-            matching: matching.clone(),
+        out.extend(state.failing.iter().map(|rule| Fault::FailStatements {
+            matching: rule.matching.clone(),
+            skip: rule.skip,
+            count: rule.count,
         }));
         out
     }
 
-    /// Whether a `FailStatements` fault strikes this request's SQL text.
+    /// Whether a `FailStatements` fault strikes this request's SQL text (consuming its skips and
+    /// counts).
     pub fn fails_statement(&self, request_text: &str) -> bool {
         let text = request_text.to_lowercase();
-        self.lock().failing.iter().any(|m| text.contains(m.as_str()))
+        let mut state = self.lock();
+        let Some(rule) = state
+            .failing
+            .iter_mut()
+            .find(|r| r.count != Some(0) && text.contains(r.matching.as_str()))
+        else {
+            return false;
+        };
+        if rule.skip > 0 {
+            rule.skip -= 1;
+            return false;
+        }
+        if let Some(count) = &mut rule.count {
+            *count -= 1;
+        }
+        state.failing.retain(|r| r.count != Some(0));
+        true
     }
 
     /// Consumes one "deny the next statement" if any is armed.
@@ -204,12 +245,27 @@ mod tests {
         let faults = Faults::default();
         faults.inject(Fault::FailStatements {
             matching: "AccessCodeID".into(),
+            skip: 0,
+            count: None,
         });
         assert!(faults.fails_statement("INSERT INTO dbo.DataImportTable (AccessCodeID) VALUES (@P1)"));
         assert!(faults.fails_statement("insert into dataimporttable (accesscodeid) values (1)"));
         assert!(!faults.fails_statement("SELECT 1"));
         faults.clear();
         assert!(!faults.fails_statement("INSERT INTO dbo.DataImportTable (AccessCodeID) VALUES (@P1)"));
+    }
+
+    #[test]
+    fn a_failing_statement_rule_skips_then_strikes_its_count() {
+        let faults = Faults::default();
+        faults.inject(Fault::FailStatements {
+            matching: String::new(),
+            skip: 2,
+            count: Some(1),
+        });
+        let struck: Vec<bool> = (0..4).map(|_| faults.fails_statement("SELECT 1")).collect();
+        assert_eq!(struck, [false, false, true, false]);
+        assert!(faults.active().is_empty());
     }
 
     #[test]
