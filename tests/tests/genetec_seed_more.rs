@@ -241,7 +241,10 @@ async fn seed_a7_49_a_blank_card_captured_and_assigned_in_security_center_works_
     let revoked = connector.run(Action::RevokeCredentials(visitor("visit-49")), json!({})).await.unwrap();
 
     assert_eq!((at_the_door.event_type, at_the_door.cardholder), (AccessEventType::AccessGranted, Some(guid)));
-    assert!(!revoked.changed, "Gatehouse issued nothing, so it revokes nothing");
-    let held: Vec<Uuid> = credentials_of(&sim, guid).iter().map(|c| c.header.guid).collect();
-    assert_eq!(held, vec![captured]);
+    // Fail closed: Gatehouse issued nothing, but revocation leaves the visitor no
+    // credential; the captured card is only taken off the visitor, not deleted.
+    assert!(revoked.changed);
+    assert!(credentials_of(&sim, guid).is_empty());
+    assert_eq!(sim.state().credentials[&captured].cardholder, None);
+    assert_eq!(detail(&revoked)["credentials_unassigned"], json!([captured.to_string()]));
 }

@@ -56,7 +56,12 @@ pub async fn connector_with_password(sim: &RunningSim, config: Value, password: 
 }
 
 pub fn visitor(external_id: &str) -> PersonRef {
-    PersonRef { kind: PersonKind::Visitor, external_id: external_id.into(), pacs_id: None, email: Some(format!("{external_id}@guest.example")) }
+    PersonRef {
+        kind: PersonKind::Visitor,
+        external_id: external_id.into(),
+        pacs_id: None,
+        email: Some(format!("{external_id}@guest.example")),
+    }
 }
 
 pub fn employee(external_id: &str, email: &str) -> PersonRef {
@@ -64,7 +69,15 @@ pub fn employee(external_id: &str, email: &str) -> PersonRef {
 }
 
 pub fn person(who: PersonRef, first: &str, last: &str) -> Person {
-    Person { identity: who, first_name: first.into(), last_name: last.into(), phone: None, company: None, host_name: None, include_contact: false }
+    Person {
+        identity: who,
+        first_name: first.into(),
+        last_name: last.into(),
+        phone: None,
+        company: None,
+        host_name: None,
+        include_contact: false,
+    }
 }
 
 pub fn upsert(who: PersonRef) -> Action {
@@ -140,4 +153,41 @@ pub async fn as_operator(sim: &RunningSim, q: &str) -> Value {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["Rsp"]["Status"], "Ok", "{body}");
     body["Rsp"]["Result"].clone()
+}
+
+/// A visitor an operator creates by hand in Security Desk, carrying `external_id`'s
+/// Description stamp as if Gatehouse had made it (a duplicate left by an old bug).
+pub async fn plant_visitor(sim: &RunningSim, external_id: &str, first: &str, last: &str) -> Uuid {
+    let q = format!(
+        "entity=NewEntity(Visitor),Name={first} {last},FirstName={first},LastName={last},\
+         Description=gatehouse:{external_id},Guid"
+    );
+    as_operator(sim, &q).await["Guid"].as_str().expect("the new visitor's GUID").parse().unwrap()
+}
+
+/// A Wiegand 26 card of facility 101 an operator creates and assigns in Security Desk.
+pub async fn operator_card(sim: &RunningSim, number: u64, owner: Uuid) -> Uuid {
+    let q = format!(
+        "entity=NewEntity(Credential),Name=101-{number},Format=WiegandStandardCredentialFormat(101,{number}),\
+         CardholderGuid={owner},Guid"
+    );
+    as_operator(sim, &q).await["Guid"].as_str().expect("the new credential's GUID").parse().unwrap()
+}
+
+/// What the door decides for `credential` presented now.
+pub fn swipe_at(sim: &RunningSim, door: Uuid, credential: Uuid) -> gatehouse_sim_genetec::AccessEventType {
+    let swipe = gatehouse_sim_genetec::BadgeSwipe {
+        door,
+        credential: Some(credential),
+        cardholder: None,
+        timestamp: None,
+        decision: gatehouse_sim_genetec::BadgeDecision::Evaluate,
+    };
+    sim.swipe(&swipe).expect("the swipe is evaluated").event_type
+}
+
+/// Whether a visitor is active in the simulator now.
+pub fn is_active(sim: &RunningSim, guid: Uuid) -> bool {
+    use gatehouse_sim_genetec::model::status::State;
+    live_visitor(sim, guid).person.status.effective_state(sim.now()) == State::Active
 }
