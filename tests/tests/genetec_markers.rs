@@ -275,3 +275,40 @@ async fn after_compensation_a_redrive_with_fresh_keys_restores_the_visit_on_the_
     assert!(matches!(&redriven[3].credential, Some(Credential::Card(c)) if c.card_number == card_number(&first[3])));
     assert!(matches!(&redriven[4].credential, Some(Credential::Pin(_))));
 }
+
+#[tokio::test]
+async fn with_a_custom_field_marker_a_lost_create_and_a_planted_twin_are_reached_too() {
+    let sim = sim().await;
+    let connector = connector(&sim, config(&sim, json!({"external_id_field": "External Id"}))).await;
+    let who = visitor("visit-cf");
+    let marked = |sim: &RunningSim| -> Vec<Uuid> {
+        let state = sim.state();
+        let carries = |v: &&gatehouse_sim_genetec::model::Visitor| {
+            v.header.custom_fields.get("External Id") == Some(&json!("visit-cf"))
+        };
+        state.visitors.values().filter(carries).map(|v| v.header.guid).collect()
+    };
+    let lost = FaultRule {
+        kind: FaultKind::HttpStatus { status: 502 },
+        count: Some(1),
+        matching: Some("newentity(visitor)".into()),
+        when: FaultTiming::After,
+    };
+    sim.add_fault(lost);
+
+    connector.run_with_key(upsert(who.clone()), json!({}), "job-1/step-1").await.unwrap_err();
+    let found = connector.run_with_key(upsert(who.clone()), json!({}), "job-1/step-1").await.unwrap();
+    let twin: Uuid = as_operator(&sim, "entity=NewEntity(Visitor),Name=Grace Hopper,External Id=visit-cf,Guid").await
+        ["Guid"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let deactivated = connector.run(Action::Deactivate(who.clone()), json!({})).await.unwrap();
+
+    let guid = pacs_uuid(&found);
+    assert_eq!(marked(&sim).len(), 2);
+    assert!(marked(&sim).contains(&guid) && marked(&sim).contains(&twin));
+    assert_eq!(detail(&deactivated)["deactivated"], json!([guid.to_string(), twin.to_string()]));
+    assert!(!is_active(&sim, guid) && !is_active(&sim, twin));
+}
