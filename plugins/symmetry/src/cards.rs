@@ -32,12 +32,13 @@ pub enum Allocation {
 }
 
 /// The number for `owner` (a visitor's external id). `is_ours` recognises a card an earlier
-/// attempt of ours created (same holder, same company): it is adopted, not skipped.
+/// attempt of ours created (it carries the visitor's marker, see `marker.rs`): it is adopted,
+/// not skipped.
 pub fn allocate(
     db: &Db,
     install: &Install,
     owner: &str,
-    is_ours: impl Fn(&Card) -> bool,
+    is_ours: impl Fn(&Card) -> Result<bool, ConnectorError>,
 ) -> Result<Allocation, ConnectorError> {
     let cards = install.cards;
     let pool = pool(cards.facility_code);
@@ -47,8 +48,10 @@ pub fn allocate(
         let number = kv::allocate_unique(&pool, min, max, owner)?;
         let card = CardKey { number: number as i64, facility_code: cards.facility_code };
         if db.multimax.card_taken(card)? {
-            if let Some(existing) = db.multimax.card_by_key(card)?.filter(|c| is_ours(c)) {
-                return Ok(Allocation::Existing(existing));
+            if let Some(existing) = db.multimax.card_by_key(card)? {
+                if is_ours(&existing)? {
+                    return Ok(Allocation::Existing(existing));
+                }
             }
             mark_taken(&pool, number, "an existing card has it")?;
             continue;

@@ -58,11 +58,41 @@ pub fn reread(db: &Db, card: &Card) -> Result<Option<Card>, ConnectorError> {
     Ok(db.multimax.card_by_key(card.key())?.filter(|after| after.card_id == card.card_id))
 }
 
-/// Sets the card's validity to `window` (a Modify row with ActiveDate and ExpiryDate).
-pub fn set_window(db: &Db, batch: &Batch, card: &Card, window: SmsWindow) -> Result<bool, ConnectorError> {
-    let rows = modify(card, window_fields(card, window));
-    let expected = format!("{} valid {} to {}", card.key(), window.active, window.expiry);
-    settle(batch, &rows, &expected, || Ok(reread(db, card)?.is_some_and(|after| has_window(&after, window))))
+/// Sets the card's validity to `window` (a Modify row with ActiveDate and ExpiryDate) and, when
+/// the card is forced inactive and the window is not over at `now`, enables it (RecordRequest 5):
+/// see `visitors.rs` on why a window reopens a revoked visitor card.
+pub fn open_window(
+    db: &Db,
+    batch: &Batch,
+    card: &Card,
+    window: SmsWindow,
+    now: SmsTime,
+) -> Result<bool, ConnectorError> {
+    let rows = open_rows(card, window, now, Vec::new());
+    let enable = reenables(card, window, now);
+    let expected =
+        format!("{} valid {} to {}{}", card.key(), window.active, window.expiry, if enable { ", active" } else { "" });
+    settle(batch, &rows, &expected, || {
+        Ok(reread(db, card)?.is_some_and(|after| has_window(&after, window) && (!enable || !after.inactive)))
+    })
+}
+
+/// Whether giving `card` the window `window` at `now` also enables it: it is forced inactive and
+/// the window is not over.
+pub fn reenables(card: &Card, window: SmsWindow, now: SmsTime) -> bool {
+    card.inactive && window.expiry > now
+}
+
+/// A Modify row with `extra` and the window's dates where the card lacks them, then an Enable row
+/// when [`reenables`] says so.
+pub fn open_rows(card: &Card, window: SmsWindow, now: SmsTime, extra: Vec<Field>) -> Vec<ImportRow> {
+    let mut fields = extra;
+    fields.extend(window_fields(card, window));
+    let mut rows = modify(card, fields);
+    if reenables(card, window, now) {
+        rows.push(ImportRow::new(Request::Enable, card.key()));
+    }
+    rows
 }
 
 /// The Modify columns that give `card` the dates of `window`; none when it has them.

@@ -35,6 +35,8 @@ pub struct Config {
     pub processing: ProcessingConfig,
     #[serde(default = "default_prefix")]
     pub batch_reference_prefix: String,
+    #[serde(default)]
+    pub marker_fields: MarkerFields,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +70,47 @@ pub struct VisitorFields {
     pub phone: Option<PdfField>,
     pub company: Option<PdfField>,
     pub host: Option<PdfField>,
+}
+
+/// The personal data fields of Gatehouse's marker on every visitor card it creates, as AMAG's own
+/// CONNECT/GUEST integration marks its visitors: 48 Source, 49 IdentityId, 50 VisitId by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkerFields {
+    #[serde(default = "default_source_field")]
+    pub source: PdfField,
+    #[serde(default = "default_identity_field")]
+    pub identity: PdfField,
+    #[serde(default = "default_visit_field")]
+    pub visit: PdfField,
+}
+
+impl Default for MarkerFields {
+    fn default() -> Self {
+        MarkerFields {
+            source: default_source_field(),
+            identity: default_identity_field(),
+            visit: default_visit_field(),
+        }
+    }
+}
+
+impl MarkerFields {
+    pub fn all(self) -> [(&'static str, PdfField); 3] {
+        [("source", self.source), ("identity", self.identity), ("visit", self.visit)]
+    }
+}
+
+fn default_source_field() -> PdfField {
+    PdfField(48)
+}
+
+fn default_identity_field() -> PdfField {
+    PdfField(49)
+}
+
+fn default_visit_field() -> PdfField {
+    PdfField(50)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -144,6 +187,7 @@ pub struct Install {
     pub sign_out_expires: bool,
     pub processing: Processing,
     pub batch_prefix: String,
+    pub markers: MarkerFields,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -207,6 +251,7 @@ impl Config {
                 )));
             }
         }
+        check_marker_fields(self.marker_fields, &self.visitor_fields, self.workplace.email_field)?;
         let workplace = self.workplace.checked(&self.visitor_fields)?;
         let processing = &self.processing;
         if !(1..=600).contains(&processing.wait_seconds) || !(10..=60_000).contains(&processing.poll_interval_ms) {
@@ -241,8 +286,42 @@ impl Config {
                 wait_seconds: processing.wait_seconds,
             },
             batch_prefix: self.batch_reference_prefix,
+            markers: self.marker_fields,
         })
     }
+}
+
+/// The marker must survive whatever else Gatehouse writes: its three fields are distinct and
+/// hold nothing else (a contact detail or an employee email written over the marker would lose
+/// the visitor, and an employee matched by the marker field would be a visitor).
+fn check_marker_fields(
+    markers: MarkerFields,
+    visitor_fields: &VisitorFields,
+    email_field: Option<PdfField>,
+) -> Result<(), ConnectorError> {
+    let fields = markers.all();
+    for (i, (name, field)) in fields.iter().enumerate() {
+        if let Some((other, _)) = fields[..i].iter().find(|(_, f)| f == field) {
+            return Err(ConnectorError::config(format!(
+                "marker_fields.{other} and marker_fields.{name} are both personal data field {}; the marker needs three fields",
+                field.number()
+            )));
+        }
+        if let Some((contact, _)) = visitor_fields.configured().find(|(_, f)| f == field) {
+            return Err(ConnectorError::config(format!(
+                "visitor_fields.{} and marker_fields.{name} are both personal data field {}; contact details would overwrite Gatehouse's marker",
+                contact.name(),
+                field.number()
+            )));
+        }
+        if email_field == Some(*field) {
+            return Err(ConnectorError::config(format!(
+                "workplace.email_field and marker_fields.{name} are both personal data field {}; choose another field for employee emails",
+                field.number()
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl WorkplaceConfig {
@@ -278,6 +357,18 @@ pub enum Contact {
     Phone,
     Company,
     Host,
+}
+
+impl Contact {
+    /// The setting's name under `visitor_fields`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contact::Email => "email",
+            Contact::Phone => "phone",
+            Contact::Company => "company",
+            Contact::Host => "host",
+        }
+    }
 }
 
 impl VisitorFields {

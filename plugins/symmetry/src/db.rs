@@ -12,7 +12,7 @@
 use gatehouse_sdk::sql::{self, Rows, SqlError, Value};
 use gatehouse_sdk::ConnectorError;
 
-use crate::config::PdfField;
+use crate::config::{MarkerFields, PdfField};
 use crate::time::SmsTime;
 
 /// The label of the multiMAX database (cardholders, cards, access codes, personal data).
@@ -77,6 +77,21 @@ pub fn cards_with_email(field: PdfField) -> String {
 pub fn cards_with_any_email(field: PdfField) -> String {
     let column = field.column();
     format!("SELECT CardID, {column} AS Email FROM {} WHERE {column} IS NOT NULL", personal_data_view(field))
+}
+
+/// Cards carrying Gatehouse's marker for one visit: the visit field holds `@P1` and, when the
+/// source field is in the same view, the source field holds `@P2`. Returns the statement and
+/// whether it checks the source. The database compares with its own collation (case-insensitive,
+/// trailing spaces ignored), so callers hold the values read back to the exact marker.
+pub fn cards_with_marker(markers: MarkerFields) -> (String, bool) {
+    let view = personal_data_view(markers.visit);
+    let visit = markers.visit.column();
+    if personal_data_view(markers.source) == view {
+        let source = markers.source.column();
+        (format!("SELECT CardID FROM {view} WHERE {visit} = @P1 AND {source} = @P2"), true)
+    } else {
+        (format!("SELECT CardID FROM {view} WHERE {visit} = @P1"), false)
+    }
 }
 
 /// The values of `fields` (all in one view) of card `@P1`.
@@ -328,6 +343,23 @@ impl Conn {
                 })
             })
             .collect()
+    }
+
+    /// The CardIDs (each once, lowest first) the database finds with the marker `visit` from
+    /// `source`; see [`cards_with_marker`].
+    pub fn cards_with_marker(
+        &self,
+        markers: MarkerFields,
+        visit: &str,
+        source: &str,
+    ) -> Result<Vec<i64>, ConnectorError> {
+        let (statement, checks_source) = cards_with_marker(markers);
+        let params: Vec<Value> = if checks_source { vec![visit.into(), source.into()] } else { vec![visit.into()] };
+        let rows = self.query(&statement, &params)?;
+        let mut card_ids = Row::all(&rows).map(|row| row.int("CardID")).collect::<Result<Vec<i64>, _>>()?;
+        card_ids.sort_unstable();
+        card_ids.dedup();
+        Ok(card_ids)
     }
 
     /// The current values of `fields` on a card (`None` for NULL or blank).

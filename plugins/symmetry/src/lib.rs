@@ -6,10 +6,12 @@
 //! by label ("multimax", "import"); the connector never sees a DSN or a password.
 //!
 //! Files: `lib.rs` (what the connector is), `config.rs` (what an install configures), `setup.rs`
-//! (validation and pickers), `visitors.rs` and `employees.rs` (the actions), `changes.rs` (one
+//! (validation and pickers), `visitors.rs`, `upsert.rs` and `employees.rs` (the actions),
+//! `marker.rs` (Gatehouse's marker on its visitor cards, and finding them), `changes.rs` (one
 //! verified change on a card), `cards.rs` (card numbers), `import.rs` (import rows, polling,
-//! outcomes), `db.rs` (every SQL statement), `time.rs` (the SMS server's local time),
-//! `params.rs` (policy parameters).
+//! outcomes), `db.rs` (every SQL statement), `text.rs` (what code page 1252 and the column
+//! lengths keep of a name), `time.rs` (the SMS server's local time), `params.rs` (policy
+//! parameters).
 
 mod cards;
 mod changes;
@@ -17,11 +19,14 @@ mod config;
 mod db;
 mod employees;
 mod import;
+mod marker;
 mod params;
 mod setup;
 #[cfg(test)]
 mod tests;
+mod text;
 mod time;
+mod upsert;
 mod visitors;
 
 use gatehouse_sdk::{
@@ -49,16 +54,16 @@ impl Connector for Symmetry {
             required_secrets: vec![],
             sql_labels: vec![db::MULTIMAX.into(), db::IMPORT.into()],
             actions: vec![
-                action(ActionKind::UpsertPerson, "Visitors: adds the cardholder with a card from the install's range (RecordRequest 0), or updates names and contact fields (1). Employees: looks up the card by email.", NO_PARAMS),
-                action(ActionKind::SetAccessWindow, "Sets the visitor card's ActiveDate and ExpiryDate, in the SMS server's local time (RecordRequest 1).", NO_PARAMS),
+                action(ActionKind::UpsertPerson, "Visitors: finds the card by Gatehouse's marker (personal data 48-50 by default) and updates names and contact fields (RecordRequest 1), else adds the cardholder with a marked card from the install's range (0); names Symmetry cannot spell are warnings in detail.warnings. Employees: looks up the card by email.", NO_PARAMS),
+                action(ActionKind::SetAccessWindow, "Sets the visitor card's ActiveDate and ExpiryDate, in the SMS server's local time (RecordRequest 1), and re-enables a forced-inactive card while the window is not over (5).", NO_PARAMS),
                 action(ActionKind::AddGroups, "Adds the access codes in params.access_codes to the card (RecordRequest 3 per code).", ACCESS_CODE_PARAMS),
-                action(ActionKind::RemoveGroups, "Removes the access codes in params.access_codes from the card (RecordRequest 6 per code).", ACCESS_CODE_PARAMS),
+                action(ActionKind::RemoveGroups, "Removes the access codes in params.access_codes from every card of the visitor (RecordRequest 6 per code).", ACCESS_CODE_PARAMS),
                 action(ActionKind::IssueCard, "Gives the visitor's card the window and returns its number, facility code and format.", ISSUE_CARD_PARAMS),
                 action(ActionKind::IssuePin, "Sets a new PIN on the visitor's card (RecordRequest 1) and returns it.", ISSUE_PIN_PARAMS),
-                action(ActionKind::RevokeCredentials, "Expires the visitor's card now (RecordRequest 1) and forces it inactive (RecordRequest 2).", NO_PARAMS),
+                action(ActionKind::RevokeCredentials, "Expires every card of the visitor now (RecordRequest 1) and forces it inactive (RecordRequest 2); no card is no change.", NO_PARAMS),
                 action(ActionKind::Activate, "Enables the card (RecordRequest 5); for employees only with enable-during-sign-in on.", NO_PARAMS),
                 action(ActionKind::Deactivate, "Forces the card inactive (RecordRequest 2); for employees only with disable-during-sign-out on.", NO_PARAMS),
-                action(ActionKind::ErasePerson, "Strips the visitor's card: access codes removed (4), names and contact fields replaced (1), expired and inactive (2); frees the number.", NO_PARAMS),
+                action(ActionKind::ErasePerson, "Strips every card of the visitor: access codes removed (4), names, contact fields and the marker's ids replaced (1), expired and inactive (2); frees the numbers.", NO_PARAMS),
             ],
             emits_events: false,
         }

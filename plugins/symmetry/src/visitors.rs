@@ -2,33 +2,53 @@
 //! `upsert-person` (Symmetry cannot hold a cardholder without a card) and changed afterwards
 //! through Modify / Disable / Enable / access-code rows keyed by that card.
 //!
-//! kv remembers, per visitor, the card number (written before the add row, so an unfinished
-//! creation can still release it) and, once multiMAX shows the card, its CardID — the PACS id
-//! every later action starts from.
+//! **Finding a visitor.** Every card the connector creates carries Gatehouse's marker in personal
+//! data (48 Source = `Gatehouse`, 49 IdentityId and 50 VisitId = the visit id; see `marker.rs`),
+//! written in the Add row itself, and every action finds the visitor's cards by that marker —
+//! never by name, which Symmetry may store differently from what was written. kv remembers the
+//! card number (written before the add row, so an unfinished creation can still release it) and
+//! its CardID, but only as the fallback for cards made before the marker existed; such a card is
+//! given the marker when an action finds it.
+//!
+//! **Lossy text is not a failure.** Names and personal data are varchar in code page 1252 and cut
+//! to their columns (`text.rs`): what is read back is compared with the stored form of what was
+//! written, and `upsert-person` reports every loss in its outcome's `detail.warnings` (an array of
+//! sentences the host attaches to the job as a warning).
+//!
+//! **Sign-out covers everything.** `revoke-credentials`, `deactivate`, `remove-groups` and
+//! `erase-person` act on every card carrying the visit's marker (and the fallback card), and a
+//! visitor without any card is not an error (`changed: false`): the host also runs them to
+//! compensate a provisioning job that failed, possibly before any card existed. When
+//! `upsert-person` finds several marked cards (left by an earlier defect) it keeps the lowest
+//! CardID and revokes the others.
+//!
+//! **Redrives reopen the card.** A provisioning job re-run under new idempotency keys after a
+//! compensation finds the same card by its marker, so no second card is made, and must leave it
+//! as a fresh provisioning would: `activate` enables it when the window has started, and every
+//! step that gives the card the visit's window (`set-access-window`, `issue-card`, `issue-pin`)
+//! also lifts a forced-inactive flag as long as that window is not over. That is needed because a
+//! window starting later has no `activate` in the provisioning job itself (the planner schedules
+//! it for the window's start), and it is safe because the window's own dates still bound access;
+//! a new card is likewise active, with its window, from creation. The cost: a visitor card an
+//! operator disabled by hand in Symmetry is enabled again by the next window change Gatehouse
+//! sends for that visit (as `activate` always did); a window that is over reopens nothing.
 
 use gatehouse_sdk::{
-    clock, kv, log, secrets, Action, Call, CardCredential, ConnectorError, Credential, ErrorKind, Outcome, Person,
-    PersonRef, Windowed,
+    clock, log, secrets, Action, Call, CardCredential, ConnectorError, Credential, Outcome, PersonRef, Windowed,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::cards::{self, Allocation};
+use crate::cards;
 use crate::changes::{self, card_outcome, settle};
-use crate::config::{Contact, Install, PdfField};
+use crate::config::{Install, PdfField};
 use crate::db::{Card, CardKey, Db};
 use crate::import::{Batch, Field, ImportRow, Request};
+use crate::marker::{self, Found};
 use crate::params::{AccessCodeParams, IssueCardParams, IssuePinParams};
 use crate::time::{SmsTime, SmsWindow};
 
-/// How often the import service may refuse a number as existing (although multiMAX did not show
-/// it) before one call gives up.
-const MAX_CONFLICTS: usize = 5;
-// ASSUMPTION: names are varchar(40) and personal data fields varchar(60), as integrators' staging
-// variables suggest; we cut values to fit so that what we verify is what Symmetry stores.
-const NAME_LENGTH: usize = 40;
-const PERSONAL_DATA_LENGTH: usize = 60;
 // ASSUMPTION: Symmetry needs non-empty names, so an erased visitor keeps placeholder names.
 const ERASED_LAST_NAME: &str = "Erased";
 const ERASED_FIRST_NAME: &str = "Visitor";
@@ -68,199 +88,52 @@ pub fn run(install: &Install, call: &Call, action: Action) -> Result<Outcome, Co
     }
 }
 
-struct Visitors<'a> {
-    db: &'a Db,
-    install: &'a Install,
-    call: &'a Call,
-    batch: Batch<'a>,
-}
-
-/// A visitor as Symmetry will store them.
-struct Holder {
-    first_name: String,
-    last_name: String,
-    /// Contact details to write, when the policy includes them and fields are configured.
-    contact: Vec<(PdfField, String)>,
-}
-
-impl Holder {
-    fn of(person: &Person, install: &Install) -> Result<Holder, ConnectorError> {
-        let (first, last) = (person.first_name.trim(), person.last_name.trim());
-        // A visitor known by one name keeps it as the last name, which Symmetry lists by.
-        let (first, last) = if last.is_empty() { ("", first) } else { (first, last) };
-        if last.is_empty() {
-            return Err(ConnectorError::permanent("the visitor has no name; Symmetry needs at least a last name"));
-        }
-        let mut contact = Vec::new();
-        if person.include_contact {
-            for (what, field) in install.visitor_fields.configured() {
-                let value = match what {
-                    Contact::Email => person.identity.email.as_deref(),
-                    Contact::Phone => person.phone.as_deref(),
-                    Contact::Company => person.company.as_deref(),
-                    Contact::Host => person.host_name.as_deref(),
-                };
-                if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
-                    contact.push((field, cut(value, PERSONAL_DATA_LENGTH)));
-                }
-            }
-        }
-        Ok(Holder { first_name: cut(first, NAME_LENGTH), last_name: cut(last, NAME_LENGTH), contact })
-    }
-
-    fn names_match(&self, card: &Card) -> bool {
-        same_text(&card.first_name, &self.first_name) && same_text(&card.last_name, &self.last_name)
-    }
-
-    /// Whether `card` is the one an earlier attempt of ours created for this visitor.
-    fn owns(&self, card: &Card, install: &Install) -> bool {
-        self.names_match(card) && card.company_id == Some(install.company_id)
-    }
-}
-
-fn cut(text: &str, length: usize) -> String {
-    text.chars().take(length).collect()
-}
-
-fn same_text(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+pub(crate) struct Visitors<'a> {
+    pub db: &'a Db,
+    pub install: &'a Install,
+    pub call: &'a Call,
+    pub batch: Batch<'a>,
 }
 
 impl Visitors<'_> {
-    fn zone_time(&self, instant: gatehouse_sdk::UtcMillis) -> Result<SmsTime, ConnectorError> {
-        SmsTime::from_utc(instant, self.install.zone)
+    pub fn now(&self) -> Result<SmsTime, ConnectorError> {
+        SmsTime::from_utc(clock::now(), self.install.zone)
     }
 
     fn window(&self, windowed: &Windowed) -> Result<SmsWindow, ConnectorError> {
         SmsWindow::from_utc(windowed.window.starts_at, windowed.window.ends_at, self.install.zone)
     }
 
-    /// The visitor's card: the one kv remembers (its number and CardID), else the only card of
-    /// the CardID the host passes as PACS id.
-    fn find_card(&self, who: &PersonRef) -> Result<Option<Card>, ConnectorError> {
-        if let Some(Record { card_number, facility_code, card_id: Some(card_id) }) =
-            kv::get_json::<Record>(&record_key(&who.external_id))?
-        {
-            let key = CardKey { number: card_number, facility_code };
-            return Ok(self.db.multimax.card_by_key(key)?.filter(|card| card.card_id == card_id));
-        }
-        let Some(card_id) = who.pacs_id.as_deref().and_then(|id| id.trim().parse::<i64>().ok()) else {
-            return Ok(None);
-        };
-        let mut cards = self.db.multimax.cards_by_id(card_id)?;
-        Ok(if cards.len() == 1 { cards.pop() } else { None })
+    /// Every card of the visitor (see `marker.rs`), unmarked fallback cards given the marker.
+    pub fn cards(&self, who: &PersonRef) -> Result<Found, ConnectorError> {
+        let mut found = marker::find(self.db, self.install, who, false)?;
+        marker::backfill(self.db, self.install, &self.call.idempotency_key, who, &mut found)?;
+        Ok(found)
     }
 
-    fn require_card(&self, who: &PersonRef) -> Result<Card, ConnectorError> {
-        self.find_card(who)?.ok_or_else(|| {
-            ConnectorError::permanent(format!(
+    /// The visitor's card for actions that give access: the first of [`Self::cards`].
+    fn require_card(&self, who: &PersonRef) -> Result<(Card, Found), ConnectorError> {
+        let found = self.cards(who)?;
+        match found.cards.first() {
+            Some(card) => Ok((card.clone(), found)),
+            None => Err(ConnectorError::permanent(format!(
                 "Symmetry has no card for visitor {:?}; the policy must upsert the visitor first",
                 who.external_id
-            ))
-        })
+            ))),
+        }
     }
 
-    fn confirm(&self, who: &PersonRef, card: &Card) -> Result<(), ConnectorError> {
+    pub fn confirm(&self, who: &PersonRef, card: &Card) -> Result<(), ConnectorError> {
         let record =
             Record { card_number: card.number, facility_code: card.facility_code, card_id: Some(card.card_id) };
-        kv::set_json(&record_key(&who.external_id), &record)
-    }
-
-    fn upsert(&self, person: &Person) -> Result<Outcome, ConnectorError> {
-        let holder = Holder::of(person, self.install)?;
-        match self.find_card(&person.identity)? {
-            Some(card) => self.update(&person.identity, &holder, card),
-            None => self.create(&person.identity, &holder),
-        }
-    }
-
-    /// Adds the cardholder with a fresh card. Until `set-access-window` / `issue-card` set the
-    /// real window, the card is valid from now to now: it opens nothing.
-    fn create(&self, who: &PersonRef, holder: &Holder) -> Result<Outcome, ConnectorError> {
-        let install = self.install;
-        let pool = cards::pool(install.cards.facility_code);
-        for _ in 0..MAX_CONFLICTS {
-            let allocation = cards::allocate(self.db, install, &who.external_id, |card| holder.owns(card, install))?;
-            let adopted;
-            let (key, batch) = match allocation {
-                Allocation::Existing(card) => {
-                    self.confirm(who, &card)?;
-                    return Ok(card_outcome(&card, &self.batch, false, None, json!({ "adopted": true })));
-                }
-                Allocation::Pending { card, reference } => {
-                    adopted = Batch::adopt(self.db, install, reference);
-                    (card, &adopted)
-                }
-                Allocation::Free(card) => (card, &self.batch),
-            };
-            let record = Record { card_number: key.number, facility_code: key.facility_code, card_id: None };
-            kv::set_json(&record_key(&who.external_id), &record)?;
-            let processed = batch.run(&[self.add_row(key, holder)?])?;
-            if let Some(card) = self.db.multimax.card_by_key(key)?.filter(|card| holder.owns(card, install)) {
-                self.confirm(who, &card)?;
-                return Ok(card_outcome(&card, batch, true, None, json!({ "created": true })));
-            }
-            let expected = format!("cardholder {:?} with {key}", holder.last_name);
-            let error = batch.rejection(&processed, &expected)?;
-            if error.kind != ErrorKind::Conflict {
-                return Err(error);
-            }
-            cards::mark_taken(&pool, key.number as u64, "the import service says the card already exists")?;
-        }
-        Err(ConnectorError::conflict(format!(
-            "the import service refused {MAX_CONFLICTS} card numbers in a row as existing although multiMAX does not list them; \
-             check the card range against Symmetry"
-        )))
-    }
-
-    fn add_row(&self, key: CardKey, holder: &Holder) -> Result<ImportRow, ConnectorError> {
-        let now = self.zone_time(clock::now())?;
-        let mut row = ImportRow::new(Request::Add, key)
-            .with(Field::LastName(holder.last_name.clone()))
-            .with(Field::FirstName(holder.first_name.clone()))
-            .with(Field::CompanyId(self.install.company_id))
-            .with(Field::ActiveDate(now))
-            .with(Field::ExpiryDate(now));
-        if let Some(format) = self.install.cards.card_format {
-            row = row.with(Field::CardFormat(format));
-        }
-        for (field, value) in &holder.contact {
-            row = row.with(Field::PersonalData(*field, value.clone()));
-        }
-        Ok(row)
-    }
-
-    fn update(&self, who: &PersonRef, holder: &Holder, card: Card) -> Result<Outcome, ConnectorError> {
-        let mut fields = Vec::new();
-        if !holder.names_match(&card) {
-            fields.push(Field::LastName(holder.last_name.clone()));
-            fields.push(Field::FirstName(holder.first_name.clone()));
-        }
-        let contact_fields: Vec<PdfField> = holder.contact.iter().map(|(field, _)| *field).collect();
-        let contact_matches = |current: &[(PdfField, Option<String>)]| {
-            holder.contact.iter().all(|(field, value)| {
-                current.iter().any(|(f, v)| f == field && v.as_deref().is_some_and(|v| same_text(v, value)))
-            })
-        };
-        let current = self.db.multimax.personal_data(card.card_id, &contact_fields)?;
-        if !contact_matches(&current) {
-            fields.extend(holder.contact.iter().map(|(field, value)| Field::PersonalData(*field, value.clone())));
-        }
-        let rows = changes::modify(&card, fields);
-        let expected = format!("{} held by {:?} with the visitor's contact details", card.key(), holder.last_name);
-        let changed = settle(&self.batch, &rows, &expected, || {
-            let names = changes::reread(self.db, &card)?.is_some_and(|after| holder.names_match(&after));
-            Ok(names && contact_matches(&self.db.multimax.personal_data(card.card_id, &contact_fields)?))
-        })?;
-        self.confirm(who, &card)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({})))
+        gatehouse_sdk::kv::set_json(&record_key(&who.external_id), &record)
     }
 
     fn set_access_window(&self, windowed: &Windowed) -> Result<Outcome, ConnectorError> {
-        let card = self.require_card(&windowed.who)?;
+        let (card, found) = self.require_card(&windowed.who)?;
         let window = self.window(windowed)?;
-        let changed = changes::set_window(self.db, &self.batch, &card, window)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, window_detail(window)))
+        let changed = changes::open_window(self.db, &self.batch, &card, window, self.now()?)?;
+        Ok(card_outcome(&card, &self.batch, changed, None, found.note(window_detail(window))))
     }
 
     /// The card was created with the person; issuing it gives it the window and hands out its
@@ -273,9 +146,9 @@ impl Visitors<'_> {
                 "the policy asks for facility code {asked}, but the install issues cards with facility code {facility_code}"
             )));
         }
-        let card = self.require_card(&windowed.who)?;
+        let (card, found) = self.require_card(&windowed.who)?;
         let window = self.window(windowed)?;
-        let changed = changes::set_window(self.db, &self.batch, &card, window)?;
+        let changed = changes::open_window(self.db, &self.batch, &card, window, self.now()?)?;
         let mut detail = window_detail(window);
         if let Some(host_number) = params.card_number.filter(|n| i64::try_from(*n).ok() != Some(card.number)) {
             // Symmetry cannot hold a cardholder without a card, so the card exists since
@@ -291,14 +164,14 @@ impl Visitors<'_> {
                 None => "symmetry-default".into(),
             },
         });
-        Ok(card_outcome(&card, &self.batch, changed, Some(credential), detail))
+        Ok(card_outcome(&card, &self.batch, changed, Some(credential), found.note(detail)))
     }
 
     /// Sets a PIN on the visitor's card (valid with the card's window). A retry finds the PIN it
     /// already wrote in its own import row instead of deriving a new one.
     fn issue_pin(&self, windowed: &Windowed) -> Result<Outcome, ConnectorError> {
         let params = IssuePinParams::from_call(self.call)?;
-        let card = self.require_card(&windowed.who)?;
+        let (card, found) = self.require_card(&windowed.who)?;
         let window = self.window(windowed)?;
         let written = self.batch.our_rows()?.into_iter().rev().find_map(|row| {
             (row.request == Request::Modify.code() && row.card_number == Some(card.number)).then_some(row.pin).flatten()
@@ -313,83 +186,119 @@ impl Visitors<'_> {
         if card.pin.as_deref() != Some(pin.as_str()) {
             fields.push(Field::Pin(pin.clone()));
         }
-        fields.extend(changes::window_fields(&card, window));
-        let rows = changes::modify(&card, fields);
+        let now = self.now()?;
+        let enable = changes::reenables(&card, window, now);
+        let rows = changes::open_rows(&card, window, now, fields);
         let changed = settle(&self.batch, &rows, &format!("{} with the new PIN", card.key()), || {
-            let after = changes::reread(self.db, &card)?;
-            Ok(after
-                .is_some_and(|after| after.pin.as_deref() == Some(pin.as_str()) && changes::has_window(&after, window)))
+            Ok(changes::reread(self.db, &card)?.is_some_and(|after| {
+                after.pin.as_deref() == Some(pin.as_str())
+                    && changes::has_window(&after, window)
+                    && (!enable || !after.inactive)
+            }))
         })?;
-        Ok(card_outcome(&card, &self.batch, changed, Some(Credential::Pin(pin)), window_detail(window)))
+        Ok(card_outcome(&card, &self.batch, changed, Some(Credential::Pin(pin)), found.note(window_detail(window))))
     }
 
     fn add_groups(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
         let ids = AccessCodeParams::from_call(self.call)?.ids()?;
         let codes = changes::resolve_access_codes(self.db, &ids)?;
-        let card = self.require_card(who)?;
+        let (card, found) = self.require_card(who)?;
         let changed = changes::add_access_codes(self.db, &self.batch, &card, &codes)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({ "access_codes": ids })))
+        Ok(card_outcome(&card, &self.batch, changed, None, found.note(json!({ "access_codes": ids }))))
+    }
+
+    fn activate(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
+        let (card, found) = self.require_card(who)?;
+        let changed = changes::enable(self.db, &self.batch, &card)?;
+        Ok(card_outcome(&card, &self.batch, changed, None, found.note(json!({}))))
+    }
+
+    /// Runs `change` on every card of the visitor; no card is no change.
+    fn on_every_card(
+        &self,
+        who: &PersonRef,
+        detail: serde_json::Value,
+        change: impl Fn(&Card) -> Result<bool, ConnectorError>,
+    ) -> Result<Outcome, ConnectorError> {
+        let found = self.cards(who)?;
+        let Some(first) = found.cards.first() else {
+            return Ok(no_card());
+        };
+        let mut changed = false;
+        for card in &found.cards {
+            changed |= change(card)?;
+        }
+        Ok(card_outcome(first, &self.batch, changed, None, found.note(detail)))
     }
 
     fn remove_groups(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
         let ids = AccessCodeParams::from_call(self.call)?.ids()?;
         let codes = changes::resolve_access_codes(self.db, &ids)?;
-        let Some(card) = self.find_card(who)? else {
-            return Ok(no_card());
-        };
-        let changed = changes::remove_access_codes(self.db, &self.batch, &card, &codes)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({ "access_codes": ids })))
+        self.on_every_card(who, json!({ "access_codes": ids }), |card| {
+            changes::remove_access_codes(self.db, &self.batch, card, &codes)
+        })
     }
 
-    /// Sign-out: the card expires now (unless the install turned that off) and is forced inactive.
+    /// Sign-out: every card expires now (unless the install turned that off) and is forced inactive.
     fn revoke(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
-        let Some(card) = self.find_card(who)? else {
-            return Ok(no_card());
-        };
-        let now = self.zone_time(clock::now())?;
-        let changed = changes::revoke(self.db, &self.batch, &card, now, self.install.sign_out_expires)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({ "revoked_at": now.to_string() })))
-    }
-
-    fn activate(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
-        let card = self.require_card(who)?;
-        let changed = changes::enable(self.db, &self.batch, &card)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({})))
+        let now = self.now()?;
+        let expire = self.install.sign_out_expires;
+        self.on_every_card(who, json!({ "revoked_at": now.to_string() }), |card| {
+            changes::revoke(self.db, &self.batch, card, now, expire)
+        })
     }
 
     fn deactivate(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
-        let Some(card) = self.find_card(who)? else {
-            return Ok(no_card());
-        };
-        let changed = changes::disable(self.db, &self.batch, &card)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({})))
+        self.on_every_card(who, json!({}), |card| changes::disable(self.db, &self.batch, card))
     }
 
-    /// Data Connect has no documented delete, so erasing strips the card instead: every access
-    /// code removed, names replaced, contact fields blanked, expired and forced inactive. The
-    /// card number goes back to the pool (the allocation check skips it while the card exists).
+    /// Data Connect has no documented delete, so erasing strips every card of the visitor instead:
+    /// every access code removed, names replaced, contact fields and the marker's identity and
+    /// visit blanked (the source stays, so an operator still sees where the card came from),
+    /// expired and forced inactive. The card numbers go back to the pool (the allocation check
+    /// skips them while the cards exist).
     fn erase(&self, who: &PersonRef) -> Result<Outcome, ConnectorError> {
         let key = record_key(&who.external_id);
-        let record: Option<Record> = kv::get_json(&key)?;
-        let Some(card) = self.find_card(who)? else {
+        let record: Option<Record> = gatehouse_sdk::kv::get_json(&key)?;
+        let found = marker::find(self.db, self.install, who, true)?;
+        if found.cards.is_empty() {
             if let Some(record) = record {
                 cards::release(CardKey { number: record.card_number, facility_code: record.facility_code })?;
             }
-            kv::delete(&key)?;
+            gatehouse_sdk::kv::delete(&key)?;
             return Ok(no_card());
-        };
-        let now = self.zone_time(clock::now())?;
-        let contact_fields: Vec<PdfField> = self.install.visitor_fields.configured().map(|(_, field)| field).collect();
+        }
+        let now = self.now()?;
+        let markers = self.install.markers;
+        let mut blanked: Vec<PdfField> = self.install.visitor_fields.configured().map(|(_, field)| field).collect();
+        blanked.extend([markers.identity, markers.visit]);
+        let mut changed = false;
+        for card in &found.cards {
+            changed |= self.strip(card, &blanked, now)?;
+            cards::release(card.key())?;
+        }
+        // A number kv held for an unfinished creation goes back too.
+        let held = record.map(|r| CardKey { number: r.card_number, facility_code: r.facility_code });
+        if let Some(held) = held.filter(|held| found.cards.iter().all(|card| card.key() != *held)) {
+            cards::release(held)?;
+        }
+        gatehouse_sdk::kv::delete(&key)?;
+        Ok(card_outcome(&found.cards[0], &self.batch, changed, None, found.note(json!({ "erased": true }))))
+    }
+
+    fn strip(&self, card: &Card, blanked: &[PdfField], now: SmsTime) -> Result<bool, ConnectorError> {
         let blank = |values: &[(PdfField, Option<String>)]| values.iter().all(|(_, value)| value.is_none());
-        let erased_names =
-            |c: &Card| same_text(&c.last_name, ERASED_LAST_NAME) && same_text(&c.first_name, ERASED_FIRST_NAME);
+        let erased_names = |c: &Card| {
+            c.last_name.trim().eq_ignore_ascii_case(ERASED_LAST_NAME)
+                && c.first_name.trim().eq_ignore_ascii_case(ERASED_FIRST_NAME)
+        };
         let mut fields = Vec::new();
-        if !erased_names(&card) {
+        if !erased_names(card) {
             fields.push(Field::LastName(ERASED_LAST_NAME.into()));
             fields.push(Field::FirstName(ERASED_FIRST_NAME.into()));
         }
         // ASSUMPTION: an empty string clears a personal data field (NULL means "unchanged").
-        let current = self.db.multimax.personal_data(card.card_id, &contact_fields)?;
+        let current = self.db.multimax.personal_data(card.card_id, blanked)?;
         fields.extend(
             current.iter().filter(|(_, v)| v.is_some()).map(|(field, _)| Field::PersonalData(*field, String::new())),
         );
@@ -397,21 +306,18 @@ impl Visitors<'_> {
         if !self.db.multimax.access_rights(card.card_id)?.is_empty() {
             rows.push(ImportRow::new(Request::RemoveAllAccessCodes, card.key()));
         }
-        rows.extend(changes::revoke_rows(&card, now, true, fields));
-        let changed = settle(&self.batch, &rows, &format!("{} erased", card.key()), || {
-            let stripped = changes::reread(self.db, &card)?
+        rows.extend(changes::revoke_rows(card, now, true, fields));
+        settle(&self.batch, &rows, &format!("{} erased", card.key()), || {
+            let stripped = changes::reread(self.db, card)?
                 .is_some_and(|after| erased_names(&after) && changes::is_revoked(&after, now, true));
             Ok(stripped
                 && self.db.multimax.access_rights(card.card_id)?.is_empty()
-                && blank(&self.db.multimax.personal_data(card.card_id, &contact_fields)?))
-        })?;
-        cards::release(card.key())?;
-        kv::delete(&key)?;
-        Ok(card_outcome(&card, &self.batch, changed, None, json!({ "erased": true })))
+                && blank(&self.db.multimax.personal_data(card.card_id, blanked)?))
+        })
     }
 }
 
-fn no_card() -> Outcome {
+pub fn no_card() -> Outcome {
     Outcome { pacs_id: None, credential: None, changed: false, detail: json!({ "card": null }).to_string() }
 }
 

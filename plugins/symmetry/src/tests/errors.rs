@@ -51,7 +51,7 @@ fn an_import_database_that_cannot_be_opened_is_a_config_error_naming_data_connec
 #[test]
 fn a_denied_permission_is_an_auth_error_that_says_which_grants_are_needed() {
     let host = FakeHost::install();
-    host.on_sql_query("FROM dbo.ViewSMSCardHolders", |_| {
+    host.on_sql_query("FROM dbo.ViewSMSCardHolder", |_| {
         Err(SqlError::Server(server_error(229, "The SELECT permission was denied on the object 'ViewSMSCardHolders'")))
     });
     host.set_kv(

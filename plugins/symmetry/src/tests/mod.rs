@@ -5,6 +5,7 @@
 
 mod employees;
 mod errors;
+mod markers;
 mod visitors;
 
 use std::cell::RefCell;
@@ -71,6 +72,8 @@ pub struct FakeCard {
     pub active: Value,
     pub expiry: Value,
     pub email: Option<String>,
+    /// Personal data by field number (the email above is field 12 for the employee tests).
+    pub personal_data: BTreeMap<u8, String>,
     /// Known to the import processor but not yet visible in CardInfoTable (another writer's card
     /// that lands between our check and our row).
     pub hidden: bool,
@@ -91,9 +94,38 @@ impl FakeCard {
             active: Value::Null,
             expiry: Value::Null,
             email: None,
+            personal_data: BTreeMap::new(),
             hidden: false,
         }
     }
+
+    /// A visitor card Gatehouse made for `visit` (the default marker fields).
+    pub fn marked(number: i64, visit: &str) -> FakeCard {
+        FakeCard {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            company_id: COMPANY,
+            personal_data: marker(visit),
+            ..FakeCard::someone(number)
+        }
+    }
+}
+
+/// Gatehouse's marker for `visit` in the default fields 48-50.
+pub fn marker(visit: &str) -> BTreeMap<u8, String> {
+    BTreeMap::from([(48, "Gatehouse".to_string()), (49, visit.to_string()), (50, visit.to_string())])
+}
+
+/// What a varchar column keeps, roughly: this fake knows Latin 1 only.
+fn lossy(text: &str) -> String {
+    text.chars().flat_map(|c| if u32::from(c) <= 0xFF { vec![c] } else { vec!['?'; c.len_utf16()] }).collect()
+}
+
+fn personal_data_columns(row: &FakeRow) -> impl Iterator<Item = (u8, String)> + '_ {
+    row.columns.iter().filter_map(|(column, value)| {
+        let field = column.strip_prefix("PersonalData")?.parse().ok()?;
+        Some((field, lossy(value.as_str()?)))
+    })
 }
 
 /// One DataImportTable row: its columns by name.
@@ -146,8 +178,8 @@ impl Model {
                         card_id,
                         number: number.unwrap_or_default(),
                         facility_code: facility_code.unwrap_or_default(),
-                        first_name: row.text("FirstName").unwrap_or_default(),
-                        last_name: row.text("LastName").unwrap_or_default(),
+                        first_name: lossy(&row.text("FirstName").unwrap_or_default()),
+                        last_name: lossy(&row.text("LastName").unwrap_or_default()),
                         company_id: row.int("CompanyID").unwrap_or_default(),
                         primary: true,
                         pin: row.text("PIN"),
@@ -155,6 +187,7 @@ impl Model {
                         active: row.columns.get("ActiveDate").cloned().unwrap_or(Value::Null),
                         expiry: row.columns.get("ExpiryDate").cloned().unwrap_or(Value::Null),
                         email: None,
+                        personal_data: personal_data_columns(&row).collect(),
                         hidden: false,
                     });
                     PROCESSED
@@ -166,14 +199,15 @@ impl Model {
                             1 => {
                                 for (column, value) in &row.columns {
                                     match (column.as_str(), value) {
-                                        ("FirstName", Value::Text(t)) => card.first_name = t.clone(),
-                                        ("LastName", Value::Text(t)) => card.last_name = t.clone(),
+                                        ("FirstName", Value::Text(t)) => card.first_name = lossy(t),
+                                        ("LastName", Value::Text(t)) => card.last_name = lossy(t),
                                         ("PIN", Value::Text(t)) => card.pin = Some(t.clone()),
                                         ("ActiveDate", v) => card.active = v.clone(),
                                         ("ExpiryDate", v) => card.expiry = v.clone(),
                                         _ => {}
                                     }
                                 }
+                                card.personal_data.extend(personal_data_columns(&row));
                             }
                             2 => card.inactive = true,
                             5 => card.inactive = false,
@@ -304,6 +338,42 @@ impl FakeSymmetry {
             };
             Rows::new(["Message"]).row([Value::Text(message.into())])
         });
+        // No access codes are modelled: a test that needs them answers these itself.
+        on_query("FROM dbo.ViewAccessRights WHERE CardID = @P1", |_, _| Rows::new(["AccessGroupName"]));
+        on_query("FROM dbo.AccessCodeTable", |_, _| Rows::new(["AccessCodeID", "AccessCodeName", "CompanyID"]));
+        // Gatehouse's marker: the visit field (50) and, in the same view, the source field (48).
+        on_query("WHERE PersonalData50 = @P1", |m, p| {
+            let holds = |c: &FakeCard, field: u8, param: Option<&Value>| match param.and_then(Value::as_str) {
+                Some(wanted) => c.personal_data.get(&field).is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted)),
+                None => true,
+            };
+            m.cards
+                .iter()
+                .filter(|c| !c.hidden && holds(c, 50, p.first()) && holds(c, 48, p.get(1)))
+                .fold(Rows::new(["CardID"]), |rows, c| rows.row([Value::Int(c.card_id)]))
+        });
+        for view in ["dbo.ViewSMSCardHolderPersonalData1_25", "dbo.ViewSMSCardHolderPersonalData26_50"] {
+            let (host, reading) = (Rc::downgrade(&self.host), model.clone());
+            self.host.on_sql_query(&format!("FROM {view} WHERE CardID = @P1"), move |params| {
+                let statement = last_statement(&host);
+                let columns: Vec<String> = statement
+                    .trim_start_matches("SELECT ")
+                    .split(" FROM ")
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|c| c.trim().to_string())
+                    .collect();
+                let model = reading.borrow();
+                let cards = model.cards.iter().filter(|c| !c.hidden && Some(c.card_id) == params[0].as_i64());
+                Ok(cards.fold(Rows::new(columns.clone()), |rows, c| {
+                    rows.row(columns.iter().map(|column| {
+                        let field: u8 = column.trim_start_matches("PersonalData").parse().unwrap_or_default();
+                        c.personal_data.get(&field).cloned().into()
+                    }))
+                }))
+            });
+        }
         let (host, inserting) = (Rc::downgrade(&self.host), model.clone());
         self.host.on_sql_execute("INSERT INTO dbo.DataImportTable", move |params| {
             let statement = last_statement(&host);
