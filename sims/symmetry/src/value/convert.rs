@@ -112,18 +112,22 @@ pub fn convert(value: &Value, ty: SqlType) -> Result<Value, ConversionError> {
 }
 
 /// varchar columns hold code page 1252; characters outside it become '?', as on SQL Server.
+// ASSUMPTION: SQL Server converts nvarchar to varchar one UTF-16 code unit at a time: nvarchar
+// keeps a character outside the Basic Multilingual Plane (an emoji) as a surrogate pair, and each
+// unit becomes one '?', so "😀" is stored as "??" (and counts two characters of the column). No
+// best-fit mapping is modelled: every unmappable character becomes '?'.
 fn to_code_page_1252(s: &str) -> String {
     let mut buf = [0u8; 4];
-    s.chars()
-        .map(|c| {
-            let (_, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
-            if unmappable {
-                '?'
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let (_, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+        if unmappable {
+            out.extend(std::iter::repeat_n('?', c.len_utf16()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn source_name(v: &Value) -> String {
@@ -327,6 +331,32 @@ mod tests {
         assert_eq!(
             convert(&Value::str("Zoë 李"), SqlType::VarChar(Len::Limited(10))).unwrap(),
             Value::str("Zoë ?")
+        );
+    }
+
+    #[test]
+    fn varchar_gives_one_question_mark_per_utf16_unit_of_an_unmappable_character() {
+        let varchar = SqlType::VarChar(Len::Limited(40));
+        for (written, stored) in [
+            ("😀", "??"),
+            ("a😀b", "a??b"),
+            ("李", "?"),
+            ("שלום", "????"),
+            ("e\u{301}", "e?"),
+            ("€ Œ ™", "€ Œ ™"),
+        ] {
+            assert_eq!(
+                convert(&Value::str(written), varchar).unwrap(),
+                Value::str(stored),
+                "{written}"
+            );
+        }
+        // What the column stores is what counts against its length.
+        let twenty_one_emoji = Value::str("😀".repeat(21));
+        let stored = convert(&twenty_one_emoji, varchar).unwrap();
+        assert!(
+            !check_fits(&stored, varchar),
+            "42 characters in varchar(40)"
         );
     }
 
