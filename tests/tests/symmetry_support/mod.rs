@@ -226,6 +226,27 @@ pub async fn personal_data(sim: &RunningSim, card_id: i32, field: u8) -> Option<
     found.first().and_then(|r| r.get::<&str, _>("Value").map(String::from)).filter(|v| !v.is_empty())
 }
 
+/// Gatehouse's marker fields (48 Source, 49 IdentityId, 50 VisitId) of CardID `card_id`.
+pub async fn marker_fields(sim: &RunningSim, card_id: i32) -> [Option<String>; 3] {
+    let mut client = tds(sim, "multiMAX").await;
+    let sql = "SELECT PersonalData48, PersonalData49, PersonalData50 FROM dbo.ViewSMSCardHolderPersonalData26_50 WHERE CardID = @P1";
+    let found = rows(&mut client, sql, &[&card_id]).await;
+    let field = |column: &str| {
+        found.first().and_then(|r| r.get::<&str, _>(column).map(String::from)).filter(|v| !v.is_empty())
+    };
+    [field("PersonalData48"), field("PersonalData49"), field("PersonalData50")]
+}
+
+/// The CardIDs whose VisitId field (50) holds `visit`, whatever their source.
+pub async fn cards_marked_with(sim: &RunningSim, visit: &str) -> Vec<i32> {
+    let mut client = tds(sim, "multiMAX").await;
+    let sql = "SELECT CardID FROM dbo.ViewSMSCardHolderPersonalData26_50 WHERE PersonalData50 = @P1";
+    let found = rows(&mut client, sql, &[&visit]).await;
+    let mut ids: Vec<i32> = found.iter().filter_map(|r| r.get("CardID")).collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// One DataImportTable row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportRowView {
@@ -273,6 +294,8 @@ pub struct Flow<'a> {
     jobs: u32,
     /// The scheduled work of the last plan (activation, revocation).
     pub scheduled: Vec<(String, Vec<PlannedStep>)>,
+    /// The immediate steps of the last plan, for [`Flow::redrive`].
+    last_immediate: Vec<PlannedStep>,
 }
 
 /// What one event did.
@@ -288,7 +311,17 @@ impl<'a> Flow<'a> {
         let policy = policy::parse(policy_toml).expect("the policy parses");
         let pools = [gatehouse::domain::CardPool { facility_code: FACILITY as u32, format: "4".into(), min: 1000, max: 1099 }];
         let supported = policy::validate(&policy, &policy_manifest(connector), &pools).expect("the policy fits the plugin");
-        Flow { connector, policy, supported, visit: None, pacs_id: None, person: None, jobs: 0, scheduled: Vec::new() }
+        Flow {
+            connector,
+            policy,
+            supported,
+            visit: None,
+            pacs_id: None,
+            person: None,
+            jobs: 0,
+            scheduled: Vec::new(),
+            last_immediate: Vec::new(),
+        }
     }
 
     pub async fn handle(&mut self, event: VisitorEvent, now: DateTime<Utc>) -> Result<Handled, CallError> {
@@ -305,8 +338,16 @@ impl<'a> Flow<'a> {
         if plan.replaces_schedule() {
             self.scheduled = plan.scheduled.iter().map(|w| (w.purpose.to_string(), w.steps.clone())).collect();
         }
+        self.last_immediate.clone_from(&plan.immediate);
         let outcomes = self.run_steps(&plan.immediate).await?;
         Ok(Handled { ignored: plan.ignored, outcomes })
+    }
+
+    /// Runs the immediate steps of the last plan again as a new job, under new idempotency keys
+    /// (an operator's redrive of the provisioning job).
+    pub async fn redrive(&mut self) -> Result<Vec<(PolicyAction, Outcome)>, CallError> {
+        let steps = self.last_immediate.clone();
+        self.run_steps(&steps).await
     }
 
     /// Runs the scheduled work named `purpose` ("activate", "revoke") of the last plan.
