@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
-    /// Waits before answering (adds up when several rules match).
+    /// Waits before answering (adds up when several rules match). With `when: after` the
+    /// request takes effect first and only the answer is late: a client that gives up, or
+    /// crashes, in that time never learns of a change that happened.
     Latency { millis: u64 },
     /// Answers this HTTP status (e.g. 500, 503) with an HTML body.
     HttpStatus { status: u16 },
@@ -80,6 +82,8 @@ pub enum Terminal {
 #[derive(Debug, Default, PartialEq)]
 pub struct Decision {
     pub latency: Duration,
+    /// Latency between running the request and answering it.
+    pub latency_after: Duration,
     pub before: Option<Terminal>,
     pub after: Option<Terminal>,
     pub bom: bool,
@@ -134,7 +138,10 @@ impl Faults {
             };
             let applied = match &rule.kind {
                 FaultKind::Latency { millis } => {
-                    decision.latency += Duration::from_millis(*millis);
+                    match rule.when {
+                        FaultTiming::Before => decision.latency += Duration::from_millis(*millis),
+                        FaultTiming::After => decision.latency_after += Duration::from_millis(*millis),
+                    }
                     true
                 }
                 FaultKind::Bom => {
@@ -176,6 +183,16 @@ mod tests {
             matching: matching.map(str::to_string),
             when: FaultTiming::Before,
         }
+    }
+
+    #[test]
+    fn latency_after_delays_the_answer_not_the_request() {
+        let mut faults = Faults::default();
+        let mut late = rule(FaultKind::Latency { millis: 250 }, Some(1), None);
+        late.when = FaultTiming::After;
+        faults.add(late);
+        let decision = faults.decide("/entity");
+        assert_eq!((decision.latency, decision.latency_after), (Duration::ZERO, Duration::from_millis(250)));
     }
 
     #[test]

@@ -99,6 +99,9 @@ pub async fn handle(State(sim): State<Arc<SimState>>, request: Request) -> Respo
         connection: connection.as_ref(),
     };
     let reply = route(&call).await;
+    if !decision.latency_after.is_zero() {
+        tokio::time::sleep(decision.latency_after).await;
+    }
     if let Some(terminal) = decision.after {
         return apply(terminal, connection.as_ref(), representation, decision.bom).await;
     }
