@@ -6,7 +6,7 @@
 
 mod genetec_common;
 
-use gatehouse_sdk_harness::contract::{Action, Credential, ErrorKind, Outcome, Person};
+use gatehouse_sdk_harness::contract::{AccessWindow, Action, Credential, ErrorKind, Outcome, Person};
 use gatehouse_sdk_harness::Connector;
 use gatehouse_sim_genetec::model::status::Expiration;
 use gatehouse_sim_genetec::{AccessEventType, FaultKind, FaultRule, FaultTiming, RunningSim};
@@ -27,8 +27,12 @@ fn credential_guid(outcome: &Outcome) -> Uuid {
 /// What a provisioning job sends for a visitor who has arrived, each step with the
 /// job's own idempotency key: upsert, groups, window, card, PIN, check-in.
 async fn provision(sim: &RunningSim, connector: &Connector, person: &Person, job: &str) -> Vec<Outcome> {
+    provision_in(connector, person, job, window(sim, 0, 120)).await
+}
+
+/// [`provision`] with the window given, for tests that check it afterwards.
+async fn provision_in(connector: &Connector, person: &Person, job: &str, stay: AccessWindow) -> Vec<Outcome> {
     let who = person.identity.clone();
-    let stay = window(sim, 0, 120);
     let steps = [
         (Action::UpsertPerson(person.clone()), json!({})),
         (Action::AddGroups(who.clone()), contractors()),
@@ -252,7 +256,8 @@ async fn after_compensation_a_redrive_with_fresh_keys_restores_the_visit_on_the_
     no_access_left(&sim, "visit-redrive");
     assert!(!sim.state().credentials.contains_key(&card) && !sim.state().credentials.contains_key(&pin));
 
-    let redriven = provision(&sim, &connector, &person, "job-3").await;
+    let stay = window(&sim, 0, 120);
+    let redriven = provision_in(&connector, &person, "job-3", stay).await;
 
     let visitors = visitors_with(&sim, "visit-redrive");
     assert_eq!(visitors.len(), 1, "one visitor, never a second");
@@ -265,7 +270,6 @@ async fn after_compensation_a_redrive_with_fresh_keys_restores_the_visit_on_the_
     assert_ne!(new_card, card, "a new credential, not the revoked one");
     let held = credentials_of(&sim, guid);
     assert_eq!(held.len(), 2, "the new card and the new PIN: {held:?}");
-    let stay = window(&sim, 0, 120);
     let issued = held.iter().find(|c| c.header.guid == new_card).unwrap();
     assert_eq!(issued.status.activation_date.map(|d| d.timestamp_millis()), Some(stay.starts_at));
     assert!(

@@ -156,8 +156,8 @@ pub(super) struct JobListQuery {
     /// An e-mail address: the employee's jobs and those of every visit of a visitor with it.
     person: Option<String>,
     install: Option<InstallId>,
-    /// queued, running, done, ignored, failed or dead.
-    #[param(pattern = "^(queued|running|done|ignored|failed|dead)$")]
+    /// queued, running, held, done, ignored, failed or dead.
+    #[param(pattern = "^(queued|running|held|done|ignored|failed|dead)$")]
     status: Option<String>,
     /// Created at or after (RFC 3339).
     from: Option<DateTime<Utc>>,

@@ -137,7 +137,7 @@ async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, repla
         employees.push(EmployeeSummary { email: email.clone(), jobs, in_pacs: snapshot.employee(email) });
     }
     let mut jobs = BTreeMap::new();
-    for status in ["queued", "running", "done", "ignored", "failed", "dead"] {
+    for status in ["queued", "running", "held", "done", "ignored", "failed", "dead"] {
         let count = service.store().jobs_with_status(tenant, status).await?.iter().filter(|j| j.install_id == install_id).count();
         if count > 0 {
             jobs.insert(status.to_string(), count);
