@@ -7,14 +7,14 @@
 //! - it has no access while its provisioning job stands stopped, nor once the visit is over;
 //! - a redrive that succeeds while the visit is on restores its access.
 //!
-//! The set-up is the demo's (`gatehouse::demo::Stack`): each event reaches both installs; the
+//! The set-up is the demo's (`gatehouse_demo::Stack`): each event reaches both installs; the
 //! fault is in one simulator at a time. The seed is printed; `FAIL_CLOSED_SEED=<n>` replays it.
 
 mod genetec_common;
 mod symmetry_support;
 
 use chrono::{Duration, Utc};
-use gatehouse::demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
+use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse::domain::{InstallId, JobStatus, VisitId};
 use gatehouse::store::JobRecord;
 use gatehouse_sim_genetec::faults::{FaultKind, FaultRule, FaultTiming};
@@ -216,7 +216,7 @@ fn seeded() -> rand::rngs::StdRng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_at_any_genetec_step_never_leaves_access_or_a_second_visitor() {
-    let stack = Stack::start(&components(), gatehouse::demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
     let mut rng = seeded();
     // Each step's own request; `After` makes the change and then fails, as a lost answer does.
     let steps = [
@@ -253,7 +253,7 @@ async fn a_permanent_failure_at_any_genetec_step_never_leaves_access_or_a_second
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_at_any_symmetry_request_never_leaves_access_or_a_second_card() {
-    let stack = Stack::start(&components(), gatehouse::demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
     let mut rng = seeded();
     let mut stopped_at = BTreeSet::new();
     for skip in 0.. {
@@ -274,7 +274,7 @@ async fn a_permanent_failure_at_any_symmetry_request_never_leaves_access_or_a_se
 /// columns can hold and the job carries the loss as a warning; both revoke at the sign-out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_symmetry_cannot_store_is_provisioned_with_a_warning_then_revoked_in_both_pacs() {
-    let stack = Stack::start(&components(), gatehouse::demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
     for (n, (first, last)) in [("美玲", "李"), ("Zoë", "😀"), ("מרים", "שלום"), ("Jose\u{301}", "مريم")].into_iter().enumerate() {
         let visit = format!("names-{n}");
         stack.post_event(&sign_in(&visit, first, last)).await.unwrap();

@@ -3,14 +3,14 @@
 //! runtime, against both running simulators, on one manual clock. Every stage is asserted by
 //! reading the simulators back (the Genetec directory, the Symmetry databases over TDS).
 //!
-//! The set-up is the demo's own (`gatehouse::demo::Stack`): one location in New York with one
+//! The set-up is the demo's own (`gatehouse_demo::Stack`): one location in New York with one
 //! install of each vendor, so every event below reaches both PACS.
 
 mod genetec_common;
 mod symmetry_support;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use gatehouse::demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
+use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse::domain::{InstallId, JobStatus, VisitId};
 use gatehouse::service::AttachmentView;
 use gatehouse_sim_genetec::model::{State, Visitor};
@@ -217,7 +217,7 @@ async fn the_host_pool_holds_the_numbers_symmetry_really_gave_the_cards() {
 
 #[tokio::test]
 async fn the_demo_day_provisions_and_revokes_visitors_in_both_pacs_and_reports_it_as_json() {
-    let summary = gatehouse::demo::run(&components()).await.expect("the demo runs");
+    let summary = gatehouse_demo::run(&components()).await.expect("the demo runs");
     let json = serde_json::to_value(&summary).unwrap();
 
     let installs = json["installs"].as_array().unwrap();

@@ -1,5 +1,5 @@
 //! `cargo xtask demo`: the main job in one command. Builds the connector components from
-//! source, then runs `gatehouse demo` against them (both vendor simulators, in-process).
+//! source, then runs the `gatehouse-demo` binary against them (both vendor simulators, in-process).
 
 use std::path::Path;
 use std::process::Command;
@@ -14,7 +14,7 @@ pub fn run_demo(root: &Path, route: RouteChoice, json: bool) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut demo = Command::new(&cargo);
     demo.current_dir(root)
-        .args(["run", "--quiet", "-p", "gatehouse", "--", "demo"]);
+        .args(["run", "--quiet", "-p", "gatehouse-demo", "--"]);
     demo.arg("--plugins-dir").arg(plugins::components_dir(root));
     if json {
         demo.arg("--json");

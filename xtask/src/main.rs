@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
         route: RouteChoice,
     },
-    /// Build the plugins, then run `gatehouse demo`: a scripted day through both vendor simulators.
+    /// Build the plugins, then run `gatehouse-demo`: a scripted day through both vendor simulators.
     Demo {
         #[arg(long, value_enum, env = "GATEHOUSE_WASM_ROUTE", default_value = "auto")]
         route: RouteChoice,

@@ -23,6 +23,5 @@ pub mod config;
 pub mod occupancy;
 pub mod boot;
 pub mod declarative;
-pub mod demo;
 pub mod metrics;
 pub mod cli;

@@ -7,8 +7,7 @@
 //! span per request carrying its `x-request-id`; `GATEHOUSE_LOG_FORMAT=text`
 //! gives human-readable lines instead.
 //!
-//! `gatehouse demo` replays a scripted day through both vendor simulators
-//! (see `gatehouse::demo`). `gatehouse apply <file.toml>` declares tenants, locations, installs and
+//! `gatehouse apply <file.toml>` declares tenants, locations, installs and
 //! policies (see `gatehouse::declarative`). `gatehouse token create` makes a
 //! token offline against the same data directory: the first admin token
 //! cannot come from the API.
@@ -48,15 +47,6 @@ enum Command {
         /// The same config file as `serve` (data dir, plugins dir).
         #[arg(long, env = "GATEHOUSE_CONFIG")]
         config: Option<PathBuf>,
-    },
-    /// Replay a scripted day through both vendor simulators and print what each PACS did.
-    Demo {
-        /// Print the summary as JSON instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Where genetec.wasm and symmetry.wasm are.
-        #[arg(long, default_value = "./target/components")]
-        plugins_dir: PathBuf,
     },
     /// Tenants, locations and delivery settings (SMTP, e-mail template, outbound webhook); through the API.
     #[command(subcommand)]
@@ -129,18 +119,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing_subscriber::fmt().json().with_current_span(true).with_span_list(false).with_env_filter(filter).init();
             }
             serve(load_config(config)?).await
-        }
-        Command::Demo { json, plugins_dir } => {
-            // The demo's output is its summary; only warnings of our own code interrupt it.
-            let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,tiberius=error".into());
-            tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-            let summary = gatehouse::demo::run(&plugins_dir).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&summary)?);
-            } else {
-                print!("{summary}");
-            }
-            Ok(())
         }
         Command::Apply { file, config } => {
             tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();

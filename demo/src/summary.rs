@@ -1,14 +1,14 @@
 //! What the day did, per PACS: one serde struct, printed for people by its
-//! `Display` and for programs as JSON (`gatehouse demo --json`).
+//! `Display` and for programs as JSON (`gatehouse-demo --json`).
 //!
 //! What was granted and when comes from the service's job trail; what each
 //! PACS holds at the end of the day is read from the simulator itself.
 
-use super::pacs::{PacsRecord, Snapshot};
-use super::script::{Replayed, TimelineEntry};
-use super::{Stack, GENETEC_INSTALL, SYMMETRY_INSTALL, TIME_ZONE};
-use crate::domain::{ActionKind, InstallId, StepAction, StepStatus, Subject, VisitId, VisitState};
-use crate::service::{AttachmentView, JobView, ServiceError};
+use crate::pacs::{PacsRecord, Snapshot};
+use crate::script::{Replayed, TimelineEntry};
+use crate::{Stack, GENETEC_INSTALL, SYMMETRY_INSTALL, TIME_ZONE};
+use gatehouse::domain::{ActionKind, InstallId, StepAction, StepStatus, Subject, VisitId, VisitState};
+use gatehouse::service::{AttachmentView, JobView, ServiceError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -107,7 +107,7 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
         .collect();
     let location = stack.service.store().location(&stack.tenant, &stack.location).await?;
     Ok(Summary {
-        date: super::script::day_start().with_timezone(&TIME_ZONE).format("%A %-d %B %Y").to_string(),
+        date: crate::script::day_start().with_timezone(&TIME_ZONE).format("%A %-d %B %Y").to_string(),
         location: location.map(|l| l.name).unwrap_or_else(|| stack.location.to_string()),
         time_zone: TIME_ZONE.name().to_string(),
         timeline: replayed.timeline,
@@ -119,7 +119,7 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
 async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, replayed: &Replayed) -> Result<InstallSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
     let install_id = InstallId::new(id);
-    let install = service.store().install(tenant, &install_id).await?.ok_or_else(|| ServiceError::not_found("install", id))?;
+    let install = service.store().install(tenant, &install_id).await?.ok_or_else(|| ServiceError::NotFound { what: "install", id: id.to_string() })?;
     let manifest = service.gateway().manifest(&install).await?;
     let mut visitors = Vec::new();
     for visit in &replayed.visits {
@@ -155,7 +155,7 @@ async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, repla
 
 async fn visitor(stack: &Stack, install: &InstallId, visit_id: &VisitId, snapshot: &Snapshot) -> Result<VisitorSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
-    let visit = service.store().visit(tenant, install, visit_id).await?.ok_or_else(|| ServiceError::not_found("visit", visit_id))?;
+    let visit = service.store().visit(tenant, install, visit_id).await?.ok_or_else(|| ServiceError::NotFound { what: "visit", id: visit_id.to_string() })?;
     let person = service.store().person(tenant, install, visit_id.as_str()).await?;
     let mut views = Vec::new();
     for job in service.visit_jobs(tenant, install, visit_id).await? {

@@ -1,4 +1,5 @@
-//! `gatehouse demo`: a whole day at one building, end to end, in one process.
+//! The demo (`cargo xtask demo`, the `gatehouse-demo` binary): a whole day at one building, end to
+//! end, in one process. It lives outside the product crate, which so depends on no simulator.
 //!
 //! The demo is the product running for real, minus the real buildings: both
 //! vendor simulators, the built Genetec and Symmetry components in the
@@ -17,14 +18,14 @@ mod summary;
 pub use script::day_start;
 pub use summary::{EmployeeSummary, InstallSummary, Summary, VisitorSummary};
 
-use crate::clock::{Clock, ManualClock};
-use crate::domain::{CardPool, InstallId, LocationId, TenantId};
-use crate::gateway::RuntimeGateway;
-use crate::jobs::{Engine, EngineConfig};
-use crate::occupancy::BadgePoller;
-use crate::seal::Sealer;
-use crate::service::{IngestReceipt, InstallSpec, Service, ServiceError};
-use crate::store::Store;
+use gatehouse::clock::{Clock, ManualClock};
+use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId};
+use gatehouse::gateway::RuntimeGateway;
+use gatehouse::jobs::{Engine, EngineConfig};
+use gatehouse::occupancy::BadgePoller;
+use gatehouse::seal::Sealer;
+use gatehouse::service::{IngestReceipt, InstallSpec, Service, ServiceError};
+use gatehouse::store::Store;
 use chrono::{DateTime, Utc};
 use gatehouse_runtime::{Backends, EncryptMode, HttpGrant, InstallScope, MasterKey, Runtime, RuntimeConfig, SqlDsn};
 use gatehouse_sim_genetec::well_known::default_fixture as genetec_fixture;
@@ -163,7 +164,7 @@ impl Stack {
         }
         let store = Store::open(&data.path().join("gatehouse.db")).await.map_err(ServiceError::from)?;
         let service = Service::new(store, Arc::new(clock.clone()), Arc::new(RuntimeGateway::new(runtime)), Sealer::ephemeral());
-        let token = service.bootstrap_admin_token(crate::domain::TokenAccess::ReadWrite, "demo").await?.secret;
+        let token = service.bootstrap_admin_token(gatehouse::domain::TokenAccess::ReadWrite, "demo").await?.secret;
         let stack = Stack {
             engine: Engine::new(service.clone(), EngineConfig::default()),
             poller: BadgePoller::new(service.clone()),
@@ -303,11 +304,11 @@ impl Stack {
     /// Posts an Envoy webhook body to one install, signed as Envoy signs.
     pub async fn post_envoy(&self, install: &str, body: &serde_json::Value) -> Result<IngestReceipt, DemoError> {
         let body = body.to_string();
-        let signature = crate::intake::envoy_signature(WEBHOOK_SECRET.as_bytes(), body.as_bytes());
+        let signature = gatehouse::intake::envoy_signature(WEBHOOK_SECRET.as_bytes(), body.as_bytes());
         let request = self
             .http
             .post(format!("{}/v1/installs/{install}/webhooks/envoy", self.intake_url))
-            .header(crate::intake::SIGNATURE_HEADER, signature)
+            .header(gatehouse::intake::SIGNATURE_HEADER, signature)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         self.send(request, format!("Envoy webhook to {install}")).await
@@ -346,7 +347,7 @@ async fn start_runtime(clock: &ManualClock, artifacts: &Path, components: &[Path
 async fn serve_intake(service: Service) -> Result<String, DemoError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let app = crate::api::router(crate::api::ApiState { service, body_limit: crate::intake::DEFAULT_BODY_LIMIT });
+    let app = gatehouse::api::router(gatehouse::api::ApiState { service, body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT });
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://{address}"))
 }

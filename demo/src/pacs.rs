@@ -2,7 +2,7 @@
 //! the Genetec directory snapshot, the Symmetry databases as dumped by the
 //! simulator. Nothing here trusts Gatehouse's own records about the PACS.
 
-use super::TIME_ZONE;
+use crate::TIME_ZONE;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use gatehouse_sim_genetec::model::CredentialFormat;
 use gatehouse_sim_genetec::Directory;

@@ -6,9 +6,9 @@
 //! Times in the bodies are zone-less local times, read by the intake in the
 //! location's zone, the way Envoy sends them.
 
-use super::{DemoError, Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
-use crate::domain::VisitId;
-use crate::service::IngestReceipt;
+use crate::{DemoError, Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
+use gatehouse::domain::VisitId;
+use gatehouse::service::IngestReceipt;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gatehouse_sim_genetec::well_known::default_fixture as genetec_fixture;
 use gatehouse_sim_genetec::{BadgeDecision, BadgeSwipe};
