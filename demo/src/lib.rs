@@ -18,6 +18,7 @@ mod summary;
 pub use script::day_start;
 pub use summary::{EmployeeSummary, InstallSummary, Summary, VisitorSummary};
 
+use chrono::{DateTime, Utc};
 use gatehouse::clock::{Clock, ManualClock};
 use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId};
 use gatehouse::gateway::RuntimeGateway;
@@ -26,7 +27,6 @@ use gatehouse::occupancy::BadgePoller;
 use gatehouse::seal::Sealer;
 use gatehouse::service::{IngestReceipt, InstallSpec, Service, ServiceError};
 use gatehouse::store::Store;
-use chrono::{DateTime, Utc};
 use gatehouse_runtime::{Backends, EncryptMode, HttpGrant, InstallScope, MasterKey, Runtime, RuntimeConfig, SqlDsn};
 use gatehouse_sim_genetec::well_known::default_fixture as genetec_fixture;
 use gatehouse_sim_genetec::GenetecSim;
@@ -143,8 +143,9 @@ impl Stack {
             return Err(DemoError::ComponentMissing { path: path.clone() });
         }
         let clock = ManualClock::new(start);
-        let genetec =
-            GenetecSim::start(gatehouse_sim_genetec::SimConfig::default()).await.map_err(|e| DemoError::Simulator(e.to_string()))?;
+        let genetec = GenetecSim::start(gatehouse_sim_genetec::SimConfig::default())
+            .await
+            .map_err(|e| DemoError::Simulator(e.to_string()))?;
         let symmetry_config = gatehouse_sim_symmetry::SimConfig {
             process_interval: std::time::Duration::from_millis(5),
             time_zone: TIME_ZONE,
@@ -156,14 +157,17 @@ impl Stack {
         let data = tempfile::tempdir()?;
         let runtime = start_runtime(&clock, &data.path().join("artifacts"), &components).await?;
         let tenant = TenantId::new(TENANT);
-        let secrets =
-            [(GENETEC_INSTALL, "password", genetec_fixture::ENVOY_PASSWORD), (SYMMETRY_INSTALL, "sql-password", SYMMETRY_PASSWORD)];
+        let secrets = [
+            (GENETEC_INSTALL, "password", genetec_fixture::ENVOY_PASSWORD),
+            (SYMMETRY_INSTALL, "sql-password", SYMMETRY_PASSWORD),
+        ];
         for (install, name, value) in secrets {
             let scope = InstallScope::new(TENANT, install);
             runtime.secrets().set(&scope, name, value).await.map_err(|e| DemoError::Runtime(e.to_string()))?;
         }
         let store = Store::open(&data.path().join("gatehouse.db")).await.map_err(ServiceError::from)?;
-        let service = Service::new(store, Arc::new(clock.clone()), Arc::new(RuntimeGateway::new(runtime)), Sealer::ephemeral());
+        let service =
+            Service::new(store, Arc::new(clock.clone()), Arc::new(RuntimeGateway::new(runtime)), Sealer::ephemeral());
         let token = service.bootstrap_admin_token(gatehouse::domain::TokenAccess::ReadWrite, "demo").await?.secret;
         let stack = Stack {
             engine: Engine::new(service.clone(), EngineConfig::default()),
@@ -261,7 +265,10 @@ impl Stack {
     pub async fn advance_to(&self, to: DateTime<Utc>) -> Result<(), ServiceError> {
         loop {
             let store = self.service.store();
-            let next = [store.next_entry_due_any_tenant().await?, store.next_step_due_any_tenant().await?].into_iter().flatten().min();
+            let next = [store.next_entry_due_any_tenant().await?, store.next_step_due_any_tenant().await?]
+                .into_iter()
+                .flatten()
+                .min();
             match next {
                 Some(due) if due > self.now() && due <= to => self.set_time(due),
                 _ => break,
@@ -321,7 +328,11 @@ impl Stack {
         if status != 202 {
             return Err(DemoError::Rejected { what, status, body });
         }
-        serde_json::from_str(&body).map_err(|e| DemoError::Rejected { what, status, body: format!("unreadable receipt ({e}): {body}") })
+        serde_json::from_str(&body).map_err(|e| DemoError::Rejected {
+            what,
+            status,
+            body: format!("unreadable receipt ({e}): {body}"),
+        })
     }
 
     /// Shuts both simulators down.
@@ -347,7 +358,8 @@ async fn start_runtime(clock: &ManualClock, artifacts: &Path, components: &[Path
 async fn serve_intake(service: Service) -> Result<String, DemoError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let app = gatehouse::api::router(gatehouse::api::ApiState { service, body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT });
+    let app =
+        gatehouse::api::router(gatehouse::api::ApiState { service, body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT });
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://{address}"))
 }

@@ -60,7 +60,8 @@ impl Snapshot {
     pub fn employee(&self, email: &str) -> Option<PacsRecord> {
         match self {
             Snapshot::Genetec(directory) => {
-                let (guid, _) = directory.cardholders.iter().find(|(_, c)| c.person.email_address.eq_ignore_ascii_case(email))?;
+                let (guid, _) =
+                    directory.cardholders.iter().find(|(_, c)| c.person.email_address.eq_ignore_ascii_case(email))?;
                 genetec_record(directory, *guid)
             }
             Snapshot::Symmetry(dump) => {
@@ -102,10 +103,21 @@ fn genetec_record(directory: &Directory, guid: uuid::Uuid) -> Option<PacsRecord>
             Some(v) => (v, false),
             None => (directory.archived_visitors.get(&guid)?, true),
         };
-        (&visitor.header, &visitor.person, (visitor.arrival, visitor.departure), archived || visitor.checkout_date.is_some())
+        (
+            &visitor.header,
+            &visitor.person,
+            (visitor.arrival, visitor.departure),
+            archived || visitor.checkout_date.is_some(),
+        )
     };
-    let status = if checked_out { "checked out".to_string() } else { format!("{:?}", person.status.state).to_lowercase() };
-    let groups = directory.cardholder_groups.values().filter(|g| g.members.contains(&guid)).map(|g| g.header.name.clone()).collect();
+    let status =
+        if checked_out { "checked out".to_string() } else { format!("{:?}", person.status.state).to_lowercase() };
+    let groups = directory
+        .cardholder_groups
+        .values()
+        .filter(|g| g.members.contains(&guid))
+        .map(|g| g.header.name.clone())
+        .collect();
     let credentials = directory
         .credentials
         .values()

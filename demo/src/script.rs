@@ -7,9 +7,9 @@
 //! location's zone, the way Envoy sends them.
 
 use crate::{DemoError, Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gatehouse::domain::VisitId;
 use gatehouse::service::IngestReceipt;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gatehouse_sim_genetec::well_known::default_fixture as genetec_fixture;
 use gatehouse_sim_genetec::{BadgeDecision, BadgeSwipe};
 use serde::Serialize;

@@ -7,9 +7,9 @@
 use crate::pacs::{PacsRecord, Snapshot};
 use crate::script::{Replayed, TimelineEntry};
 use crate::{Stack, GENETEC_INSTALL, SYMMETRY_INSTALL, TIME_ZONE};
+use chrono::{DateTime, Utc};
 use gatehouse::domain::{ActionKind, InstallId, StepAction, StepStatus, Subject, VisitId, VisitState};
 use gatehouse::service::{AttachmentView, JobView, ServiceError};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -116,10 +116,20 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
     })
 }
 
-async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, replayed: &Replayed) -> Result<InstallSummary, ServiceError> {
+async fn install(
+    stack: &Stack,
+    id: &str,
+    pacs: &str,
+    snapshot: &Snapshot,
+    replayed: &Replayed,
+) -> Result<InstallSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
     let install_id = InstallId::new(id);
-    let install = service.store().install(tenant, &install_id).await?.ok_or_else(|| ServiceError::NotFound { what: "install", id: id.to_string() })?;
+    let install = service
+        .store()
+        .install(tenant, &install_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound { what: "install", id: id.to_string() })?;
     let manifest = service.gateway().manifest(&install).await?;
     let mut visitors = Vec::new();
     for visit in &replayed.visits {
@@ -138,7 +148,13 @@ async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, repla
     }
     let mut jobs = BTreeMap::new();
     for status in ["queued", "running", "held", "done", "ignored", "failed", "dead"] {
-        let count = service.store().jobs_with_status(tenant, status).await?.iter().filter(|j| j.install_id == install_id).count();
+        let count = service
+            .store()
+            .jobs_with_status(tenant, status)
+            .await?
+            .iter()
+            .filter(|j| j.install_id == install_id)
+            .count();
         if count > 0 {
             jobs.insert(status.to_string(), count);
         }
@@ -153,9 +169,18 @@ async fn install(stack: &Stack, id: &str, pacs: &str, snapshot: &Snapshot, repla
     })
 }
 
-async fn visitor(stack: &Stack, install: &InstallId, visit_id: &VisitId, snapshot: &Snapshot) -> Result<VisitorSummary, ServiceError> {
+async fn visitor(
+    stack: &Stack,
+    install: &InstallId,
+    visit_id: &VisitId,
+    snapshot: &Snapshot,
+) -> Result<VisitorSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
-    let visit = service.store().visit(tenant, install, visit_id).await?.ok_or_else(|| ServiceError::NotFound { what: "visit", id: visit_id.to_string() })?;
+    let visit = service
+        .store()
+        .visit(tenant, install, visit_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound { what: "visit", id: visit_id.to_string() })?;
     let person = service.store().person(tenant, install, visit_id.as_str()).await?;
     let mut views = Vec::new();
     for job in service.visit_jobs(tenant, install, visit_id).await? {
@@ -173,7 +198,9 @@ async fn visitor(stack: &Stack, install: &InstallId, visit_id: &VisitId, snapsho
     for step in views.iter().flat_map(|v| &v.steps) {
         if step.planned.action == StepAction::Connector(ActionKind::AddGroups) && step.status == StepStatus::Done {
             let ids = ["groups", "access_codes"].iter().filter_map(|key| step.planned.params[key].as_array()).flatten();
-            groups.extend(ids.map(|id| snapshot.group_name(id)).filter(|name| !groups.contains(name)).collect::<Vec<_>>());
+            groups.extend(
+                ids.map(|id| snapshot.group_name(id)).filter(|name| !groups.contains(name)).collect::<Vec<_>>(),
+            );
         }
     }
     let attachments = views.iter().flat_map(|v| &v.attachments);
@@ -235,7 +262,8 @@ impl fmt::Display for Summary {
                         }
                         writeln!(f, "    provisioned {at} with {}", granted.join(", "))?;
                         if let (Some(from), Some(until)) = (&v.window_from, &v.window_until) {
-                            let activated = v.activated_at.as_ref().map(|a| format!(", activated {a}")).unwrap_or_default();
+                            let activated =
+                                v.activated_at.as_ref().map(|a| format!(", activated {a}")).unwrap_or_default();
                             writeln!(f, "    access window {from} to {until}{activated}")?;
                         }
                     }
@@ -262,7 +290,8 @@ impl fmt::Display for Summary {
         }
         writeln!(f, "\nBadge sign-ins (occupancy)")?;
         for badge in &self.badge_sign_ins {
-            let (email, door) = (badge.email.as_deref().unwrap_or("unknown"), badge.door.as_deref().unwrap_or("a door"));
+            let (email, door) =
+                (badge.email.as_deref().unwrap_or("unknown"), badge.door.as_deref().unwrap_or("a door"));
             writeln!(f, "  {}  {email} at {door} ({})", badge.at, badge.install_id)?;
         }
         Ok(())

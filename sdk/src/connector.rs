@@ -74,8 +74,7 @@ impl Call {
 
 /// Parses the install configuration JSON into the connector's typed configuration.
 pub fn parse_config<C: DeserializeOwned>(config: &str) -> Result<C, ConnectorError> {
-    serde_json::from_str(config)
-        .map_err(|e| ConnectorError::config(format!("install configuration is invalid: {e}")))
+    serde_json::from_str(config).map_err(|e| ConnectorError::config(format!("install configuration is invalid: {e}")))
 }
 
 /// Exports a [`Connector`] as the component's `gatehouse:connector/connector` world.
@@ -123,11 +122,7 @@ impl<C: Connector> setup::Guest for C {
         install_panic_logger();
         match parse_config(&config) {
             Ok(config) => C::validate(config),
-            Err(error) => Ok(vec![Check {
-                name: "configuration".into(),
-                ok: false,
-                detail: error.message,
-            }]),
+            Err(error) => Ok(vec![Check { name: "configuration".into(), ok: false, detail: error.message }]),
         }
     }
 

@@ -128,9 +128,9 @@ impl From<KvError> for ConnectorError {
             KvError::TooLarge(cap) => {
                 ConnectorError::permanent(format!("a kv key or value exceeded the host's cap of {cap} bytes"))
             }
-            KvError::Exhausted => ConnectorError::config(
-                "every number of the configured range is in use; widen the range in the install",
-            ),
+            KvError::Exhausted => {
+                ConnectorError::config("every number of the configured range is in use; widen the range in the install")
+            }
             KvError::Invalid(why) => ConnectorError::config(format!("invalid number pool: {why}")),
             KvError::Unavailable(why) => ConnectorError::transient(format!("the host's store is unavailable: {why}")),
         }

@@ -120,7 +120,10 @@ impl Response {
     /// by retrying, so it is a `permanent` error.
     pub fn parse_json<T: DeserializeOwned>(&self) -> Result<T, ConnectorError> {
         serde_json::from_slice(&self.body).map_err(|e| {
-            ConnectorError::permanent(format!("the vendor's response (HTTP {}) is not the JSON we expect: {e}", self.status))
+            ConnectorError::permanent(format!(
+                "the vendor's response (HTTP {}) is not the JSON we expect: {e}",
+                self.status
+            ))
         })
     }
 

@@ -36,18 +36,15 @@ pub mod testing;
 
 pub use connector::{parse_config, Call, Connector};
 
-/// Shared types of the contract.
-pub use bindings::gatehouse::connector::types::{ConnectorError, ErrorKind, OptionItem, UtcMillis};
-/// `describe`: what the connector is.
-pub use bindings::exports::gatehouse::connector::describe::{
-    ActionDescriptor, ActionKind, PluginManifest as Manifest,
-};
-/// `setup`: validation checks.
-pub use bindings::exports::gatehouse::connector::setup::Check;
 /// `actions`: the typed PACS operations.
 pub use bindings::exports::gatehouse::connector::actions::{
-    AccessWindow, Action, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef,
-    Windowed,
+    AccessWindow, Action, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, Windowed,
 };
+/// `describe`: what the connector is.
+pub use bindings::exports::gatehouse::connector::describe::{ActionDescriptor, ActionKind, PluginManifest as Manifest};
 /// `events`: badge events.
 pub use bindings::exports::gatehouse::connector::events::{BadgeEvent, BadgeResult, Batch};
+/// `setup`: validation checks.
+pub use bindings::exports::gatehouse::connector::setup::Check;
+/// Shared types of the contract.
+pub use bindings::gatehouse::connector::types::{ConnectorError, ErrorKind, OptionItem, UtcMillis};

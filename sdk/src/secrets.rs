@@ -18,8 +18,7 @@ pub struct Secret {
 pub fn get(name: &str) -> Result<Secret, SecretsError> {
     #[cfg(target_arch = "wasm32")]
     {
-        crate::bindings::gatehouse::connector::secrets::get(name)
-            .map(|inner| Secret { inner, name: name.to_string() })
+        crate::bindings::gatehouse::connector::secrets::get(name).map(|inner| Secret { inner, name: name.to_string() })
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

@@ -46,7 +46,8 @@ fn context(config: &str, params: &str) -> actions::CallContext {
 
 #[test]
 fn run_receives_the_typed_config_params_and_idempotency_key() {
-    let outcome = <Echo as actions::Guest>::run(context(r#"{"site": "hq"}"#, r#"{"group": "lobby"}"#), activate()).unwrap();
+    let outcome =
+        <Echo as actions::Guest>::run(context(r#"{"site": "hq"}"#, r#"{"group": "lobby"}"#), activate()).unwrap();
 
     assert_eq!(outcome.detail, "hq:lobby:key-1");
 }
@@ -61,7 +62,8 @@ fn a_config_that_does_not_parse_is_a_config_error_saying_why() {
 
 #[test]
 fn params_that_do_not_parse_are_a_config_error() {
-    let error = <Echo as actions::Guest>::run(context(r#"{"site": "hq"}"#, r#"{"groups": []}"#), activate()).unwrap_err();
+    let error =
+        <Echo as actions::Guest>::run(context(r#"{"site": "hq"}"#, r#"{"groups": []}"#), activate()).unwrap_err();
 
     assert_eq!(error.kind, ErrorKind::Config);
     assert!(error.message.contains("action parameters"), "{}", error.message);

@@ -71,8 +71,11 @@ fn json_values_round_trip_through_kv() {
 #[test]
 fn the_most_recent_matching_http_route_answers_and_every_request_is_recorded() {
     let host = FakeHost::install();
-    host.on_http(Method::Get, "https://pacs.test/*", |_| Ok(Response::status(500)))
-        .on_http(Method::Get, "https://pacs.test/health", |_| Ok(Response::status(200)));
+    host.on_http(Method::Get, "https://pacs.test/*", |_| Ok(Response::status(500))).on_http(
+        Method::Get,
+        "https://pacs.test/health",
+        |_| Ok(Response::status(200)),
+    );
 
     let health = Request::get("https://pacs.test/health?verbose=1").send().unwrap();
     let other = http::send(&Request::get("https://pacs.test/other")).unwrap();
@@ -97,7 +100,11 @@ fn a_route_handler_can_keep_state_between_requests() {
     let counter = calls.clone();
     host.on_http(Method::Post, "https://pacs.test/flaky", move |_| {
         counter.set(counter.get() + 1);
-        if counter.get() == 1 { Err(HttpError::Timeout) } else { Ok(Response::status(201)) }
+        if counter.get() == 1 {
+            Err(HttpError::Timeout)
+        } else {
+            Ok(Response::status(201))
+        }
     });
 
     assert_eq!(Request::post("https://pacs.test/flaky").send(), Err(HttpError::Timeout));

@@ -244,8 +244,7 @@ fn benches(c: &mut Criterion) {
     let executor = tokio::runtime::Runtime::new().unwrap();
     let sim = executor.block_on(genetec_common::sim());
     let window = window(&sim, 0, 120);
-    let host =
-        ThroughHost { connector: executor.block_on(connector(&sim, config(&sim, json!({})))), window };
+    let host = ThroughHost { connector: executor.block_on(connector(&sim, config(&sim, json!({})))), window };
     let raw = RawWebSdk::new(&sim, &window);
     executor.block_on(check_same_work(&sim, &host, &raw));
 

@@ -14,9 +14,9 @@ mod genetec_common;
 mod symmetry_support;
 
 use chrono::{Duration, Utc};
-use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse::domain::{InstallId, JobStatus, VisitId};
 use gatehouse::store::JobRecord;
+use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse_sim_genetec::faults::{FaultKind, FaultRule, FaultTiming};
 use gatehouse_sim_symmetry::faults::Fault;
 use rand::seq::SliceRandom;
@@ -99,7 +99,9 @@ async fn pacs_state(stack: &Stack, vendor: Vendor, visit: &str) -> Held {
 
 async fn symmetry_card(stack: &Stack, card_id: i32) -> symmetry_support::CardView {
     let mut client = symmetry_support::tds(&stack.symmetry, "multiMAX").await;
-    let found = symmetry_support::rows(&mut client, "SELECT CardNumber FROM dbo.CardInfoTable WHERE CardID = @P1", &[&card_id]).await;
+    let found =
+        symmetry_support::rows(&mut client, "SELECT CardNumber FROM dbo.CardInfoTable WHERE CardID = @P1", &[&card_id])
+            .await;
     let number: i32 = found[0].get("CardNumber").unwrap();
     symmetry_support::card(&stack.symmetry, number).await.expect("the marked card exists")
 }
@@ -152,7 +154,11 @@ impl Story<'_> {
         match op {
             Op::Redrive => {
                 let provisioning = jobs(stack, self.vendor, &self.visit).await.remove(0);
-                stack.service.redrive("operator", &stack.tenant, &provisioning.id).await.expect("the redrive is accepted");
+                stack
+                    .service
+                    .redrive("operator", &stack.tenant, &provisioning.id)
+                    .await
+                    .expect("the redrive is accepted");
                 self.redriven = true;
                 stack.settle().await.unwrap();
             }
@@ -209,14 +215,19 @@ fn story<'a>(stack: &'a Stack, vendor: Vendor, visit: String) -> Story<'a> {
 }
 
 fn seeded() -> rand::rngs::StdRng {
-    let seed = std::env::var("FAIL_CLOSED_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| Utc::now().timestamp() as u64);
+    let seed = std::env::var("FAIL_CLOSED_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| Utc::now().timestamp() as u64);
     println!("fail-closed seed: {seed} (replay with FAIL_CLOSED_SEED={seed})");
     rand::rngs::StdRng::seed_from_u64(seed)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_at_any_genetec_step_never_leaves_access_or_a_second_visitor() {
-    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack = Stack::start(&components(), gatehouse_demo::day_start())
+        .await
+        .expect("the stack starts (cargo xtask build-plugins first)");
     let mut rng = seeded();
     // Each step's own request; `After` makes the change and then fails, as a lost answer does.
     let steps = [
@@ -231,7 +242,10 @@ async fn a_permanent_failure_at_any_genetec_step_never_leaves_access_or_a_second
         for when in [FaultTiming::Before, FaultTiming::After] {
             n += 1;
             let rule = FaultRule {
-                kind: FaultKind::FailEnvelope { sdk_error_code: "InsufficientPrivileges".into(), message: "injected".into() },
+                kind: FaultKind::FailEnvelope {
+                    sdk_error_code: "InsufficientPrivileges".into(),
+                    message: "injected".into(),
+                },
                 count: Some(1),
                 matching: Some(request.into()),
                 when,
@@ -253,7 +267,9 @@ async fn a_permanent_failure_at_any_genetec_step_never_leaves_access_or_a_second
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_at_any_symmetry_request_never_leaves_access_or_a_second_card() {
-    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack = Stack::start(&components(), gatehouse_demo::day_start())
+        .await
+        .expect("the stack starts (cargo xtask build-plugins first)");
     let mut rng = seeded();
     let mut stopped_at = BTreeSet::new();
     for skip in 0.. {
@@ -265,7 +281,9 @@ async fn a_permanent_failure_at_any_symmetry_request_never_leaves_access_or_a_se
         story_after(&mut story, true, &mut rng).await;
     }
     let every_step: BTreeSet<String> =
-        ["upsert-person", "add-groups", "set-access-window", "issue-card", "issue-pin", "activate"].map(String::from).into();
+        ["upsert-person", "add-groups", "set-access-window", "issue-card", "issue-pin", "activate"]
+            .map(String::from)
+            .into();
     assert_eq!(stopped_at, every_step, "a failure was injected at every step of the job");
     stack.shutdown().await;
 }
@@ -274,8 +292,12 @@ async fn a_permanent_failure_at_any_symmetry_request_never_leaves_access_or_a_se
 /// columns can hold and the job carries the loss as a warning; both revoke at the sign-out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_symmetry_cannot_store_is_provisioned_with_a_warning_then_revoked_in_both_pacs() {
-    let stack = Stack::start(&components(), gatehouse_demo::day_start()).await.expect("the stack starts (cargo xtask build-plugins first)");
-    for (n, (first, last)) in [("美玲", "李"), ("Zoë", "😀"), ("מרים", "שלום"), ("Jose\u{301}", "مريم")].into_iter().enumerate() {
+    let stack = Stack::start(&components(), gatehouse_demo::day_start())
+        .await
+        .expect("the stack starts (cargo xtask build-plugins first)");
+    for (n, (first, last)) in
+        [("美玲", "李"), ("Zoë", "😀"), ("מרים", "שלום"), ("Jose\u{301}", "مريم")].into_iter().enumerate()
+    {
         let visit = format!("names-{n}");
         stack.post_event(&sign_in(&visit, first, last)).await.unwrap();
         stack.settle().await.unwrap();

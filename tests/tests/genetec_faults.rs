@@ -81,7 +81,8 @@ async fn server_errors_are_transient_and_carry_no_duplicate_after_the_retry() {
 async fn a_fail_envelope_is_a_permanent_error_with_the_vendor_message() {
     let sim = sim().await;
     let connector = connector(&sim, config(&sim, json!({}))).await;
-    let refused = FaultKind::FailEnvelope { sdk_error_code: "InvalidOperation".into(), message: "Directory is read-only".into() };
+    let refused =
+        FaultKind::FailEnvelope { sdk_error_code: "InvalidOperation".into(), message: "Directory is read-only".into() };
     sim.add_fault(fault(refused, "newentity(visitor)", FaultTiming::Before));
 
     let error = connector.run(upsert(visitor("visit-fail")), json!({})).await.unwrap_err();

@@ -94,7 +94,8 @@ async fn seed_a2_12_and_a6_35_a_visitor_type_maps_to_a_visitor_enabled_cardholde
 
     let added = connector.run(Action::AddGroups(visitor("visit-35")), contractors.clone()).await.unwrap();
     let again = connector.run(Action::AddGroups(visitor("visit-35")), contractors).await.unwrap();
-    let refused = connector.run(Action::AddGroups(visitor("visit-35")), json!({"groups": [ENGINEERING_GROUP.to_string()]})).await;
+    let refused =
+        connector.run(Action::AddGroups(visitor("visit-35")), json!({"groups": [ENGINEERING_GROUP.to_string()]})).await;
 
     assert!(added.changed && !again.changed);
     assert!(members(&sim, CONTRACTORS_GROUP).contains(&guid));
@@ -280,7 +281,10 @@ async fn seed_a5_30_the_employee_access_duration_becomes_the_cardholder_expiry()
     let connector = connector(&sim, config(&sim, employees)).await;
     let access = window(&sim, -1, 480);
 
-    let outcome = connector.run(Action::SetAccessWindow(windowed(employee("emp-1003", "carol.diaz@acme.example"), access)), json!({})).await.unwrap();
+    let outcome = connector
+        .run(Action::SetAccessWindow(windowed(employee("emp-1003", "carol.diaz@acme.example"), access)), json!({}))
+        .await
+        .unwrap();
 
     let status = cardholder(&sim, CAROL).person.status;
     assert!(outcome.changed);
@@ -296,7 +300,8 @@ async fn seed_a5_31_excluded_employees_are_never_toggled() {
     let connector = connector(&sim, config(&sim, employees)).await;
     let before = sim.state();
 
-    let outcome = connector.run(Action::Activate(employee("emp-1003", "carol.diaz@acme.example")), json!({})).await.unwrap();
+    let outcome =
+        connector.run(Action::Activate(employee("emp-1003", "carol.diaz@acme.example")), json!({})).await.unwrap();
 
     assert!(!outcome.changed && outcome.detail.contains("excluded"), "{outcome:?}");
     assert_eq!(sim.state().cardholders, before.cardholders);
@@ -321,12 +326,14 @@ async fn seed_a6_37_sign_out_checks_the_visitor_out_and_frees_its_card() {
     let sim = sim().await;
     let connector = connector(&sim, config(&sim, json!({}))).await;
     let guid = pacs_uuid(&connector.run(upsert(visitor("visit-37")), json!({})).await.unwrap());
-    let card = connector.run(Action::IssueCard(windowed(visitor("visit-37"), window(&sim, 0, 60))), json!({})).await.unwrap();
+    let card =
+        connector.run(Action::IssueCard(windowed(visitor("visit-37"), window(&sim, 0, 60))), json!({})).await.unwrap();
 
     let out = connector.run(Action::CheckOut(visitor("visit-37")), json!({})).await.unwrap();
     let again = connector.run(Action::CheckOut(visitor("visit-37")), json!({})).await.unwrap();
     connector.run(upsert(visitor("visit-38")), json!({})).await.unwrap();
-    let next = connector.run(Action::IssueCard(windowed(visitor("visit-38"), window(&sim, 0, 60))), json!({})).await.unwrap();
+    let next =
+        connector.run(Action::IssueCard(windowed(visitor("visit-38"), window(&sim, 0, 60))), json!({})).await.unwrap();
 
     assert!(out.changed && !again.changed);
     let state = sim.state();
@@ -362,7 +369,9 @@ async fn seed_a6_39_advanced_access_gives_an_invited_visitor_a_credential_valid_
 
     let credential = credentials_of(&sim, guid).remove(0);
     assert_eq!(credential.status.activation_date.map(|d| d.timestamp_millis()), Some(early.starts_at));
-    assert!(matches!(credential.status.expiration, Expiration::SpecificDate { at } if at.timestamp_millis() == early.ends_at));
+    assert!(
+        matches!(credential.status.expiration, Expiration::SpecificDate { at } if at.timestamp_millis() == early.ends_at)
+    );
 }
 
 #[tokio::test]
@@ -371,15 +380,20 @@ async fn seed_a6_40_and_41_qr_code_credentials_come_from_the_card_range_with_the
     let connector = connector(&sim, config(&sim, json!({}))).await;
     let guid = pacs_uuid(&connector.run(upsert(visitor("visit-40")), json!({})).await.unwrap());
 
-    let issued = connector.run(Action::IssueCard(windowed(visitor("visit-40"), window(&sim, 0, 60))), json!({})).await.unwrap();
-    let retried = connector.run(Action::IssueCard(windowed(visitor("visit-40"), window(&sim, 0, 60))), json!({})).await.unwrap();
+    let issued =
+        connector.run(Action::IssueCard(windowed(visitor("visit-40"), window(&sim, 0, 60))), json!({})).await.unwrap();
+    let retried =
+        connector.run(Action::IssueCard(windowed(visitor("visit-40"), window(&sim, 0, 60))), json!({})).await.unwrap();
 
     let Some(Credential::Card(card)) = &issued.credential else { panic!("{issued:?}") };
     assert_eq!((card.card_number, card.facility_code, card.format.as_str()), (5000, 101, "wiegand-standard-26"));
     assert_eq!(retried.credential, issued.credential);
     let held = credentials_of(&sim, guid);
     assert_eq!(held.len(), 1);
-    assert_eq!(held[0].format, CredentialFormat::Wiegand { format: WiegandFormat::Standard26, facility: 101, card: 5000 });
+    assert_eq!(
+        held[0].format,
+        CredentialFormat::Wiegand { format: WiegandFormat::Standard26, facility: 101, card: 5000 }
+    );
 }
 
 #[tokio::test]
@@ -389,7 +403,8 @@ async fn seed_a6_41_a_card_number_already_in_security_center_is_skipped() {
     let connector = connector(&sim, config(&sim, cards)).await;
     connector.run(upsert(visitor("visit-41")), json!({})).await.unwrap();
 
-    let issued = connector.run(Action::IssueCard(windowed(visitor("visit-41"), window(&sim, 0, 60))), json!({})).await.unwrap();
+    let issued =
+        connector.run(Action::IssueCard(windowed(visitor("visit-41"), window(&sim, 0, 60))), json!({})).await.unwrap();
 
     assert_eq!(card_number(&issued), 2000, "101-1999 is the fixture's spare card");
     assert_eq!(sim.state().credentials[&SPARE_CARD].cardholder, None, "the spare card is left alone");
@@ -414,8 +429,14 @@ async fn seed_a6_44_pin_code_credentials_are_keypad_credentials_returned_once() 
     let connector = connector(&sim, config(&sim, json!({"pin_length": 6}))).await;
     let guid = pacs_uuid(&connector.run(upsert(visitor("visit-44")), json!({})).await.unwrap());
 
-    let issued = connector.run_with_key(Action::IssuePin(windowed(visitor("visit-44"), window(&sim, 0, 60))), json!({}), "pin-1").await.unwrap();
-    let retried = connector.run_with_key(Action::IssuePin(windowed(visitor("visit-44"), window(&sim, 0, 60))), json!({}), "pin-1").await.unwrap();
+    let issued = connector
+        .run_with_key(Action::IssuePin(windowed(visitor("visit-44"), window(&sim, 0, 60))), json!({}), "pin-1")
+        .await
+        .unwrap();
+    let retried = connector
+        .run_with_key(Action::IssuePin(windowed(visitor("visit-44"), window(&sim, 0, 60))), json!({}), "pin-1")
+        .await
+        .unwrap();
 
     let Some(Credential::Pin(pin)) = &issued.credential else { panic!("{issued:?}") };
     assert_eq!(pin.len(), 6);
@@ -434,7 +455,8 @@ async fn seed_a6_pickers_list_groups_marking_visitor_enabled_ones_and_doors() {
     let groups = connector.list_options("cardholder-groups").await.unwrap();
     let doors = connector.list_options("doors").await.unwrap();
 
-    let enabled: Vec<_> = groups.iter().filter(|g| g.detail.as_deref() == Some("visitor-enabled")).map(|g| g.label.as_str()).collect();
+    let enabled: Vec<_> =
+        groups.iter().filter(|g| g.detail.as_deref() == Some("visitor-enabled")).map(|g| g.label.as_str()).collect();
     assert_eq!(enabled, vec!["Contractors", "Interview Candidates", "Visitors"]);
     assert_eq!(doors.len(), 4);
 }
@@ -456,7 +478,9 @@ async fn seed_a7_46_an_invite_is_created_at_once_with_its_credential_expiring_at
 
     let credential = credentials_of(&sim, guid).remove(0);
     assert!(moved.changed && detail(&moved)["credentials_updated"].as_array().unwrap().len() == 1);
-    assert!(matches!(credential.status.expiration, Expiration::SpecificDate { at } if at.timestamp_millis() == visit.ends_at));
+    assert!(
+        matches!(credential.status.expiration, Expiration::SpecificDate { at } if at.timestamp_millis() == visit.ends_at)
+    );
     assert_eq!(live_visitor(&sim, guid).departure.map(|d| d.timestamp_millis()), Some(visit.ends_at));
 }
 
@@ -468,7 +492,10 @@ async fn seed_a7_47_without_qr_credentials_the_visitor_is_created_without_a_card
     let connector = connector(&sim, config).await;
 
     let guid = pacs_uuid(&connector.run(upsert(visitor("visit-47")), json!({})).await.unwrap());
-    let error = connector.run(Action::IssueCard(windowed(visitor("visit-47"), window(&sim, 0, 60))), json!({})).await.unwrap_err();
+    let error = connector
+        .run(Action::IssueCard(windowed(visitor("visit-47"), window(&sim, 0, 60))), json!({}))
+        .await
+        .unwrap_err();
 
     assert!(credentials_of(&sim, guid).is_empty());
     assert_eq!(kind(&error), Some(ErrorKind::Config));

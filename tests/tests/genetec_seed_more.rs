@@ -17,7 +17,10 @@ use serde_json::json;
 use symmetry_support::Flow;
 use uuid::Uuid;
 
-fn check<'a>(checks: &'a [gatehouse_sdk_harness::contract::Check], name: &str) -> &'a gatehouse_sdk_harness::contract::Check {
+fn check<'a>(
+    checks: &'a [gatehouse_sdk_harness::contract::Check],
+    name: &str,
+) -> &'a gatehouse_sdk_harness::contract::Check {
     checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name:?} check in {checks:?}"))
 }
 
@@ -84,7 +87,9 @@ async fn seed_a1_7_a_user_without_view_cardholder_properties_fails_validation_an
 #[tokio::test]
 async fn seed_a1_8_a_user_without_view_door_properties_fails_validation_naming_it() {
     let sim = sim().await;
-    let connector = connector_with_password(&sim, config(&sim, json!({"username": NO_DOOR_VIEW_USER})), NO_DOOR_VIEW_PASSWORD).await;
+    let connector =
+        connector_with_password(&sim, config(&sim, json!({"username": NO_DOOR_VIEW_USER})), NO_DOOR_VIEW_PASSWORD)
+            .await;
 
     let checks = connector.validate().await.unwrap();
     let doors = connector.list_options("doors").await.unwrap_err();
@@ -121,8 +126,7 @@ async fn seed_a2_14_an_employee_badging_in_is_signed_in_by_the_badge_event() {
 async fn seed_a5_20_exactly_one_employee_method_is_accepted_with_only_its_own_options() {
     let sim = sim().await;
     let unknown = json!({"employees": {"method": "badge-and-check-in"}});
-    let mixed =
-        json!({"employees": {"method": "auto-checkin", "restricted_access": "toggle-groups", "access_groups": [EMPLOYEES_GROUP.to_string()]}});
+    let mixed = json!({"employees": {"method": "auto-checkin", "restricted_access": "toggle-groups", "access_groups": [EMPLOYEES_GROUP.to_string()]}});
     let other_mixed = json!({"employees": {"method": "checkin-required", "sites": [HQ_AREA.to_string()]}});
 
     for refused in [unknown, mixed, other_mixed] {
@@ -130,7 +134,10 @@ async fn seed_a5_20_exactly_one_employee_method_is_accepted_with_only_its_own_op
         let checks = connector.validate().await.unwrap();
         let configuration = check(&checks, "configuration");
         assert!(!configuration.ok, "{refused} was accepted");
-        assert!(configuration.detail.contains("auto-checkin") && configuration.detail.contains("checkin-required"), "{configuration:?}");
+        assert!(
+            configuration.detail.contains("auto-checkin") && configuration.detail.contains("checkin-required"),
+            "{configuration:?}"
+        );
     }
 }
 
@@ -164,7 +171,10 @@ async fn seed_a5_34_a_check_in_required_employee_loses_access_when_the_duration_
     let connector = connector(&sim, config(&sim, json!({"employees": {"method": "checkin-required"}}))).await;
     let duration = window(&sim, -1, 60);
 
-    connector.run(Action::SetAccessWindow(windowed(employee("emp-1003", "carol.diaz@acme.example"), duration)), json!({})).await.unwrap();
+    connector
+        .run(Action::SetAccessWindow(windowed(employee("emp-1003", "carol.diaz@acme.example"), duration)), json!({}))
+        .await
+        .unwrap();
     let during = sim.swipe(&swipe(HQ_MAIN_ENTRANCE, Some(CAROL), sim.now() + TimeDelta::minutes(59))).unwrap();
     let after = sim.swipe(&swipe(HQ_MAIN_ENTRANCE, Some(CAROL), sim.now() + TimeDelta::minutes(61))).unwrap();
 
@@ -185,7 +195,12 @@ groups = { groups = ["c9000000-0000-4000-8000-000000000003"] }
 "#;
 
 fn ada() -> PersonDetails {
-    PersonDetails { first_name: "Ada".into(), last_name: "Lovelace".into(), email: Some("ada@example.com".into()), ..PersonDetails::default() }
+    PersonDetails {
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: Some("ada@example.com".into()),
+        ..PersonDetails::default()
+    }
 }
 
 #[tokio::test]
@@ -194,7 +209,13 @@ async fn seed_a6_36_with_invited_guests_only_a_walk_in_is_never_synced_and_an_in
     let connector = connector(&sim, config(&sim, json!({}))).await;
     let (mut walk_in, mut invited) = (Flow::new(&connector, INVITED_ONLY), Flow::new(&connector, INVITED_ONLY));
     let now = sim.now();
-    let sign_in = SignIn { visit_id: VisitId::new("walk-in-36"), visitor_type: "Visitor".into(), person: ada(), invited: false, occurred_at: now };
+    let sign_in = SignIn {
+        visit_id: VisitId::new("walk-in-36"),
+        visitor_type: "Visitor".into(),
+        person: ada(),
+        invited: false,
+        occurred_at: now,
+    };
     let invite = InviteDetails {
         visit_id: VisitId::new("invite-36"),
         visitor_type: "Visitor".into(),

@@ -10,9 +10,9 @@ mod genetec_common;
 mod symmetry_support;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse::domain::{InstallId, JobStatus, VisitId};
 use gatehouse::service::AttachmentView;
+use gatehouse_demo::{Stack, GENETEC_INSTALL, LOCATION, SYMMETRY_INSTALL, TIME_ZONE};
 use gatehouse_sim_genetec::model::{State, Visitor};
 use gatehouse_sim_genetec::well_known::VISITORS_GROUP;
 use serde_json::{json, Value};
@@ -53,8 +53,11 @@ fn sign_out(event_id: &str, visit: &str) -> Value {
 /// What each install's intake answer planned: `status` per install, in install order.
 async fn post(stack: &Stack, event: Value) -> Vec<String> {
     let receipt = stack.post_event(&event).await.expect("the intake accepts the event");
-    let mut planned: Vec<(String, String)> =
-        receipt.events.iter().map(|e| (e.install_id.to_string(), e.job.as_ref().map(|j| j.status.clone()).unwrap_or_default())).collect();
+    let mut planned: Vec<(String, String)> = receipt
+        .events
+        .iter()
+        .map(|e| (e.install_id.to_string(), e.job.as_ref().map(|j| j.status.clone()).unwrap_or_default()))
+        .collect();
     planned.sort();
     planned.into_iter().map(|(_, status)| status).collect()
 }
@@ -62,7 +65,13 @@ async fn post(stack: &Stack, event: Value) -> Vec<String> {
 /// The Genetec visitor Gatehouse created for `visit` (its GUID is the PACS id the service stored).
 async fn genetec_visitor(stack: &Stack, visit: &str) -> (Uuid, Visitor) {
     let install = InstallId::new(GENETEC_INSTALL);
-    let person = stack.service.store().person(&stack.tenant, &install, visit).await.unwrap().expect("the service knows the visitor");
+    let person = stack
+        .service
+        .store()
+        .person(&stack.tenant, &install, visit)
+        .await
+        .unwrap()
+        .expect("the service knows the visitor");
     let guid: Uuid = person.pacs_id.expect("the PACS id is stored").parse().expect("a GUID");
     (guid, genetec_common::live_visitor(&stack.genetec, guid))
 }
@@ -91,14 +100,19 @@ async fn no_job_went_wrong(stack: &Stack) {
 
 #[tokio::test]
 async fn an_invited_visitor_is_provisioned_activated_early_and_revoked_when_signing_out_in_both_pacs() {
-    let stack = Stack::start(&components(), at(7, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack =
+        Stack::start(&components(), at(7, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
 
     // 07:00 the invite: provisioned at once in both PACS, not yet active.
     assert_eq!(post(&stack, invite("e-1", "ada", "2025-03-03 10:00")).await, ["queued", "queued"]);
     stack.settle().await.unwrap();
     let (guid, visitor) = genetec_visitor(&stack, "ada").await;
     assert_eq!((visitor.person.first_name.as_str(), visitor.person.last_name.as_str()), ("Ada", "Lovelace"));
-    assert_eq!((visitor.arrival, visitor.departure), (Some(at(9, 30)), Some(at(14, 0))), "early access 30 min, 240 min from arrival");
+    assert_eq!(
+        (visitor.arrival, visitor.departure),
+        (Some(at(9, 30)), Some(at(14, 0))),
+        "early access 30 min, 240 min from arrival"
+    );
     assert_eq!(visitor.checkin_date, None, "not checked in before early access");
     assert!(in_visitors_group(&stack, guid));
     assert_eq!(genetec_pins(&stack, guid), 1, "one PIN credential");
@@ -146,7 +160,8 @@ async fn an_invited_visitor_is_provisioned_activated_early_and_revoked_when_sign
 
 #[tokio::test]
 async fn a_walk_in_who_never_signs_out_is_revoked_when_the_window_ends_in_both_pacs() {
-    let stack = Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack =
+        Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
 
     // 10:15 a walk-in: provisioned and active at once, for 240 minutes.
     stack.advance_to(at(10, 15)).await.unwrap();
@@ -190,7 +205,8 @@ async fn issued_cards(stack: &Stack, install: &str, visit: &str) -> Vec<u64> {
 
 #[tokio::test]
 async fn the_host_pool_holds_the_numbers_symmetry_really_gave_the_cards() {
-    let stack = Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
+    let stack =
+        Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
     let live = || async {
         let mut tx = stack.service.store().begin().await.unwrap();
         tx.live_cards(&stack.tenant, &InstallId::new(SYMMETRY_INSTALL), 100).await.unwrap()
@@ -225,7 +241,8 @@ async fn the_demo_day_provisions_and_revokes_visitors_in_both_pacs_and_reports_i
     assert_eq!(ids, [GENETEC_INSTALL, SYMMETRY_INSTALL]);
     for install in installs {
         let visitors = install["visitors"].as_array().unwrap();
-        let visitor = |name: &str| visitors.iter().find(|v| v["name"] == name).unwrap_or_else(|| panic!("{name} in {install}"));
+        let visitor =
+            |name: &str| visitors.iter().find(|v| v["name"] == name).unwrap_or_else(|| panic!("{name} in {install}"));
         for v in visitors {
             assert!(v["provisioned_at"].is_string() && v["revoked_at"].is_string(), "provisioned and revoked: {v}");
             assert!(v["in_pacs"].is_object(), "read back from the PACS: {v}");

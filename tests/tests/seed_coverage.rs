@@ -117,7 +117,10 @@ fn every_genetec_and_symmetry_seed_item_has_one_row_and_its_tests_exist() {
 
     let sources = test_sources();
     for (item, decision, tests) in &rows {
-        assert!(decision.starts_with("not ") || !tests.is_empty(), "{item} is decided as {decision:?} but names no test");
+        assert!(
+            decision.starts_with("not ") || !tests.is_empty(),
+            "{item} is decided as {decision:?} but names no test"
+        );
         for test in tests {
             assert!(sources.contains(&format!("fn {test}(")), "{item} names {test}, which no test file defines");
         }

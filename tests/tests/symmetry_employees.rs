@@ -44,7 +44,8 @@ async fn b60_an_email_nobody_has_is_a_permanent_error_and_disables_nobody() {
     let sim = sim().await;
     let connector = connector(&sim, config(json!({}))).await;
 
-    let (kind, message) = error_kind(connector.run(Action::Deactivate(employee("nobody@example.com")), json!({})).await);
+    let (kind, message) =
+        error_kind(connector.run(Action::Deactivate(employee("nobody@example.com")), json!({})).await);
 
     assert_eq!(kind, ErrorKind::Permanent);
     assert!(message.contains("personal data field 5"), "{message}");
@@ -79,7 +80,9 @@ async fn b62_the_workplace_data_field_matches_the_email_trimmed_and_case_insensi
 async fn b62_the_workplace_data_field_is_the_one_configured() {
     let sim = sim().await;
     // Monica Reyes has m.reyes@example.org in field 12, and another email in field 5.
-    let connector = connector(&sim, config(json!({"workplace": {"enabled": true, "email_field": 12, "enable_on_sign_in": true}}))).await;
+    let connector =
+        connector(&sim, config(json!({"workplace": {"enabled": true, "email_field": 12, "enable_on_sign_in": true}})))
+            .await;
 
     connector.run(Action::Activate(employee("M.Reyes@example.org")), json!({})).await.unwrap();
 
@@ -89,7 +92,8 @@ async fn b62_the_workplace_data_field_is_the_one_configured() {
 #[tokio::test]
 async fn b63_excluded_employees_are_never_touched() {
     let sim = sim().await;
-    let workplace = json!({"enabled": true, "email_field": 5, "excluded": ["Dana.Scully@example.com "], "enable_on_sign_in": true});
+    let workplace =
+        json!({"enabled": true, "email_field": 5, "excluded": ["Dana.Scully@example.com "], "enable_on_sign_in": true});
     let connector = connector(&sim, config(json!({ "workplace": workplace }))).await;
 
     let outcome = connector.run(Action::Activate(employee("dana.scully@example.com")), json!({})).await.unwrap();
@@ -103,7 +107,11 @@ async fn b63_excluded_employees_are_never_touched() {
 #[tokio::test]
 async fn b64_disable_during_sign_out_acts_only_when_switched_on() {
     let sim = sim().await;
-    let off = connector(&sim, config(json!({"workplace": {"enabled": true, "email_field": 5, "disable_on_sign_out": false}}))).await;
+    let off = connector(
+        &sim,
+        config(json!({"workplace": {"enabled": true, "email_field": 5, "disable_on_sign_out": false}})),
+    )
+    .await;
 
     let outcome = off.run(Action::Deactivate(employee("walter.skinner@example.com")), json!({})).await.unwrap();
 
@@ -114,7 +122,9 @@ async fn b64_disable_during_sign_out_acts_only_when_switched_on() {
 #[tokio::test]
 async fn b65_enable_during_sign_in_acts_only_when_switched_on() {
     let sim = sim().await;
-    let off = connector(&sim, config(json!({"workplace": {"enabled": true, "email_field": 5, "enable_on_sign_in": false}}))).await;
+    let off =
+        connector(&sim, config(json!({"workplace": {"enabled": true, "email_field": 5, "enable_on_sign_in": false}})))
+            .await;
 
     let outcome = off.run(Action::Activate(employee("dana.scully@example.com")), json!({})).await.unwrap();
 

@@ -56,7 +56,12 @@ async fn b55_a_database_label_the_install_did_not_map_is_refused_by_the_host_wit
 
 /// A Symmetry site whose licence lacks Data Connect: it has no multiMAXImport database.
 async fn sim_without_data_connect() -> RunningSim {
-    let config = SimConfig { data_connect: false, process_interval: Duration::from_millis(5), time_zone: ZONE, ..SimConfig::default() };
+    let config = SimConfig {
+        data_connect: false,
+        process_interval: Duration::from_millis(5),
+        time_zone: ZONE,
+        ..SimConfig::default()
+    };
     SymmetrySim::start(config).await.expect("the simulator starts")
 }
 
@@ -67,10 +72,14 @@ async fn b56_without_the_data_connect_licence_validation_says_so_and_nothing_is_
     let cards = card_count(&sim).await;
 
     let checks = connector.validate().await.unwrap();
-    let (kind, message) = error_kind(connector.run(Action::UpsertPerson(person("visit-56", "Ada", "Lovelace")), json!({})).await);
+    let (kind, message) =
+        error_kind(connector.run(Action::UpsertPerson(person("visit-56", "Ada", "Lovelace")), json!({})).await);
 
     let import = checks.iter().find(|c| c.name == "import database").unwrap();
-    assert!(!import.ok && import.detail.contains("Data Connect") && import.detail.contains("Dataconnect licence"), "{import:?}");
+    assert!(
+        !import.ok && import.detail.contains("Data Connect") && import.detail.contains("Dataconnect licence"),
+        "{import:?}"
+    );
     assert_eq!(kind, ErrorKind::Config, "never retried: {message}");
     assert_eq!(card_count(&sim).await, cards);
 }

@@ -16,9 +16,24 @@ async fn b53_b58_a_sql_login_on_host_and_custom_port_passes_the_live_validation(
 
     assert!(checks.iter().all(|c| c.ok), "{checks:#?}");
     let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["configuration", "import database", "multiMAX database", "company", "card range", "access codes", "workplace email field"]);
+    assert_eq!(
+        names,
+        [
+            "configuration",
+            "import database",
+            "multiMAX database",
+            "company",
+            "card range",
+            "access codes",
+            "workplace email field"
+        ]
+    );
     let range = checks.iter().find(|c| c.name == "card range").unwrap();
-    assert!(range.detail.contains("99 of 100 numbers free"), "card 1000 belongs to an earlier visitor: {}", range.detail);
+    assert!(
+        range.detail.contains("99 of 100 numbers free"),
+        "card 1000 belongs to an earlier visitor: {}",
+        range.detail
+    );
 }
 
 #[tokio::test]
@@ -40,7 +55,11 @@ async fn b58_a_wrong_password_fails_validation_in_plain_words() {
 
     let import = checks.iter().find(|c| c.name == "import database").unwrap();
     assert!(!import.ok);
-    assert!(import.detail.contains("refused the login") && import.detail.contains("user name and password"), "{}", import.detail);
+    assert!(
+        import.detail.contains("refused the login") && import.detail.contains("user name and password"),
+        "{}",
+        import.detail
+    );
     let multimax = checks.iter().find(|c| c.name == "multiMAX database").unwrap();
     assert!(!multimax.ok);
 }

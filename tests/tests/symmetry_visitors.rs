@@ -91,7 +91,8 @@ async fn b52_signing_out_expires_the_card_and_forces_it_inactive() {
     let sign_out_at = start_time() + Duration::hours(1);
     connector.clock().set(sign_out_at);
 
-    let sign_out = VisitorEvent::VisitorSignedOut(SignOut { visit_id: VisitId::new("visit-1"), occurred_at: sign_out_at });
+    let sign_out =
+        VisitorEvent::VisitorSignedOut(SignOut { visit_id: VisitId::new("visit-1"), occurred_at: sign_out_at });
     flow.handle(sign_out, sign_out_at).await.unwrap();
 
     let card = card(&sim, 1001).await.unwrap();
@@ -141,7 +142,10 @@ async fn b68_the_access_duration_sets_when_the_card_expires() {
     let (mut invited, mut walk_in_flow) = (Flow::new(&connector, POLICY), Flow::new(&connector, POLICY));
     let arrival = start_time() + Duration::hours(3);
 
-    invited.handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time()).await.unwrap();
+    invited
+        .handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time())
+        .await
+        .unwrap();
     walk_in_flow.handle(walk_in("visit-2", "Interview", start_time()), start_time()).await.unwrap();
 
     // 240 minutes after the 10:00 arrival; the Interview type overrides it with 90 minutes.
@@ -160,7 +164,10 @@ async fn b69_invite_only_gives_credentials_to_invited_guests_and_none_to_walk_in
     assert!(ignored.ignored.is_some_and(|why| why.contains("invite-only")));
     assert!(import_rows(&sim).await.is_empty(), "nothing was written for the walk-in");
 
-    invited_flow.handle(VisitorEvent::VisitInvited(invite("visit-2", "Visitor", start_time(), false)), start_time()).await.unwrap();
+    invited_flow
+        .handle(VisitorEvent::VisitInvited(invite("visit-2", "Visitor", start_time(), false)), start_time())
+        .await
+        .unwrap();
     assert!(card(&sim, 1001).await.is_some_and(|c| c.last_name.as_deref() == Some("Lovelace")));
 }
 
@@ -172,7 +179,10 @@ async fn b70_registration_required_waits_for_a_completed_registration() {
     let mut flow = Flow::new(&connector, &policy);
     let arrival = start_time() + Duration::hours(1);
 
-    let unregistered = flow.handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time()).await.unwrap();
+    let unregistered = flow
+        .handle(VisitorEvent::VisitInvited(invite("visit-1", "Visitor", arrival, false)), start_time())
+        .await
+        .unwrap();
     assert!(unregistered.ignored.is_some_and(|why| why.contains("registration")));
     assert!(card(&sim, 1001).await.is_none());
 
@@ -237,9 +247,16 @@ async fn b73_b74_cards_come_from_the_range_with_the_configured_format_and_facili
         })
         .expect("a card credential");
     // 1000 is taken by an earlier visitor's card, so the lowest free number is 1001.
-    assert_eq!((issued.card_number, issued.facility_code, issued.format.as_str()), (1001, 100, "symmetry-card-format-4"));
+    assert_eq!(
+        (issued.card_number, issued.facility_code, issued.format.as_str()),
+        (1001, 100, "symmetry-card-format-4")
+    );
     assert_eq!(card(&sim, 1001).await.unwrap().card_format, Some(4));
-    assert_eq!(card(&sim, 1000).await.unwrap().last_name.as_deref(), Some("Visitor"), "the earlier visitor keeps card 1000");
+    assert_eq!(
+        card(&sim, 1000).await.unwrap().last_name.as_deref(),
+        Some("Visitor"),
+        "the earlier visitor keeps card 1000"
+    );
 }
 
 #[tokio::test]

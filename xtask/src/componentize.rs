@@ -19,8 +19,7 @@ const CONTRACT_PREFIX: &str = "gatehouse:connector/";
 pub fn componentize(module: &[u8], target: WasmTarget) -> Result<Vec<u8>> {
     let mut encoder = ComponentEncoder::default().validate(true).module(module)?;
     if target == WasmTarget::Wasip1 {
-        encoder = encoder
-            .adapter(WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER)?;
+        encoder = encoder.adapter(WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER)?;
     }
     encoder.encode()
 }
@@ -40,9 +39,8 @@ pub fn check_imports(component: &[u8], target: WasmTarget) -> Result<Vec<String>
             WorldKey::Interface(id) => resolve.id_of(*id).unwrap_or_else(|| "<anonymous interface>".into()),
         })
         .collect();
-    let allowed = |name: &str| {
-        name.starts_with(CONTRACT_PREFIX) || (target == WasmTarget::Wasip1 && name.starts_with("wasi:"))
-    };
+    let allowed =
+        |name: &str| name.starts_with(CONTRACT_PREFIX) || (target == WasmTarget::Wasip1 && name.starts_with("wasi:"));
     let forbidden: Vec<&String> = imports.iter().filter(|name| !allowed(name)).collect();
     if !forbidden.is_empty() {
         bail!(

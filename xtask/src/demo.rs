@@ -13,8 +13,7 @@ pub fn run_demo(root: &Path, route: RouteChoice, json: bool) -> Result<()> {
     plugins::build_all(root, route, &[])?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut demo = Command::new(&cargo);
-    demo.current_dir(root)
-        .args(["run", "--quiet", "-p", "gatehouse-demo", "--"]);
+    demo.current_dir(root).args(["run", "--quiet", "-p", "gatehouse-demo", "--"]);
     demo.arg("--plugins-dir").arg(plugins::components_dir(root));
     if json {
         demo.arg("--json");

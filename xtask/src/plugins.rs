@@ -24,10 +24,7 @@ pub struct Plugin {
 impl Plugin {
     /// The core module cargo writes (cargo turns dashes into underscores).
     fn core_module(&self, target_dir: &Path) -> PathBuf {
-        target_dir
-            .join(self.target.triple())
-            .join("release")
-            .join(format!("{}.wasm", self.name.replace('-', "_")))
+        target_dir.join(self.target.triple()).join("release").join(format!("{}.wasm", self.name.replace('-', "_")))
     }
 }
 
@@ -97,12 +94,7 @@ pub fn build_all(root: &Path, route: RouteChoice, only: &[String]) -> Result<()>
             out_dir.join(file)
         };
         write_atomically(&path, &component)?;
-        eprintln!(
-            "xtask: {} ({} KiB, imports {})",
-            path.display(),
-            component.len() / 1024,
-            imports.join(", ")
-        );
+        eprintln!("xtask: {} ({} KiB, imports {})", path.display(), component.len() / 1024, imports.join(", "));
     }
     eprintln!("xtask: built {} component(s) in {:.1?}", plugins.len(), started.elapsed());
     Ok(())
@@ -150,9 +142,10 @@ fn discover(manifest: &Path) -> Result<Vec<Plugin>> {
             continue;
         }
         let target = package.metadata.and_then(|m| m.gatehouse).and_then(|g| g.target);
-        let target = WasmTarget::from_metadata(target.as_deref())
-            .with_context(|| format!("in plugin {}", package.name))?;
-        let fixture = package.manifest_path.parent().and_then(Path::parent).is_some_and(|dir| dir.ends_with("plugins/testing"));
+        let target =
+            WasmTarget::from_metadata(target.as_deref()).with_context(|| format!("in plugin {}", package.name))?;
+        let fixture =
+            package.manifest_path.parent().and_then(Path::parent).is_some_and(|dir| dir.ends_with("plugins/testing"));
         plugins.push(Plugin { name: package.name, target, fixture });
     }
     plugins.sort_by(|a, b| a.name.cmp(&b.name));

@@ -36,9 +36,9 @@ impl WasmTarget {
         match value {
             None | Some("wasm32-unknown-unknown") => Ok(WasmTarget::Unknown),
             Some("wasip1") | Some("wasm32-wasip1") => Ok(WasmTarget::Wasip1),
-            Some(other) => bail!(
-                "unknown [package.metadata.gatehouse] target {other:?}; use \"wasip1\" or leave it out"
-            ),
+            Some(other) => {
+                bail!("unknown [package.metadata.gatehouse] target {other:?}; use \"wasip1\" or leave it out")
+            }
         }
     }
 }
@@ -129,9 +129,9 @@ impl Route {
                 .env_remove("RUSTDOC");
             let flags = match target {
                 WasmTarget::Unknown => format!("-C linker={DEBIAN_LINKER}"),
-                WasmTarget::Wasip1 => format!(
-                    "-L {DEBIAN_WASI_LIBC} -C link-self-contained=no -C linker={DEBIAN_LINKER}"
-                ),
+                WasmTarget::Wasip1 => {
+                    format!("-L {DEBIAN_WASI_LIBC} -C link-self-contained=no -C linker={DEBIAN_LINKER}")
+                }
             };
             cmd.env("RUSTFLAGS", flags);
         }

@@ -20,18 +20,16 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 const COMPONENT: &str = "hostile";
 
 fn component_bytes() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{COMPONENT}.wasm"));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{COMPONENT}.wasm"));
     std::fs::read(&path).unwrap_or_else(|error| {
         panic!("cannot read {}: {error}; build the plugins first: `cargo xtask build-plugins`", path.display())
     })
 }
 
 fn noop_call() -> (CallContext, Action) {
-    let context = CallContext {
-        config: "{}".into(),
-        params: r#"{"attack":"noop"}"#.into(),
-        idempotency_key: "bench".into(),
-    };
+    let context =
+        CallContext { config: "{}".into(), params: r#"{"attack":"noop"}"#.into(), idempotency_key: "bench".into() };
     let action =
         Action::Activate(PersonRef { kind: PersonKind::Visitor, external_id: "v".into(), pacs_id: None, email: None });
     (context, action)
@@ -97,10 +95,13 @@ fn bare_wasmtime(c: &mut Criterion, tally: &Tally) {
             for _ in 0..iterations {
                 let mut store = Store::new(&engine, ());
                 let instance = pre.instantiate(&mut store).unwrap();
-                let interface = instance.get_export_index(&mut store, None, "gatehouse:connector/actions@0.1.0").unwrap();
+                let interface =
+                    instance.get_export_index(&mut store, None, "gatehouse:connector/actions@0.1.0").unwrap();
                 let run_index = instance.get_export_index(&mut store, Some(&interface), "run").unwrap();
                 let run = instance
-                    .get_typed_func::<(&CallContext, &Action), (Result<Outcome, ConnectorError>,)>(&mut store, run_index)
+                    .get_typed_func::<(&CallContext, &Action), (Result<Outcome, ConnectorError>,)>(
+                        &mut store, run_index,
+                    )
                     .unwrap();
                 let (outcome,) = run.call(&mut store, (&context, &action)).unwrap();
                 outcome.unwrap();

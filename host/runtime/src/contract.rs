@@ -23,8 +23,7 @@ use bindings::exports::gatehouse::connector as exports;
 use bindings::gatehouse::connector as imports;
 
 pub use exports::actions::{
-    Action, CallContext, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef,
-    Windowed, AccessWindow,
+    AccessWindow, Action, CallContext, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, Windowed,
 };
 pub use exports::describe::{ActionDescriptor, ActionKind, PluginManifest as Manifest};
 pub use exports::events::{BadgeEvent, BadgeResult, Batch};

@@ -105,11 +105,7 @@ impl ArtifactCache {
 
     /// The compiled component for `bytes`, from disk when this engine
     /// compiled it before. Returns it with the sha256 of the bytes.
-    pub(crate) fn component(
-        &self,
-        engine: &Engine,
-        bytes: &[u8],
-    ) -> Result<(Component, String), LoadError> {
+    pub(crate) fn component(&self, engine: &Engine, bytes: &[u8]) -> Result<(Component, String), LoadError> {
         let content_hash = hex::encode(Sha256::digest(bytes));
         let path = self.dir.join(format!("{content_hash}-{}.cwasm", self.engine_fingerprint));
         if path.is_file() {
@@ -121,8 +117,8 @@ impl ArtifactCache {
                 return Ok((component, content_hash));
             }
         }
-        let component = Component::from_binary(engine, bytes)
-            .map_err(|error| LoadError::Compile(format!("{error:#}")))?;
+        let component =
+            Component::from_binary(engine, bytes).map_err(|error| LoadError::Compile(format!("{error:#}")))?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
         let artifact = component.serialize().map_err(|error| LoadError::Compile(error.to_string()))?;
         // Write then rename, so a crash never leaves a truncated artifact;
@@ -188,9 +184,7 @@ fn is_supported_import(name: &str) -> bool {
                 && version.minor == 1
                 && ["types", "http", "sql", "secrets", "kv", "log", "clock"].contains(&capability)
         }
-        Some((package, _)) => {
-            STUBBED_WASI_PACKAGES.contains(&package) && version.major == 0 && version.minor == 2
-        }
+        Some((package, _)) => STUBBED_WASI_PACKAGES.contains(&package) && version.major == 0 && version.minor == 2,
         None => false,
     }
 }

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use url::Url;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::limits::CallLimits;
 

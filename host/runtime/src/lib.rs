@@ -33,5 +33,7 @@ pub use grant::{EncryptMode, HttpGrant, InstallGrant, InstallScope, SqlDsn, TlsO
 pub use limits::CallLimits;
 pub use registry::Routing;
 pub use runtime::{Backends, LoadedVersion, Ran, Runtime};
-pub use sealing::{is_valid_secret_name, MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
+pub use sealing::{
+    is_valid_secret_name, MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV,
+};
 pub use semver::Version;

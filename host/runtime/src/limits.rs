@@ -69,12 +69,7 @@ impl InstanceLimiter {
 }
 
 impl wasmtime::ResourceLimiter for InstanceLimiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let grown = self.used + (desired - current) as u64;
         if grown > self.cap {
             self.hit = Some(LimitHit::Memory(self.cap));
@@ -84,12 +79,7 @@ impl wasmtime::ResourceLimiter for InstanceLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         // Tables hold function references; the pooling allocator bounds them.
         Ok(desired <= 100_000)
     }
@@ -126,14 +116,12 @@ impl EpochTicker {
     pub(crate) fn start(engine: wasmtime::Engine, tick: Duration) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("gatehouse-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    engine.increment_epoch();
-                }
-            })?;
+        let thread = std::thread::Builder::new().name("gatehouse-epoch".into()).spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                engine.increment_epoch();
+            }
+        })?;
         Ok(Self { stop, thread: Some(thread) })
     }
 }

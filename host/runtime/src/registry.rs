@@ -172,8 +172,7 @@ impl Registry {
                 entry.canaries.insert(scope.clone(), version.clone());
             }
             None => {
-                let entry =
-                    plugins.get_mut(plugin_id).ok_or_else(|| RegistryError::UnknownPlugin(plugin_id.into()))?;
+                let entry = plugins.get_mut(plugin_id).ok_or_else(|| RegistryError::UnknownPlugin(plugin_id.into()))?;
                 entry.canaries.remove(scope);
             }
         }

@@ -170,9 +170,12 @@ impl Runtime {
         let callee = Callee { pre: &pre, plugin_id: "(loading)", version: None };
         let manifest = self
             .call_host()
-            .run(&grant, callee, Export::Manifest, Box::new(|connector, store| {
-                Box::pin(connector.gatehouse_connector_describe().call_manifest(store))
-            }))
+            .run(
+                &grant,
+                callee,
+                Export::Manifest,
+                Box::new(|connector, store| Box::pin(connector.gatehouse_connector_describe().call_manifest(store))),
+            )
             .await
             .map_err(LoadError::Manifest)?;
         let (plugin_id, version) = checked_identity(&manifest)?;
@@ -180,9 +183,12 @@ impl Runtime {
         let callee = Callee { pre: &pre, plugin_id: &plugin_id, version: Some(&version) };
         let self_test = self
             .call_host()
-            .run(&grant, callee, Export::SelfTest, Box::new(|connector, store| {
-                Box::pin(connector.gatehouse_connector_describe().call_self_test(store))
-            }))
+            .run(
+                &grant,
+                callee,
+                Export::SelfTest,
+                Box::new(|connector, store| Box::pin(connector.gatehouse_connector_describe().call_self_test(store))),
+            )
             .await
             .map_err(|error| LoadError::SelfTest {
                 plugin_id: plugin_id.clone(),
@@ -197,9 +203,7 @@ impl Runtime {
         let candidate = PluginVersion { plugin_id, version, manifest, content_hash, pre };
         let loaded = match self.inner.registry.add(candidate) {
             Added::New(loaded) | Added::AlreadyLoaded(loaded) => loaded,
-            Added::Conflict => {
-                return Err(LoadError::VersionConflict { plugin_id: identity.0, version: identity.1 })
-            }
+            Added::Conflict => return Err(LoadError::VersionConflict { plugin_id: identity.0, version: identity.1 }),
         };
         Ok(LoadedVersion::of(&loaded))
     }
@@ -264,9 +268,14 @@ impl Runtime {
     /// `setup.validate`: checks an install configuration, live.
     pub async fn validate(&self, grant: &InstallGrant, config: &str) -> Result<Vec<Check>, CallError> {
         let config = config.to_owned();
-        self.call_install(grant, Export::Validate, config.len(), Box::new(move |connector, store| {
-            Box::pin(async move { connector.gatehouse_connector_setup().call_validate(store, &config).await })
-        }))
+        self.call_install(
+            grant,
+            Export::Validate,
+            config.len(),
+            Box::new(move |connector, store| {
+                Box::pin(async move { connector.gatehouse_connector_setup().call_validate(store, &config).await })
+            }),
+        )
         .await
         .map(|ran| ran.value)
     }
@@ -280,11 +289,16 @@ impl Runtime {
     ) -> Result<Vec<OptionItem>, CallError> {
         let (config, picker) = (config.to_owned(), picker.to_owned());
         let size = config.len() + picker.len();
-        self.call_install(grant, Export::ListOptions, size, Box::new(move |connector, store| {
-            Box::pin(async move {
-                connector.gatehouse_connector_setup().call_list_options(store, &config, &picker).await
-            })
-        }))
+        self.call_install(
+            grant,
+            Export::ListOptions,
+            size,
+            Box::new(move |connector, store| {
+                Box::pin(async move {
+                    connector.gatehouse_connector_setup().call_list_options(store, &config, &picker).await
+                })
+            }),
+        )
         .await
         .map(|ran| ran.value)
     }
@@ -308,9 +322,16 @@ impl Runtime {
     ) -> Result<Ran<Outcome>, CallError> {
         let (context, action) = (context.clone(), action.clone());
         let size = context.config.len() + context.params.len() + context.idempotency_key.len();
-        self.call_install(grant, Export::RunAction, size, Box::new(move |connector, store| {
-            Box::pin(async move { connector.gatehouse_connector_actions().call_run(store, &context, &action).await })
-        }))
+        self.call_install(
+            grant,
+            Export::RunAction,
+            size,
+            Box::new(move |connector, store| {
+                Box::pin(
+                    async move { connector.gatehouse_connector_actions().call_run(store, &context, &action).await },
+                )
+            }),
+        )
         .await
     }
 
@@ -324,11 +345,16 @@ impl Runtime {
     ) -> Result<Batch, CallError> {
         let (config, cursor) = (config.to_owned(), cursor.map(str::to_owned));
         let size = config.len() + cursor.as_ref().map_or(0, String::len);
-        self.call_install(grant, Export::PollEvents, size, Box::new(move |connector, store| {
-            Box::pin(async move {
-                connector.gatehouse_connector_events().call_poll(store, &config, cursor.as_deref(), max).await
-            })
-        }))
+        self.call_install(
+            grant,
+            Export::PollEvents,
+            size,
+            Box::new(move |connector, store| {
+                Box::pin(async move {
+                    connector.gatehouse_connector_events().call_poll(store, &config, cursor.as_deref(), max).await
+                })
+            }),
+        )
         .await
         .map(|ran| ran.value)
     }
@@ -355,12 +381,8 @@ impl Runtime {
         // The call holds this version until it ends, whatever is activated
         // meanwhile.
         let Some(target) = self.inner.registry.resolve(&grant.plugin_id, &grant.scope) else {
-            let site = CallSite {
-                scope: grant.scope.clone(),
-                plugin_id: grant.plugin_id.clone(),
-                version: None,
-                export,
-            };
+            let site =
+                CallSite { scope: grant.scope.clone(), plugin_id: grant.plugin_id.clone(), version: None, export };
             return Err(CallError::new(site, Cause::NoActiveVersion));
         };
         let value = self.call_version(&target, grant, export, argument_bytes, call).await?;
@@ -414,9 +436,8 @@ impl Runtime {
         let limit = grant.limits.max_concurrency;
         let semaphore = {
             let mut caps = self.inner.concurrency.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let slot = caps
-                .entry(grant.scope.clone())
-                .or_insert_with(|| (limit, Arc::new(Semaphore::new(limit as usize))));
+            let slot =
+                caps.entry(grant.scope.clone()).or_insert_with(|| (limit, Arc::new(Semaphore::new(limit as usize))));
             // A changed limit takes effect for new calls; calls in flight
             // keep their permits of the old semaphore.
             if slot.0 != limit {
@@ -453,7 +474,8 @@ mod tests {
     use crate::contract::{PersonKind, PersonRef};
 
     fn component(name: &str) -> Vec<u8> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{name}.wasm"));
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/components/testing/{name}.wasm"));
         std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; build the plugins first: `cargo xtask build-plugins`", path.display()))
     }
@@ -462,8 +484,8 @@ mod tests {
     async fn a_call_in_flight_finishes_on_the_version_it_started_on() {
         let artifacts = tempfile::tempdir().unwrap();
         let state = SqliteState::in_memory().await.unwrap();
-        let runtime = Runtime::new(RuntimeConfig::new(artifacts.path()), Backends::new(state, &MasterKey::generate()))
-            .unwrap();
+        let runtime =
+            Runtime::new(RuntimeConfig::new(artifacts.path()), Backends::new(state, &MasterKey::generate())).unwrap();
         let v1 = runtime.load_component(component("versioned-v1")).await.unwrap().version;
         let v2 = runtime.load_component(component("versioned-v2")).await.unwrap().version;
         runtime.activate("versioned", &v1).unwrap();
@@ -483,7 +505,9 @@ mod tests {
         });
         let run = |context: CallContext, action: Action| -> ExportCall<_> {
             Box::new(move |connector, store| {
-                Box::pin(async move { connector.gatehouse_connector_actions().call_run(store, &context, &action).await })
+                Box::pin(
+                    async move { connector.gatehouse_connector_actions().call_run(store, &context, &action).await },
+                )
             })
         };
         let in_flight = runtime

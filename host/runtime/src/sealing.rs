@@ -50,9 +50,8 @@ impl MasterKey {
     }
 
     pub fn from_base64(text: &str) -> Result<Self, MasterKeyError> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|_| MasterKeyError::Malformed)?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|_| MasterKeyError::Malformed)?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| MasterKeyError::Malformed)?;
         Ok(Self(key.into()))
     }
@@ -108,8 +107,7 @@ pub enum SecretError {
 
 /// Secret names: 1-64 of a-z, A-Z, 0-9, `-`, `_` and `.`.
 pub fn is_valid_secret_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Install secrets, sealed on the way into the repository.
@@ -152,11 +150,7 @@ impl SecretStore {
         Ok(self.repo.list(scope).await?.into_iter().map(|(name, _)| name).collect())
     }
 
-    pub(crate) async fn reveal(
-        &self,
-        scope: &InstallScope,
-        name: &str,
-    ) -> Result<Option<SecretValue>, SecretError> {
+    pub(crate) async fn reveal(&self, scope: &InstallScope, name: &str) -> Result<Option<SecretValue>, SecretError> {
         match self.repo.get(scope, name).await? {
             Some(sealed) => self.open(scope, name, &sealed).map(Some),
             None => Ok(None),
@@ -221,10 +215,7 @@ mod tests {
         secrets.set(&mine, "password", "hunter2").await.unwrap();
         let sealed = SecretRepo::get(&state, &mine, "password").await.unwrap().unwrap();
         SecretRepo::put(&state, &theirs, "password", &sealed).await.unwrap();
-        assert!(matches!(
-            secrets.reveal(&theirs, "password").await,
-            Err(SecretError::Unreadable(_))
-        ));
+        assert!(matches!(secrets.reveal(&theirs, "password").await, Err(SecretError::Unreadable(_))));
     }
 
     #[tokio::test]

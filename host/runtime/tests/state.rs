@@ -81,8 +81,8 @@ async fn secrets_are_sealed_at_rest_yet_their_install_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("state.db");
     let state = SqliteState::open(&database).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig::new(shared_artifact_dir()), Backends::new(state, &MasterKey::generate()))
-        .unwrap();
+    let runtime =
+        Runtime::new(RuntimeConfig::new(shared_artifact_dir()), Backends::new(state, &MasterKey::generate())).unwrap();
     let plaintext = "correct horse battery staple";
     runtime.secrets().set(&scope(), "vendor-password", plaintext).await.unwrap();
 

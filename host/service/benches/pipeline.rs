@@ -29,13 +29,23 @@ async fn main() {
     let events: usize = std::env::var("PIPELINE_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let sim = GenetecSim::start(SimConfig::default()).await.expect("the simulator starts");
     let dir = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: dir.path().join("data"), plugins_dir: genetec_setup::plugins_dir(dir.path()), ..Config::default() };
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        plugins_dir: genetec_setup::plugins_dir(dir.path()),
+        ..Config::default()
+    };
     let opened = gatehouse::boot::open(&config).await.expect("the data directory opens");
     let setup = genetec_setup::write_setup_file(dir.path(), &sim);
-    gatehouse::declarative::apply_file(&opened.service, opened.runtime.secrets(), &setup).await.expect("the set-up applies");
+    gatehouse::declarative::apply_file(&opened.service, opened.runtime.secrets(), &setup)
+        .await
+        .expect("the set-up applies");
     let service = opened.service;
     let scope = gatehouse::domain::TokenScope::Tenant(gatehouse::domain::TenantId::new(TENANT));
-    let token = service.create_token("bench", scope, gatehouse::domain::TokenAccess::ReadWrite, "pipeline bench").await.unwrap().secret;
+    let token = service
+        .create_token("bench", scope, gatehouse::domain::TokenAccess::ReadWrite, "pipeline bench")
+        .await
+        .unwrap()
+        .secret;
     let base = serve(&service).await;
 
     let intake = post_all(&base, &token, "backlog", events).await;
@@ -62,7 +72,10 @@ async fn main() {
 async fn serve(service: &Service) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = gatehouse::api::router(gatehouse::api::ApiState { service: service.clone(), body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT });
+    let app = gatehouse::api::router(gatehouse::api::ApiState {
+        service: service.clone(),
+        body_limit: gatehouse::intake::DEFAULT_BODY_LIMIT,
+    });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     base
 }

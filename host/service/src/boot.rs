@@ -24,14 +24,16 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     let master_key = master_key(&config.data_dir)?;
     let runtime_state = gatehouse_runtime::persistence::SqliteState::open(&config.data_dir.join("runtime.db")).await?;
-    let runtime = Runtime::new(RuntimeConfig::new(config.data_dir.join("artifacts")), Backends::new(runtime_state, &master_key))?;
+    let runtime =
+        Runtime::new(RuntimeConfig::new(config.data_dir.join("artifacts")), Backends::new(runtime_state, &master_key))?;
     load_plugins(&runtime, &config.plugins_dir).await;
 
     let store = Store::open(&config.database_path()).await?;
     let sealer = Sealer::derive(master_key.to_base64().as_bytes());
     // Uploaded versions and the stored routing win over the bundled defaults.
     let gateway = Arc::new(RuntimeGateway::new(runtime.clone()).with_component_dir(config.data_dir.join("plugins")));
-    let service = Service::new(store, Arc::new(crate::clock::SystemClock), gateway.clone(), sealer).with_plugin_catalog(gateway);
+    let service =
+        Service::new(store, Arc::new(crate::clock::SystemClock), gateway.clone(), sealer).with_plugin_catalog(gateway);
     let restored = service.restore_plugins().await?;
     for failure in &restored.failures {
         tracing::error!(%failure, "uploaded plugin state not restored");
@@ -67,7 +69,11 @@ async fn load_plugins(runtime: &Runtime, dir: &Path) {
         tracing::warn!(dir = %dir.display(), "no plugins directory; run `cargo xtask build-plugins`");
         return;
     };
-    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "wasm")).collect();
+    let mut paths: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
     // In name order, so a restart activates the same components in the same order.
     paths.sort();
     for path in paths {

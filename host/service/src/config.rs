@@ -82,7 +82,13 @@ impl Default for Config {
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { max_attempts: 8, base_delay_seconds: 2, max_delay_seconds: 600, breaker_failures: 5, breaker_cool_down_seconds: 30 }
+        Self {
+            max_attempts: 8,
+            base_delay_seconds: 2,
+            max_delay_seconds: 600,
+            breaker_failures: 5,
+            breaker_cool_down_seconds: 30,
+        }
     }
 }
 
@@ -101,8 +107,10 @@ impl Config {
     pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.display().to_string(), message: e.to_string() })?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Invalid { path: path.display().to_string(), message: e.to_string() })?
             }
             None => Config::default(),
         };
@@ -164,7 +172,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gatehouse.toml");
         assert_eq!(config.retention.interval(), std::time::Duration::from_secs(3600));
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[engine]\nmax_attempts = 3\n[retention]\npurge_interval_minutes = 15\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[engine]\nmax_attempts = 3\n[retention]\npurge_interval_minutes = 15\n",
+        )
+        .unwrap();
         let env = |name: &str| (name == "GATEHOUSE_DATA_DIR").then(|| "/var/lib/gatehouse".to_string());
         let config = Config::load(Some(&file), env).unwrap();
         assert_eq!(config.listen.port(), 9000);

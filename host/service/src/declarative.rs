@@ -39,9 +39,9 @@
 //! again, and an unchanged policy gets no new version. Secrets cannot be read
 //! back to compare, so they are sealed again on every apply.
 
+use crate::delivery::check_template;
 use crate::domain::{CardPool, Install, InstallId, Location, LocationId, TenantId};
 use crate::gateway::RuntimeGateway;
-use crate::delivery::check_template;
 use crate::service::{check_outbound_webhook, InstallSpec, Service, ServiceError, SmtpRelaySpec};
 use gatehouse_runtime::{InstallScope, SecretError, SecretStore};
 use serde::Deserialize;
@@ -188,10 +188,17 @@ struct PlannedInstall {
 pub async fn apply_file(service: &Service, secrets: &SecretStore, path: &Path) -> Result<ApplyReport, ApplyError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ApplyError::Read { path: shown.clone(), source })?;
-    let file: SetupFile = toml::from_str(&text).map_err(|e| ApplyError::Parse { path: shown.clone(), message: e.to_string() })?;
+    let file: SetupFile =
+        toml::from_str(&text).map_err(|e| ApplyError::Parse { path: shown.clone(), message: e.to_string() })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let plan = check(service, &file, base_dir).await.map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
-    write(service, secrets, &file, plan).await.map_err(|(item, message)| ApplyError::Write { path: shown, item, message })
+    let plan = check(service, &file, base_dir)
+        .await
+        .map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
+    write(service, secrets, &file, plan).await.map_err(|(item, message)| ApplyError::Write {
+        path: shown,
+        item,
+        message,
+    })
 }
 
 /// Every problem of the file, or what will be written.
@@ -212,14 +219,18 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<P
                 problem(at.clone(), message);
             }
             if location.time_zone.parse::<chrono_tz::Tz>().is_err() {
-                problem(format!("{at}.time_zone"), format!("`{}` is not an IANA time zone (e.g. Europe/Paris)", location.time_zone));
+                problem(
+                    format!("{at}.time_zone"),
+                    format!("`{}` is not an IANA time zone (e.g. Europe/Paris)", location.time_zone),
+                );
             }
         }
         let delivery = &decl.delivery;
         if let Err(e) = delivery.smtp.as_ref().map_or(Ok(()), SmtpRelaySpec::check) {
             problem(format!("{at}.delivery.smtp"), e.to_string());
         }
-        if let Err(e) = delivery.outbound_webhook.as_ref().map_or(Ok(()), |w| check_outbound_webhook(&w.url, &w.secret)) {
+        if let Err(e) = delivery.outbound_webhook.as_ref().map_or(Ok(()), |w| check_outbound_webhook(&w.url, &w.secret))
+        {
             problem(format!("{at}.delivery.outbound_webhook"), e.to_string());
         }
         match text_or_file(&delivery.email_template, &delivery.email_template_file, base_dir) {
@@ -256,7 +267,10 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<P
                 );
             }
             for name in install.secrets.keys().filter(|name| !gatehouse_runtime::is_valid_secret_name(name)) {
-                problem(format!("{at}.secrets"), format!("`{name}` is not a valid secret name (1-64 of a-z, A-Z, 0-9, '-', '_', '.')"));
+                problem(
+                    format!("{at}.secrets"),
+                    format!("`{name}` is not a valid secret name (1-64 of a-z, A-Z, 0-9, '-', '_', '.')"),
+                );
             }
             let spec = InstallSpec {
                 id: id.clone(),
@@ -298,7 +312,8 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<P
 
 /// Ids appear in URLs, logs and audit subjects: keep them plain.
 fn check_id(id: &str) -> Result<(), String> {
-    let plain = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let plain = (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     if plain {
         Ok(())
     } else {
@@ -322,7 +337,12 @@ fn text_or_file(inline: &Option<String>, file: &Option<PathBuf>, base_dir: &Path
 /// Writes the checked file in order: tenants with their delivery settings,
 /// locations, installs with their secrets and policies. An error names the
 /// item it stopped at.
-async fn write(service: &Service, secrets: &SecretStore, file: &SetupFile, plan: Plan) -> Result<ApplyReport, (String, String)> {
+async fn write(
+    service: &Service,
+    secrets: &SecretStore,
+    file: &SetupFile,
+    plan: Plan,
+) -> Result<ApplyReport, (String, String)> {
     let mut report = ApplyReport::default();
     for (tenant, decl) in &file.tenants {
         let item = format!("tenant {tenant}");
@@ -360,7 +380,9 @@ async fn write(service: &Service, secrets: &SecretStore, file: &SetupFile, plan:
             report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
         }
         if !planned.secrets.is_empty() {
-            let written = write_secrets(secrets, tenant, &id, &planned.secrets).await.map_err(|e| (item.clone(), e.to_string()))?;
+            let written = write_secrets(secrets, tenant, &id, &planned.secrets)
+                .await
+                .map_err(|e| (item.clone(), e.to_string()))?;
             report.lines.push(format!("{item}: {written} secret(s) sealed"));
         }
         if let Some(source) = &planned.policy {
@@ -403,16 +425,24 @@ async fn write_delivery(
         line("email-template", unchanged);
     }
     if let Some(hook) = &decl.outbound_webhook {
-        let unchanged = service.outbound_webhook_is(tenant, &hook.url, &hook.secret).await.map_err(fail("outbound-webhook"))?;
+        let unchanged =
+            service.outbound_webhook_is(tenant, &hook.url, &hook.secret).await.map_err(fail("outbound-webhook"))?;
         if !unchanged {
-            service.set_outbound_webhook(ACTOR, tenant, &hook.url, &hook.secret).await.map_err(fail("outbound-webhook"))?;
+            service
+                .set_outbound_webhook(ACTOR, tenant, &hook.url, &hook.secret)
+                .await
+                .map_err(fail("outbound-webhook"))?;
         }
         line("outbound-webhook", unchanged);
     }
     Ok(())
 }
 
-async fn install_unchanged(service: &Service, stored: Option<&Install>, planned: &PlannedInstall) -> Result<bool, ServiceError> {
+async fn install_unchanged(
+    service: &Service,
+    stored: Option<&Install>,
+    planned: &PlannedInstall,
+) -> Result<bool, ServiceError> {
     let Some(stored) = stored else { return Ok(false) };
     if *stored != planned.spec.install_of(&planned.tenant)
         || service.store().card_pools(&planned.tenant, &stored.id).await? != planned.spec.card_pools

@@ -8,20 +8,20 @@
 //! [`jobs`] to execute through a [`gateway::ConnectorGateway`]. [`boot`] opens
 //! a data directory for the binary; [`declarative`] is `gatehouse apply`.
 
-pub mod clock;
-pub mod domain;
-pub mod seal;
-pub mod store;
-pub mod gateway;
-pub mod policy;
-pub mod service;
-pub mod intake;
 pub mod api;
-pub mod delivery;
-pub mod jobs;
-pub mod config;
-pub mod occupancy;
 pub mod boot;
-pub mod declarative;
-pub mod metrics;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod declarative;
+pub mod delivery;
+pub mod domain;
+pub mod gateway;
+pub mod intake;
+pub mod jobs;
+pub mod metrics;
+pub mod occupancy;
+pub mod policy;
+pub mod seal;
+pub mod service;
+pub mod store;

@@ -15,7 +15,9 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use gatehouse::api::ApiState;
-use gatehouse::cli::{InstallCommand, JobCommand, PluginCommand, PolicyCommand, Remote, TenantCommand, TokenApiCommand};
+use gatehouse::cli::{
+    InstallCommand, JobCommand, PluginCommand, PolicyCommand, Remote, TenantCommand, TokenApiCommand,
+};
 use gatehouse::config::Config;
 use gatehouse::domain::{TenantId, TokenAccess, TokenScope};
 use gatehouse::jobs::Engine;
@@ -116,7 +118,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if text_logs {
                 tracing_subscriber::fmt().with_env_filter(filter).init();
             } else {
-                tracing_subscriber::fmt().json().with_current_span(true).with_span_list(false).with_env_filter(filter).init();
+                tracing_subscriber::fmt()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_env_filter(filter)
+                    .init();
             }
             serve(load_config(config)?).await
         }
@@ -176,11 +183,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let engine_task = tokio::spawn({
         let mut stopped = stopped.clone();
-        async move { engine.run(std::time::Duration::from_secs(1), async move { stopped.changed().await.ok(); }).await }
+        async move {
+            engine
+                .run(std::time::Duration::from_secs(1), async move {
+                    stopped.changed().await.ok();
+                })
+                .await
+        }
     });
 
     let occupancy_task = tokio::spawn({
-        let (poller, sender) = (BadgePoller::new(service.clone()), WebhookSender::new(service.clone(), config.engine_config().retry));
+        let (poller, sender) =
+            (BadgePoller::new(service.clone()), WebhookSender::new(service.clone(), config.engine_config().retry));
         let mut stopped = stopped.clone();
         async move {
             loop {
@@ -205,11 +219,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         })
     });
 
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
     let api = gatehouse::api::router(ApiState { service, body_limit: config.body_limit_bytes });
     axum::serve(listener, api)
-        .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.ok(); })
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
         .await?;
     stop.send(true).ok();
     engine_task.await.ok();

@@ -72,27 +72,15 @@ impl Default for Metrics {
         let jobs = Family::<StatusLabels, Gauge>::default();
         let queue_depth = Gauge::default();
         let breakers = Family::<InstallLabels, Gauge>::default();
-        registry.register(
-            "events_received",
-            "Events accepted by the intake, by source",
-            events.clone(),
-        );
+        registry.register("events_received", "Events accepted by the intake, by source", events.clone());
         registry.register(
             "action_latency_seconds",
             "Connector action calls, by plugin, version, action and outcome",
             latency.clone(),
         );
         registry.register("jobs", "Stored jobs by status", jobs.clone());
-        registry.register(
-            "queue_depth",
-            "Steps due now that have not run yet",
-            queue_depth.clone(),
-        );
-        registry.register(
-            "circuit_breaker_state",
-            "Per install: 0 closed, 1 half-open, 2 open",
-            breakers.clone(),
-        );
+        registry.register("queue_depth", "Steps due now that have not run yet", queue_depth.clone());
+        registry.register("circuit_breaker_state", "Per install: 0 closed, 1 half-open, 2 open", breakers.clone());
         Self {
             inner: Arc::new(Inner {
                 registry,
@@ -110,12 +98,7 @@ impl Default for Metrics {
 impl Metrics {
     /// An event stored by the intake.
     pub fn event_received(&self, source: &str) {
-        self.inner
-            .events
-            .get_or_create(&SourceLabels {
-                source: source.into(),
-            })
-            .inc();
+        self.inner.events.get_or_create(&SourceLabels { source: source.into() }).inc();
     }
 
     /// One connector call and how long it took.
@@ -133,18 +116,13 @@ impl Metrics {
             action: action.as_str().into(),
             outcome: outcome.into(),
         };
-        self.inner
-            .latency
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
+        self.inner.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
     /// The breakers to report; the job engine hands over its own.
     pub fn watch_breakers(&self, breakers: Arc<Breakers>) {
         if self.inner.breaker_source.set(breakers).is_err() {
-            tracing::warn!(
-                "a second job engine on one service: /metrics reports the first one's breakers"
-            );
+            tracing::warn!("a second job engine on one service: /metrics reports the first one's breakers");
         }
     }
 
@@ -153,14 +131,9 @@ impl Metrics {
         let inner = &self.inner;
         inner.jobs.clear();
         for (status, count) in store.job_counts_any_tenant().await? {
-            inner
-                .jobs
-                .get_or_create(&StatusLabels { status })
-                .set(count);
+            inner.jobs.get_or_create(&StatusLabels { status }).set(count);
         }
-        inner
-            .queue_depth
-            .set(store.queue_depth_any_tenant(now).await?);
+        inner.queue_depth.set(store.queue_depth_any_tenant(now).await?);
         inner.breakers.clear();
         if let Some(breakers) = inner.breaker_source.get() {
             for (install, state) in breakers.snapshot() {
@@ -169,17 +142,11 @@ impl Metrics {
                     BreakerState::HalfOpen => 1,
                     BreakerState::Open { .. } => 2,
                 };
-                inner
-                    .breakers
-                    .get_or_create(&InstallLabels {
-                        install: install.to_string(),
-                    })
-                    .set(value);
+                inner.breakers.get_or_create(&InstallLabels { install: install.to_string() }).set(value);
             }
         }
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &inner.registry)
-            .map_err(StoreError::corrupt)?;
+        prometheus_client::encoding::text::encode(&mut text, &inner.registry).map_err(StoreError::corrupt)?;
         Ok(text)
     }
 }

@@ -41,7 +41,8 @@ impl Sealer {
     /// each use has its own key.
     pub fn derive(master_secret: &[u8]) -> Self {
         use sha2::{Digest, Sha256};
-        let key: [u8; KEY_LEN] = Sha256::new().chain_update(b"gatehouse/service-sealer/v1\0").chain_update(master_secret).finalize().into();
+        let key: [u8; KEY_LEN] =
+            Sha256::new().chain_update(b"gatehouse/service-sealer/v1\0").chain_update(master_secret).finalize().into();
         Self::new(key)
     }
 

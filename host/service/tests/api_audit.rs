@@ -70,7 +70,11 @@ async fn every_change_is_audited_under_its_token_and_no_secret_reaches_the_trail
     let base = h.serve(64 * 1024).await;
     let admin = h.service.bootstrap_admin_token(TokenAccess::ReadWrite, "operator").await.unwrap();
     let spare_admin = h.service.create_token("test", TokenScope::Admin, TokenAccess::ReadOnly, "spare").await.unwrap();
-    let spare_tenant = h.service.create_token("test", TokenScope::Tenant(h.tenant.clone()), TokenAccess::ReadOnly, "spare").await.unwrap();
+    let spare_tenant = h
+        .service
+        .create_token("test", TokenScope::Tenant(h.tenant.clone()), TokenAccess::ReadOnly, "spare")
+        .await
+        .unwrap();
     // A job that failed for good, to re-drive.
     h.pacs.fail_next(ActionKind::UpsertPerson, 1, ErrorKind::Permanent, "no such partition");
     let receipt = common::post_event(&base, &h.token, sign_in("e1", "v1", "Contractor", false)).await;
@@ -95,7 +99,10 @@ async fn every_change_is_audited_under_its_token_and_no_secret_reaches_the_trail
     let actor = format!("token:{}", admin.token.id);
     let (mut audited, mut walked) = (0, 0);
     // The plugin routes need the real runtime's catalog; tests/hot_swap.rs checks their audit entries.
-    for route in routes().into_iter().filter(|r| !changes_nothing_audited(&r.method, r.path) && !r.path.starts_with("/v1/plugins")) {
+    for route in routes()
+        .into_iter()
+        .filter(|r| !changes_nothing_audited(&r.method, r.path) && !r.path.starts_with("/v1/plugins"))
+    {
         let call = sample(&route.method, route.path, &ids);
         let before = whole_trail(&h).await.len();
         let (status, body) = send(&base, Some(&admin.secret), &call).await;
@@ -120,13 +127,17 @@ async fn every_change_is_audited_under_its_token_and_no_secret_reaches_the_trail
     };
     assert_eq!(send(&base, Some(&admin.secret), &put).await.0, 204);
     assert_eq!(h.pacs.secret("paris-pacs", "api-key").as_deref(), Some(SECRET_VALUE));
-    let list = Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/installs/paris-pacs/secrets".into(), body: None };
+    let list =
+        Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/installs/paris-pacs/secrets".into(), body: None };
     assert_eq!(send(&base, Some(&admin.secret), &list).await.1, serde_json::json!({ "names": ["api-key"] }));
 
     let trail = whole_trail(&h).await;
     let rotation = trail.iter().find(|e| e.action == "secret.rotate" || e.action == "secret.set").unwrap();
     assert_eq!(rotation.detail["value"], "[redacted]");
-    let configured = trail.iter().find(|e| e.action == "install.put" && e.actor == actor && e.subject == "install:paris-pacs").unwrap();
+    let configured = trail
+        .iter()
+        .find(|e| e.action == "install.put" && e.actor == actor && e.subject == "install:paris-pacs")
+        .unwrap();
     assert!(configured.detail["before"].is_object() && configured.detail["after"].is_object(), "{}", configured.detail);
     let trail_text = format!("{trail:?}");
     let log_text = logs.text();
@@ -146,7 +157,8 @@ async fn every_answer_carries_a_request_id_and_a_given_one_is_kept() {
     let fresh = client.get(format!("{base}/v1/tenants/acme")).bearer_auth(&h.token).send().await.unwrap();
     let id = fresh.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(id.len(), 36, "a UUID: {id}");
-    let given = client.get(format!("{base}/healthz")).header("x-request-id", "req-from-caller-42").send().await.unwrap();
+    let given =
+        client.get(format!("{base}/healthz")).header("x-request-id", "req-from-caller-42").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "req-from-caller-42");
     let text = logs.text();
     assert!(text.contains(&id) && text.contains("req-from-caller-42"), "the request ids are not in the logs");

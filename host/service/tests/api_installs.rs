@@ -29,8 +29,11 @@ async fn an_install_the_runtime_could_not_use_is_refused_when_saved_and_nothing_
         (json!({ "grants": [null, null] }), "the grants must be a JSON object"),
         (json!({ "grants": { "http": { "allow_loopbak": true } } }), "unknown field `allow_loopbak`"),
         (json!({ "grants": { "htp": {} } }), "unknown field `htp`"),
-        (json!({ "grants": { "sql": { "multimax": { "host": "sms.lyon", "port": 1433, "database": "multiMAX", "user": "gh",
-            "pasword_secret": "sql-password" } } } }), "unknown field `pasword_secret`"),
+        (
+            json!({ "grants": { "sql": { "multimax": { "host": "sms.lyon", "port": 1433, "database": "multiMAX", "user": "gh",
+            "pasword_secret": "sql-password" } } } }),
+            "unknown field `pasword_secret`",
+        ),
         (json!({ "grants": { "limits": { "max_concurency": 4 } } }), "unknown field `max_concurency`"),
         (json!({ "config": "base_url=https://pacs" }), "config must be a JSON object"),
         (json!({ "card_pools": [pool(100, "wiegand-standard-26"), pool(100, "wiegand-standard-26")] }), "given twice"),

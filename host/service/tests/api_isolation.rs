@@ -120,10 +120,12 @@ async fn a_tenant_token_is_refused_on_every_route_of_another_tenant_and_on_every
 #[tokio::test]
 async fn every_list_and_read_of_a_tenant_shows_only_its_own_data() {
     let t = two_tenants().await;
-    let (status, tenants) = send(&t.base, Some(&t.h.token), &sample(&"GET".parse().unwrap(), "/v1/tenants", &t.acme)).await;
+    let (status, tenants) =
+        send(&t.base, Some(&t.h.token), &sample(&"GET".parse().unwrap(), "/v1/tenants", &t.acme)).await;
     assert_eq!(status, 200);
     assert_eq!(tenants, json!([{ "id": "acme", "name": "Acme" }]));
-    let (_, as_globex) = send(&t.base, Some(&t.globex_token), &sample(&"GET".parse().unwrap(), "/v1/tenants", &t.globex)).await;
+    let (_, as_globex) =
+        send(&t.base, Some(&t.globex_token), &sample(&"GET".parse().unwrap(), "/v1/tenants", &t.globex)).await;
     assert_eq!(as_globex, json!([{ "id": "globex", "name": "Globex" }]));
     let globex_marks = ["globex", "berlin", "Gisela", t.globex.job.as_str(), SECRET_VALUE];
     for route in routes().into_iter().filter(|r| r.method == "GET" && r.path.starts_with("/v1/tenants/{tenant}")) {
@@ -150,7 +152,11 @@ async fn a_read_only_token_reads_everything_of_its_tenant_and_changes_nothing() 
             || route.path == "/metrics"
             || (route.path == "/v1/tenants" && route.method == "POST");
         let expected =
-            if admin_only || !changes_nothing_audited(&route.method, route.path) || route.path == "/v1/events" { 403 } else { 200 };
+            if admin_only || !changes_nothing_audited(&route.method, route.path) || route.path == "/v1/events" {
+                403
+            } else {
+                200
+            };
         assert_eq!(status, expected, "{} {}: {body}", call.method, call.path);
     }
     assert_eq!(audit_count(&t, "acme").await, acme_audit);
@@ -160,7 +166,8 @@ async fn a_read_only_token_reads_everything_of_its_tenant_and_changes_nothing() 
 #[tokio::test]
 async fn no_route_but_health_the_document_and_the_signed_webhook_works_without_a_valid_token() {
     let t = two_tenants().await;
-    let revoked = t.h.service.create_token("test", TokenScope::Admin, TokenAccess::ReadWrite, "soon revoked").await.unwrap();
+    let revoked =
+        t.h.service.create_token("test", TokenScope::Admin, TokenAccess::ReadWrite, "soon revoked").await.unwrap();
     t.h.service.revoke_token("test", &TokenScope::Admin, &revoked.token.id).await.unwrap();
     for route in routes() {
         let call = sample(&route.method, route.path, &t.acme);
@@ -168,7 +175,11 @@ async fn no_route_but_health_the_document_and_the_signed_webhook_works_without_a
             let (status, body) = send(&t.base, token, &call).await;
             if OPEN_ROUTES.contains(&route.path) {
                 // The webhook wants its signature, never a token.
-                assert_ne!(body["error"]["code"], "unauthenticated", "{} {} is open ({status}): {body}", call.method, call.path);
+                assert_ne!(
+                    body["error"]["code"], "unauthenticated",
+                    "{} {} is open ({status}): {body}",
+                    call.method, call.path
+                );
             } else {
                 assert_eq!(status, 401, "{} {} with {token:?}: {body}", call.method, call.path);
                 assert_eq!(body["error"]["code"], "unauthenticated");

@@ -39,7 +39,9 @@ async fn the_document_is_openapi_3_1_and_every_reference_resolves() {
     references(&doc, &mut found);
     assert!(!found.is_empty());
     for target in found {
-        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("a reference outside the schemas: {target}"));
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("a reference outside the schemas: {target}"));
         assert!(doc["components"]["schemas"].get(name).is_some(), "`{target}` does not resolve");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");

@@ -17,7 +17,9 @@ struct Api {
 
 impl Api {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = reqwest::Client::new().request(method, format!("{}/v1/tenants/acme{path}", self.base)).bearer_auth(&self.token);
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}/v1/tenants/acme{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -73,7 +75,11 @@ async fn a_purge_on_request_anonymises_ended_visits_past_their_period_and_is_alw
     assert_eq!((status, &counts["visits_anonymised"]), (200, &json!(0)), "within the period: {counts}");
     h.clock.advance(Duration::days(31));
     let (status, counts) = api.call(reqwest::Method::POST, "/purge", None).await;
-    assert_eq!((status, &counts["visits_anonymised"], &counts["events_scrubbed"]), (200, &json!(1), &json!(2)), "{counts}");
+    assert_eq!(
+        (status, &counts["visits_anonymised"], &counts["events_scrubbed"]),
+        (200, &json!(1), &json!(2)),
+        "{counts}"
+    );
     let purges = audit_actions(&h).await.into_iter().filter(|a| a == "retention.purge").count();
     assert_eq!(purges, 2, "both requests are on the trail, the empty one too");
 }
@@ -85,7 +91,8 @@ async fn an_erasure_by_email_reaches_every_install_and_its_outcome_reads_back() 
     post_event(&api.base, &h.token, sign_in("e1", "v1", "Guest", false)).await;
     h.engine().tick().await.unwrap();
 
-    let (status, started) = api.call(reqwest::Method::POST, "/erasures", Some(json!({ "email": "Alan@Example.com" }))).await;
+    let (status, started) =
+        api.call(reqwest::Method::POST, "/erasures", Some(json!({ "email": "Alan@Example.com" }))).await;
     assert_eq!(status, 201, "{started}");
     let id = started["id"].as_str().unwrap().to_string();
     assert_eq!(started["targets"][0]["install_id"], "paris-pacs");
@@ -99,7 +106,8 @@ async fn an_erasure_by_email_reaches_every_install_and_its_outcome_reads_back() 
     assert_eq!(outcome["targets"][0]["status"], "done", "{outcome}");
     assert!(audit_actions(&h).await.contains(&"person.erase".to_string()));
 
-    let (status, body) = api.call(reqwest::Method::POST, "/erasures", Some(json!({ "email": "nobody@example.com" }))).await;
+    let (status, body) =
+        api.call(reqwest::Method::POST, "/erasures", Some(json!({ "email": "nobody@example.com" }))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not-found")), "{body}");
     let (status, body) = api.call(reqwest::Method::POST, "/erasures", Some(json!({ "name": "Alan" }))).await;
     assert_eq!(status, 400, "{body}");

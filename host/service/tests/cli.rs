@@ -68,7 +68,10 @@ async fn a_bad_policy_is_refused_with_the_validators_words_and_changes_nothing()
     let (h, op) = operator().await;
     let file = h.dir.path().join("policy.toml");
     std::fs::write(&file, "[visitors.types.Guest]\ngroups = 7\n").unwrap();
-    let refused = op.run(&["policies", "put", "--tenant", "acme", "paris-pacs", "--file", file.to_str().unwrap()]).await.unwrap_err();
+    let refused = op
+        .run(&["policies", "put", "--tenant", "acme", "paris-pacs", "--file", file.to_str().unwrap()])
+        .await
+        .unwrap_err();
     assert!(refused.contains("answered 4"), "{refused}");
     let versions = op.run(&["policies", "versions", "--tenant", "acme", "paris-pacs"]).await.unwrap();
     assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
@@ -79,17 +82,27 @@ async fn jobs_are_listed_by_status_and_shown_with_their_steps() {
     let (h, op) = operator().await;
     post_event(&op.base, &h.token, sign_in("e1", "walk-1", "Contractor", false)).await;
     let queued = op.run(&["jobs", "list", "--tenant", "acme", "--status", "queued"]).await.unwrap();
-    let job = queued.as_array().and_then(|jobs| jobs.first()).unwrap_or_else(|| panic!("{queued}"))["id"].as_str().unwrap().to_string();
+    let job = queued.as_array().and_then(|jobs| jobs.first()).unwrap_or_else(|| panic!("{queued}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let shown = op.run(&["jobs", "get", "--tenant", "acme", &job]).await.unwrap();
     assert!(!shown["steps"].as_array().unwrap().is_empty(), "{shown}");
-    assert!(op.run(&["jobs", "list", "--tenant", "acme", "--status", "dead"]).await.unwrap().as_array().unwrap().is_empty());
+    assert!(op
+        .run(&["jobs", "list", "--tenant", "acme", "--status", "dead"])
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn a_token_made_through_the_api_works_and_stops_working_once_revoked() {
     let (_h, op) = operator().await;
     let created = op.run(&["tokens", "create", "--tenant", "acme", "--read-only", "--label", "auditor"]).await.unwrap();
-    let (id, secret) = (created["token"]["id"].as_str().unwrap().to_string(), created["secret"].as_str().unwrap().to_string());
+    let (id, secret) =
+        (created["token"]["id"].as_str().unwrap().to_string(), created["secret"].as_str().unwrap().to_string());
     let auditor = Operator { base: op.base.clone(), token: secret };
     assert!(auditor.run(&["installs", "list", "--tenant", "acme"]).await.is_ok());
     let listed = op.run(&["tokens", "list", "--tenant", "acme"]).await.unwrap();
@@ -127,15 +140,31 @@ async fn a_missing_token_is_one_line_that_says_what_to_do_even_with_backtraces_o
 async fn an_operator_creates_a_tenant_and_its_location_and_sets_its_e_mail_template() {
     let (h, op) = operator().await;
     op.run(&["tenants", "create", "globex", "--name", "Globex"]).await.unwrap();
-    op.run(&["tenants", "put-location", "--tenant", "globex", "berlin", "--name", "Berlin", "--time-zone", "Europe/Berlin"]).await.unwrap();
+    op.run(&[
+        "tenants",
+        "put-location",
+        "--tenant",
+        "globex",
+        "berlin",
+        "--name",
+        "Berlin",
+        "--time-zone",
+        "Europe/Berlin",
+    ])
+    .await
+    .unwrap();
     let locations = op.run(&["tenants", "locations", "--tenant", "globex"]).await.unwrap();
     assert_eq!(locations[0]["time_zone"], "Europe/Berlin", "{locations}");
-    let refused = op.run(&["tenants", "put-location", "--tenant", "globex", "lyon", "--name", "Lyon", "--time-zone", "Lyon"]).await;
+    let refused = op
+        .run(&["tenants", "put-location", "--tenant", "globex", "lyon", "--name", "Lyon", "--time-zone", "Lyon"])
+        .await;
     assert!(refused.unwrap_err().contains("`Lyon` is not an IANA time zone"));
 
     let template = h.dir.path().join("welcome.txt");
     std::fs::write(&template, "Welcome {first_name}, card {card_number}.").unwrap();
-    op.run(&["tenants", "set-email-template", "--tenant", "globex", "--file", template.to_str().unwrap()]).await.unwrap();
+    op.run(&["tenants", "set-email-template", "--tenant", "globex", "--file", template.to_str().unwrap()])
+        .await
+        .unwrap();
     let delivery = op.run(&["tenants", "delivery", "--tenant", "globex"]).await.unwrap();
     assert_eq!(delivery["email_template"], "Welcome {first_name}, card {card_number}.", "{delivery}");
     let listed = op.run(&["tenants", "list"]).await.unwrap();

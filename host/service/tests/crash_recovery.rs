@@ -144,7 +144,8 @@ async fn never_admitted(root: &Path, visits: &[String]) -> usize {
         let subject = gatehouse::domain::Subject::Visit(gatehouse::domain::VisitId::new(visit));
         let jobs = store.jobs_for_subject(&tenant, &install, &subject).await.unwrap();
         let first = jobs.first().map(|j| j.status.clone());
-        if matches!(first, Some(gatehouse::domain::JobStatus::Ignored(reason)) if reason.contains("not provisioned again")) {
+        if matches!(first, Some(gatehouse::domain::JobStatus::Ignored(reason)) if reason.contains("not provisioned again"))
+        {
             ignored += 1;
         }
     }
@@ -198,7 +199,9 @@ async fn every_visit_is_applied_exactly_once_across_sigkills() {
         if i % SIGN_OUT_EVERY == 0 {
             assert!(live.is_empty() && archived.len() <= 1, "{visit} signed out: live {live:?}, archived {archived:?}");
             match archived.first() {
-                Some(archived) => assert_eq!(pins(archived.header.guid), 0, "{visit} checked out still holds credentials"),
+                Some(archived) => {
+                    assert_eq!(pins(archived.header.guid), 0, "{visit} checked out still holds credentials")
+                }
                 None => never_created.push(visit),
             }
         } else {
@@ -208,10 +211,17 @@ async fn every_visit_is_applied_exactly_once_across_sigkills() {
     }
     let signed_in = (0..VISITS).filter(|i| i % SIGN_OUT_EVERY != 0).count();
     assert_eq!(state.credentials.len() - fixture_credentials, signed_in, "credentials no visitor holds");
-    let stamped =
-        state.visitors.values().chain(state.archived_visitors.values()).filter(|v| v.header.description.starts_with("gatehouse:"));
+    let stamped = state
+        .visitors
+        .values()
+        .chain(state.archived_visitors.values())
+        .filter(|v| v.header.description.starts_with("gatehouse:"));
     assert_eq!(stamped.count(), VISITS - never_created.len(), "visitors the burst did not ask for");
-    assert_eq!(never_admitted(root, &never_created).await, never_created.len(), "visits that are over are not provisioned");
+    assert_eq!(
+        never_admitted(root, &never_created).await,
+        never_created.len(),
+        "visits that are over are not provisioned"
+    );
     println!(
         "{total} events, {KILLS} SIGKILLs ({rerun} steps ran again after a kill), install {INSTALL}: settled in {:?}",
         started.elapsed()
@@ -264,7 +274,12 @@ async fn a_kill_between_the_vendor_effect_and_its_record_then_a_redrive_leaves_o
     child.wait().unwrap();
 
     let fail = FaultKind::FailEnvelope { sdk_error_code: "InsufficientPrivileges".into(), message: "injected".into() };
-    sim.add_fault(FaultRule { kind: fail, count: Some(1), matching: Some("Arrival=".into()), when: FaultTiming::Before });
+    sim.add_fault(FaultRule {
+        kind: fail,
+        count: Some(1),
+        matching: Some("Arrival=".into()),
+        when: FaultTiming::Before,
+    });
     let (mut child, base) = start(root, &plugins, 1).await;
     let jobs = visit_jobs_settled(root, "crash-1").await;
     assert!(jobs[0].status.is_stopped(), "{jobs:?}");

@@ -5,8 +5,8 @@
 mod common;
 
 use chrono::Duration;
-use common::smtp_sink::SmtpSink;
 use common::api::{send, Call, SECRET_VALUE};
+use common::smtp_sink::SmtpSink;
 use common::{invite, post_event, sign_in, visit_event, Harness};
 use gatehouse::domain::{JobStatus, SmtpSecurity};
 use gatehouse::service::{AttachmentView, SmtpRelaySpec};
@@ -30,7 +30,14 @@ async fn with_smtp(h: &Harness) -> SmtpSink {
 async fn seed_a6_43_an_invited_guest_gets_a_card_from_the_pool_and_its_qr_code_by_email() {
     let h = Harness::new().await;
     let sink = with_smtp(&h).await;
-    h.service.set_email_template("test", &h.tenant, "Hi {first_name}, card {card_number} works from {valid_from} ({time_zone}).").await.unwrap();
+    h.service
+        .set_email_template(
+            "test",
+            &h.tenant,
+            "Hi {first_name}, card {card_number} works from {valid_from} ({time_zone}).",
+        )
+        .await
+        .unwrap();
     let base = h.serve(64 * 1024).await;
     let receipt = post_event(&base, &h.token, invite("e1", "v1", "Guest", "2025-03-03 14:00")).await;
     h.engine().tick().await.unwrap();
@@ -146,10 +153,23 @@ async fn relay_passwords_and_webhook_keys_go_in_but_never_come_out_of_the_api_or
     assert_eq!(view["smtp"]["password_set"], true);
     assert_eq!(view["smtp"]["security"], "start-tls");
     assert_eq!(view["outbound_webhook"], json!({ "url": "https://vms.acme.example/occupancy", "secret_set": true }));
-    let audit = send(&base, Some(&h.token), &Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/audit".into(), body: None }).await.1;
+    let audit = send(
+        &base,
+        Some(&h.token),
+        &Call { method: reqwest::Method::GET, path: "/v1/tenants/acme/audit".into(), body: None },
+    )
+    .await
+    .1;
     let trail = audit.to_string();
     assert!(trail.contains("tenant.smtp") && trail.contains("tenant.outbound-webhook"), "{trail}");
-    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "tenant.smtp" && e["detail"]["secrets_written"] == json!(["password"])), "{trail}");
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "tenant.smtp" && e["detail"]["secrets_written"] == json!(["password"])),
+        "{trail}"
+    );
     for seen in [put.to_string(), view.to_string(), trail] {
         assert!(!seen.contains(SECRET_VALUE), "a secret leaked: {seen}");
     }
@@ -167,7 +187,11 @@ async fn bad_delivery_settings_are_refused_with_the_reason_and_change_nothing() 
 
     let refused = [
         ("/smtp", json!({ "host": "127.0.0.1", "port": 2525, "from": "not an address" }), "is not an e-mail address"),
-        ("/smtp", json!({ "host": "127.0.0.1", "port": 2525, "username": "u", "from": "a@b.example" }), "both a username and a password"),
+        (
+            "/smtp",
+            json!({ "host": "127.0.0.1", "port": 2525, "username": "u", "from": "a@b.example" }),
+            "both a username and a password",
+        ),
         ("/smtp", json!({ "host": "", "port": 2525, "from": "a@b.example" }), "is not a host name"),
         ("/smtp", json!({ "host": "h", "port": 2525, "from": "a@b.example", "tls": true }), "unknown field"),
         ("/email-template", json!({ "template": "Hi {frist_name}" }), "{frist_name}, which Gatehouse does not fill"),

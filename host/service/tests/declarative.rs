@@ -85,7 +85,10 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
     let location = service.store().location(&tenant, &LocationId::new("paris-hq")).await.unwrap().unwrap();
     assert_eq!(location.time_zone, chrono_tz::Europe::Paris);
     let stored = service.store().install(&tenant, &install).await.unwrap().unwrap();
-    assert_eq!((stored.plugin_id.as_str(), stored.grants["http"]["base_urls"][0].as_str()), ("example", Some("https://pacs.example.com")));
+    assert_eq!(
+        (stored.plugin_id.as_str(), stored.grants["http"]["base_urls"][0].as_str()),
+        ("example", Some("https://pacs.example.com"))
+    );
     assert_eq!(service.store().card_pools(&tenant, &install).await.unwrap()[0].max, 5009);
     assert_eq!(service.webhook_secret(&stored).await.unwrap().as_deref(), Some(&b"envoy-client-secret"[..]));
     assert_eq!(secrets.names(&InstallScope::new("acme", "paris-pacs")).await.unwrap(), ["api-token"]);

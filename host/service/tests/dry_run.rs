@@ -39,16 +39,29 @@ async fn dry_run(base: &str, token: &str, body: Value) -> (Value, Vec<String>) {
 async fn an_invite_provisions_now_activates_before_arrival_and_revokes_at_the_end() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    let (answer, steps) = dry_run(&base, &h.token, json!({ "event": invite("", "v1", "Guest", "2025-03-03 14:00") })).await;
+    let (answer, steps) =
+        dry_run(&base, &h.token, json!({ "event": invite("", "v1", "Guest", "2025-03-03 14:00") })).await;
     assert_eq!(answer["policy_version"], 1);
     assert_eq!(answer["ignored"], Value::Null);
-    assert_eq!(steps, [
-        "08:00 upsert-person", "08:00 add-groups", "08:00 set-access-window", "08:00 issue-card", "08:00 email-credential",
-        "12:30 activate (activate)",
-        "17:00 revoke-credentials (revoke)", "17:00 remove-groups (revoke)", "17:00 deactivate (revoke)",
-    ]);
+    assert_eq!(
+        steps,
+        [
+            "08:00 upsert-person",
+            "08:00 add-groups",
+            "08:00 set-access-window",
+            "08:00 issue-card",
+            "08:00 email-credential",
+            "12:30 activate (activate)",
+            "17:00 revoke-credentials (revoke)",
+            "17:00 remove-groups (revoke)",
+            "17:00 deactivate (revoke)",
+        ]
+    );
     assert_eq!(answer["immediate"][1]["params"], json!({ "groups": ["visitors-lobby"] }));
-    assert_eq!(answer["immediate"][2]["window"], json!({ "starts_at": "2025-03-03T12:30:00Z", "ends_at": "2025-03-03T17:00:00Z" }));
+    assert_eq!(
+        answer["immediate"][2]["window"],
+        json!({ "starts_at": "2025-03-03T12:30:00Z", "ends_at": "2025-03-03T17:00:00Z" })
+    );
     // Nothing ran and nothing was stored.
     assert!(h.pacs.calls().is_empty());
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
@@ -59,10 +72,19 @@ async fn a_walk_in_is_provisioned_for_the_access_duration_from_sign_in() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let (_, steps) = dry_run(&base, &h.token, json!({ "event": sign_in("", "w1", "Contractor", false) })).await;
-    assert_eq!(steps, [
-        "08:00 upsert-person", "08:00 add-groups", "08:00 set-access-window", "08:00 issue-pin", "08:00 activate",
-        "12:00 revoke-credentials (revoke)", "12:00 remove-groups (revoke)", "12:00 deactivate (revoke)",
-    ]);
+    assert_eq!(
+        steps,
+        [
+            "08:00 upsert-person",
+            "08:00 add-groups",
+            "08:00 set-access-window",
+            "08:00 issue-pin",
+            "08:00 activate",
+            "12:00 revoke-credentials (revoke)",
+            "12:00 remove-groups (revoke)",
+            "12:00 deactivate (revoke)",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -72,15 +94,32 @@ async fn sign_in_and_sign_out_of_an_invited_visit_depend_on_its_state() {
     post_event(&base, &h.token, invite("e1", "v1", "Contractor", "2025-03-03 14:00")).await;
     // Arriving before early access opens the window at once.
     let (_, steps) = dry_run(&base, &h.token, json!({ "event": sign_in("", "v1", "Contractor", true) })).await;
-    assert_eq!(steps, [
-        "08:00 upsert-person", "08:00 set-access-window", "08:00 activate",
-        "17:00 revoke-credentials (revoke)", "17:00 remove-groups (revoke)", "17:00 deactivate (revoke)",
-    ]);
+    assert_eq!(
+        steps,
+        [
+            "08:00 upsert-person",
+            "08:00 set-access-window",
+            "08:00 activate",
+            "17:00 revoke-credentials (revoke)",
+            "17:00 remove-groups (revoke)",
+            "17:00 deactivate (revoke)",
+        ]
+    );
     // Arriving during the window changes nothing.
-    let (answer, steps) = dry_run(&base, &h.token, json!({ "event": sign_in("", "v1", "Contractor", true), "at": "2025-03-03T13:05:00Z" })).await;
+    let (answer, steps) = dry_run(
+        &base,
+        &h.token,
+        json!({ "event": sign_in("", "v1", "Contractor", true), "at": "2025-03-03T13:05:00Z" }),
+    )
+    .await;
     assert!(steps.is_empty());
     assert_eq!(answer["ignored"], "already provisioned by the invite; access runs until 2025-03-03 17:00:00 UTC");
-    let (_, steps) = dry_run(&base, &h.token, json!({ "event": visit_event("", "visitor.signed_out", "v1"), "at": "2025-03-03T15:00:00Z" })).await;
+    let (_, steps) = dry_run(
+        &base,
+        &h.token,
+        json!({ "event": visit_event("", "visitor.signed_out", "v1"), "at": "2025-03-03T15:00:00Z" }),
+    )
+    .await;
     assert_eq!(steps, ["15:00 revoke-credentials", "15:00 remove-groups", "15:00 deactivate"]);
 }
 
@@ -88,9 +127,11 @@ async fn sign_in_and_sign_out_of_an_invited_visit_depend_on_its_state() {
 async fn employees_get_groups_until_the_access_duration_ends() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
-    let (_, steps) = dry_run(&base, &h.token, json!({ "event": employee("", "employee.signed_in", "bob@example.com") })).await;
+    let (_, steps) =
+        dry_run(&base, &h.token, json!({ "event": employee("", "employee.signed_in", "bob@example.com") })).await;
     assert_eq!(steps, ["08:00 add-groups", "18:00 remove-groups (revoke)"]);
-    let (_, steps) = dry_run(&base, &h.token, json!({ "event": employee("", "employee.signed_out", "bob@example.com") })).await;
+    let (_, steps) =
+        dry_run(&base, &h.token, json!({ "event": employee("", "employee.signed_out", "bob@example.com") })).await;
     assert_eq!(steps, ["08:00 remove-groups"]);
 }
 
@@ -99,7 +140,8 @@ async fn a_candidate_policy_can_be_tried_before_it_is_saved() {
     let h = Harness::new().await;
     let base = h.serve(64 * 1024).await;
     let candidate = "[visitors]\ninvite_only = true\n[visitors.types.Contractor]\n";
-    let (answer, steps) = dry_run(&base, &h.token, json!({ "event": sign_in("", "w1", "Contractor", false), "policy": candidate })).await;
+    let (answer, steps) =
+        dry_run(&base, &h.token, json!({ "event": sign_in("", "w1", "Contractor", false), "policy": candidate })).await;
     assert!(steps.is_empty());
     assert_eq!(answer["policy_version"], Value::Null);
     assert_eq!(answer["ignored"], "the policy is invite-only and this visitor walked in without an invite");

@@ -51,7 +51,10 @@ async fn a_provisioning_job_that_stops_is_undone_by_a_compensation_job_of_its_ow
     // The stopped job stays as it was, for an operator.
     let stopped = h.service.job_view(&h.tenant, &job).await.unwrap();
     let statuses: Vec<_> = stopped.steps.iter().map(|s| s.status).collect();
-    assert_eq!(statuses, [StepStatus::Done, StepStatus::Done, StepStatus::Done, StepStatus::Failed, StepStatus::Skipped]);
+    assert_eq!(
+        statuses,
+        [StepStatus::Done, StepStatus::Done, StepStatus::Done, StepStatus::Failed, StepStatus::Skipped]
+    );
 }
 
 #[tokio::test]

@@ -131,8 +131,14 @@ async fn a_sign_in_never_overtakes_its_invite() {
     assert_eq!(
         h.pacs.call_log(),
         [
-            "upsert-person:v1", "upsert-person:v1", "add-groups:v1", "set-access-window:v1", "issue-pin:v1",
-            "upsert-person:v1", "set-access-window:v1", "activate:v1",
+            "upsert-person:v1",
+            "upsert-person:v1",
+            "add-groups:v1",
+            "set-access-window:v1",
+            "issue-pin:v1",
+            "upsert-person:v1",
+            "set-access-window:v1",
+            "activate:v1",
         ]
     );
 }

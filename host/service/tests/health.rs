@@ -18,30 +18,14 @@ async fn an_outage_shows_in_uptime_recovery_time_and_last_success() {
     h.pacs.recover();
     engine.tick().await.unwrap();
 
-    let health = h
-        .service
-        .connector_health(&h.tenant, &h.install, Duration::hours(1))
-        .await
-        .unwrap();
+    let health = h.service.connector_health(&h.tenant, &h.install, Duration::hours(1)).await.unwrap();
     assert_eq!(health.errors, 1, "{health:?}");
-    assert!(
-        health.attempts > 1,
-        "the retried step and the rest of the job"
-    );
-    assert!(
-        (health.uptime_percent - 100.0 * 50.0 / 60.0).abs() < 1e-9,
-        "down 10 of 60 minutes: {health:?}"
-    );
+    assert!(health.attempts > 1, "the retried step and the rest of the job");
+    assert!((health.uptime_percent - 100.0 * 50.0 / 60.0).abs() < 1e-9, "down 10 of 60 minutes: {health:?}");
     assert_eq!(health.mean_seconds_to_recover, Some(600.0));
-    assert_eq!(
-        health.last_success,
-        Some(monday_morning() + Duration::minutes(10))
-    );
+    assert_eq!(health.last_success, Some(monday_morning() + Duration::minutes(10)));
     assert!(!health.shared, "figures are not shared by default");
 
-    let refused = h
-        .service
-        .connector_health(&h.tenant, &h.install, Duration::zero())
-        .await;
+    let refused = h.service.connector_health(&h.tenant, &h.install, Duration::zero()).await;
     assert!(refused.is_err());
 }

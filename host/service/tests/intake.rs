@@ -62,7 +62,8 @@ async fn a_bad_or_missing_signature_gets_401_and_nothing_is_stored() {
     assert!(error_message(response).await.contains("header is missing"));
     // A signature over other bytes does not carry over to a tampered body.
     let tampered = String::from_utf8(body.clone()).unwrap().replace("Guest", "Admin");
-    let response = post_envoy(&base, "paris-pacs", tampered.as_bytes(), Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
+    let response =
+        post_envoy(&base, "paris-pacs", tampered.as_bytes(), Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
     assert_eq!(response.status(), 401);
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
 }
@@ -82,7 +83,13 @@ async fn a_malformed_body_gets_400_with_a_reason_and_nothing_is_stored() {
         let message = error_message(response).await;
         assert!(message.contains(expected), "{message}");
     }
-    let native = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).body(r#"{"event_id": "e1", "type": "visit.invited", "install_id": "paris-pacs"}"#).send().await.unwrap();
+    let native = reqwest::Client::new()
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(&h.token)
+        .body(r#"{"event_id": "e1", "type": "visit.invited", "install_id": "paris-pacs"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(native.status(), 400);
     assert!(error_message(native).await.contains("`visit` is required"));
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
@@ -96,8 +103,15 @@ async fn an_unknown_install_or_location_gets_404() {
     let response = post_envoy(&base, "no-such-install", &body, Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
     assert_eq!(response.status(), 404);
     assert!(error_message(response).await.contains("no-such-install"));
-    let native = json!({ "event_id": "e1", "location_id": "atlantis", "type": "visit.cancelled", "visit": { "id": "v1" } });
-    let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).json(&native).send().await.unwrap();
+    let native =
+        json!({ "event_id": "e1", "location_id": "atlantis", "type": "visit.cancelled", "visit": { "id": "v1" } });
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(&h.token)
+        .json(&native)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
 }
@@ -112,7 +126,8 @@ async fn an_oversized_body_gets_413_and_nothing_is_stored() {
     let response = post_envoy(&base, "paris-pacs", &body, Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
     assert_eq!(response.status(), 413);
     assert!(error_message(response).await.contains("1024 bytes"));
-    let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).body(body).send().await.unwrap();
+    let response =
+        reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).body(body).send().await.unwrap();
     assert_eq!(response.status(), 413);
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
 }
@@ -139,7 +154,13 @@ async fn a_redelivered_event_gets_the_same_answer_and_no_second_job() {
     let native = json!({ "event_id": "vms-1", "install_id": "paris-pacs", "type": "employee.signed_in",
                          "employee": { "email": "bob@example.com" } });
     for _ in 0..2 {
-        let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).json(&native).send().await.unwrap();
+        let response = reqwest::Client::new()
+            .post(format!("{base}/v1/events"))
+            .bearer_auth(&h.token)
+            .json(&native)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 202);
     }
     assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 2);
@@ -180,7 +201,13 @@ async fn an_event_for_a_location_reaches_every_install_there() {
     let native = json!({ "event_id": "vms-2", "location_id": "paris-hq", "type": "visit.invited",
         "visit": { "id": "v-9", "visitor_type": "Guest", "expected_arrival": "2025-03-03T15:00:00+01:00" },
         "person": { "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com" } });
-    let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).json(&native).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(&h.token)
+        .json(&native)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 202);
     let receipt: IngestReceipt = response.json().await.unwrap();
     assert_eq!(receipt.events.len(), 1);

@@ -34,9 +34,14 @@ async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<(String, String)>>>
             let seen = seen.clone();
             async move {
                 let mut seen = seen.lock().unwrap();
-                let signature = headers.get(SIGNATURE_HEADER).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                let signature =
+                    headers.get(SIGNATURE_HEADER).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
                 seen.push((body, signature));
-                if seen.len() <= failures { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::NO_CONTENT }
+                if seen.len() <= failures {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::NO_CONTENT
+                }
             }
         }),
     );
@@ -74,7 +79,10 @@ async fn granted_badges_sign_employees_in_once_and_reach_the_webhook_signed_afte
     let (body, signed) = &received[1];
     assert_eq!(signed, &signature(b"hook-secret", body.as_bytes()));
     let payload: serde_json::Value = serde_json::from_str(body).unwrap();
-    assert_eq!((payload["type"].as_str(), payload["email"].as_str()), (Some("employee.signed_in"), Some("bob@example.com")));
+    assert_eq!(
+        (payload["type"].as_str(), payload["email"].as_str()),
+        (Some("employee.signed_in"), Some("bob@example.com"))
+    );
     assert_eq!(h.service.store().outbound_count(&h.tenant, "delivered").await.unwrap(), 1);
 }
 

@@ -90,7 +90,10 @@ async fn an_updated_invite_moves_both_ends_of_the_window() {
     post_event(&base, &h.token, update).await;
     engine.tick().await.unwrap();
     let (start, end) = h.pacs.person("v1").unwrap().window.unwrap();
-    assert_eq!((start, end), ((monday_morning() + Duration::minutes(390)).timestamp(), (monday_morning() + Duration::hours(11)).timestamp()));
+    assert_eq!(
+        (start, end),
+        ((monday_morning() + Duration::minutes(390)).timestamp(), (monday_morning() + Duration::hours(11)).timestamp())
+    );
     // The old activation (12:30Z) and revoke (17:00Z) no longer fire.
     h.clock.set(monday_morning() + Duration::minutes(389));
     assert_eq!(engine.tick().await.unwrap().entries_fired, 0);
@@ -127,7 +130,10 @@ async fn an_unmapped_visitor_type_does_nothing_and_says_why() {
     assert_eq!(job.reason.as_deref(), Some("visitor type `Interviewee` is not mapped in the policy"));
     h.engine().tick().await.unwrap();
     assert!(h.pacs.calls().is_empty());
-    assert_eq!(h.visit_job_statuses("v1").await, vec!["ignored: visitor type `Interviewee` is not mapped in the policy"]);
+    assert_eq!(
+        h.visit_job_statuses("v1").await,
+        vec!["ignored: visitor type `Interviewee` is not mapped in the policy"]
+    );
 }
 
 #[tokio::test]
@@ -137,7 +143,10 @@ async fn employees_who_check_in_get_their_groups_for_the_access_duration_and_exc
     let engine = h.engine();
     post_event(&base, &h.token, employee("e1", "employee.signed_in", "Bob@Example.com")).await;
     let receipt = post_event(&base, &h.token, employee("e2", "employee.signed_in", "ceo@example.com")).await;
-    assert_eq!(receipt.events[0].job.as_ref().unwrap().reason.as_deref(), Some("employee ceo@example.com is excluded by the policy"));
+    assert_eq!(
+        receipt.events[0].job.as_ref().unwrap().reason.as_deref(),
+        Some("employee ceo@example.com is excluded by the policy")
+    );
     engine.tick().await.unwrap();
     assert!(h.pacs.person("bob@example.com").unwrap().groups.contains("staff"));
     assert!(h.pacs.person("ceo@example.com").is_none());

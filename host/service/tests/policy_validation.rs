@@ -18,7 +18,10 @@ fn manifest(actions: &[ActionKind]) -> Manifest {
     Manifest {
         plugin_id: "symmetry".into(),
         version: "0.1.0".into(),
-        actions: actions.iter().map(|&kind| ActionDescriptor { kind, description: String::new(), params_schema: schema(kind) }).collect(),
+        actions: actions
+            .iter()
+            .map(|&kind| ActionDescriptor { kind, description: String::new(), params_schema: schema(kind) })
+            .collect(),
         emits_events: false,
     }
 }
@@ -89,10 +92,16 @@ fn every_problem_is_reported_at_its_place() {
         mode = "check-in-required"
         excluded = ["not-an-email"]
     "#;
-    let found = problems(source, &[
-        ActionKind::UpsertPerson, ActionKind::SetAccessWindow, ActionKind::RevokeCredentials,
-        ActionKind::AddGroups, ActionKind::IssuePin,
-    ]);
+    let found = problems(
+        source,
+        &[
+            ActionKind::UpsertPerson,
+            ActionKind::SetAccessWindow,
+            ActionKind::RevokeCredentials,
+            ActionKind::AddGroups,
+            ActionKind::IssuePin,
+        ],
+    );
     assert!(has(&found, "params.erase-person", "has no `erase-person` action"), "{found:#?}");
     assert!(has(&found, "visitors.access_duration_minutes", "at least 1 minute"), "{found:#?}");
     assert!(has(&found, "visitors.registration_required", "invite_only"), "{found:#?}");
@@ -115,8 +124,12 @@ fn a_policy_needing_an_action_the_plugin_lacks_is_refused() {
         mode = "check-in-required"
         method = "toggle-status"
     "#;
-    let found = problems(source, &[ActionKind::UpsertPerson, ActionKind::SetAccessWindow, ActionKind::RevokeCredentials]);
-    assert!(has(&found, "visitors.types.Guest.card", "`issue-card` action, which plugin `symmetry` does not support"), "{found:#?}");
+    let found =
+        problems(source, &[ActionKind::UpsertPerson, ActionKind::SetAccessWindow, ActionKind::RevokeCredentials]);
+    assert!(
+        has(&found, "visitors.types.Guest.card", "`issue-card` action, which plugin `symmetry` does not support"),
+        "{found:#?}"
+    );
     assert!(has(&found, "visitors.on_sign_out", "`check-out`"), "{found:#?}");
     assert!(has(&found, "employees", "`activate`"), "{found:#?}");
 }

@@ -22,7 +22,9 @@ fn install(tenant: &str, id: &str) -> Install {
 async fn secrets_are_set_rotated_listed_by_name_and_deleted_per_install() {
     let dir = tempfile::tempdir().unwrap();
     let state = gatehouse_runtime::persistence::SqliteState::open(&dir.path().join("runtime.db")).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig::new(dir.path().join("artifacts")), Backends::new(state, &MasterKey::generate())).unwrap();
+    let runtime =
+        Runtime::new(RuntimeConfig::new(dir.path().join("artifacts")), Backends::new(state, &MasterKey::generate()))
+            .unwrap();
     let gateway = RuntimeGateway::new(runtime);
     let (hq, other) = (install("acme", "hq-genetec"), install("globex", "berlin-genetec"));
     gateway.set_secret(&hq, "password", "first").await.unwrap();

@@ -83,7 +83,10 @@ async fn the_pool_follows_a_card_number_the_pacs_chose_itself() {
     let now = Utc::now();
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.allocate_card(&tenant, &install, 100, "visit:a", now).await.unwrap().number, 1000);
-    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:a", 100, 1000, now).await.unwrap(), IssuedCardHold::AsAllocated);
+    assert_eq!(
+        tx.hold_issued_card(&tenant, &install, "visit:a", 100, 1000, now).await.unwrap(),
+        IssuedCardHold::AsAllocated
+    );
     // The PACS numbered a's card 1003: the pool holds 1003 for a and 1000 is free again.
     assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:a", 100, 1003, now).await.unwrap(), IssuedCardHold::Moved);
     assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1003]);
@@ -94,7 +97,10 @@ async fn the_pool_follows_a_card_number_the_pacs_chose_itself() {
     assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1000, 1003]);
     // A number outside the pool frees the allocation no card uses.
     assert_eq!(tx.allocate_card(&tenant, &install, 100, "visit:c", now).await.unwrap().number, 1001);
-    assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:c", 100, 77, now).await.unwrap(), IssuedCardHold::OutsidePool);
+    assert_eq!(
+        tx.hold_issued_card(&tenant, &install, "visit:c", 100, 77, now).await.unwrap(),
+        IssuedCardHold::OutsidePool
+    );
     assert_eq!(tx.live_cards(&tenant, &install, 100).await.unwrap(), vec![1000, 1003]);
     // A card under a facility code with nothing allocated is held all the same.
     assert_eq!(tx.hold_issued_card(&tenant, &install, "visit:d", 100, 1005, now).await.unwrap(), IssuedCardHold::Moved);

@@ -5,8 +5,7 @@
 //! belong to which external id, and creating calls carry the action's idempotency key.
 
 use gatehouse_sdk::{
-    kv, log, Action, Call, CardCredential, ConnectorError, Credential, Outcome, Person, PersonKind, PersonRef,
-    Windowed,
+    kv, log, Action, Call, CardCredential, ConnectorError, Credential, Outcome, Person, PersonKind, PersonRef, Windowed,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -210,7 +209,12 @@ fn require_person(pacs: &Pacs, who: &PersonRef) -> Result<String, ConnectorError
     })
 }
 
-fn outcome(pacs_id: Option<String>, credential: Option<Credential>, changed: bool, detail: serde_json::Value) -> Outcome {
+fn outcome(
+    pacs_id: Option<String>,
+    credential: Option<Credential>,
+    changed: bool,
+    detail: serde_json::Value,
+) -> Outcome {
     Outcome { pacs_id, credential, changed, detail: detail.to_string() }
 }
 

@@ -16,8 +16,8 @@ mod pacs;
 mod tests;
 
 use gatehouse_sdk::{
-    secrets, Action, ActionDescriptor, ActionKind, Call, Check, Connector, ConnectorError, Manifest,
-    OptionItem, Outcome,
+    secrets, Action, ActionDescriptor, ActionKind, Call, Check, Connector, ConnectorError, Manifest, OptionItem,
+    Outcome,
 };
 
 use config::{Config, API_TOKEN_SECRET};
@@ -44,9 +44,21 @@ impl Connector for Example {
             sql_labels: vec![],
             actions: vec![
                 action(ActionKind::UpsertPerson, "Creates or updates the person record.", actions::NO_PARAMS),
-                action(ActionKind::AddGroups, "Adds the person to the groups in params.groups.", actions::GROUPS_PARAMS),
-                action(ActionKind::RemoveGroups, "Removes the person from the groups in params.groups.", actions::GROUPS_PARAMS),
-                action(ActionKind::IssueCard, "Issues a card from the install's range, valid for the window.", actions::NO_PARAMS),
+                action(
+                    ActionKind::AddGroups,
+                    "Adds the person to the groups in params.groups.",
+                    actions::GROUPS_PARAMS,
+                ),
+                action(
+                    ActionKind::RemoveGroups,
+                    "Removes the person from the groups in params.groups.",
+                    actions::GROUPS_PARAMS,
+                ),
+                action(
+                    ActionKind::IssueCard,
+                    "Issues a card from the install's range, valid for the window.",
+                    actions::NO_PARAMS,
+                ),
                 action(ActionKind::RevokeCredentials, "Revokes every card and frees its number.", actions::NO_PARAMS),
                 action(ActionKind::ErasePerson, "Erases the person and their cards.", actions::NO_PARAMS),
             ],
@@ -73,7 +85,9 @@ impl Connector for Example {
 
     fn list_options(config: Config, picker: &str) -> Result<Vec<OptionItem>, ConnectorError> {
         if picker != GROUPS_PICKER {
-            return Err(ConnectorError::permanent(format!("unknown picker {picker:?}; this connector offers \"groups\"")));
+            return Err(ConnectorError::permanent(format!(
+                "unknown picker {picker:?}; this connector offers \"groups\""
+            )));
         }
         let config = config.checked()?;
         let groups = Pacs::new(&config).groups()?;

@@ -138,7 +138,12 @@ impl<'a> Pacs<'a> {
         self.remove(self.request(Method::Delete, &format!("/people/{}/groups/{}", encode(id), encode(group))))
     }
 
-    pub fn issue_card(&self, id: &str, card: &CardRecord, idempotency_key: &str) -> Result<CardOutcome, ConnectorError> {
+    pub fn issue_card(
+        &self,
+        id: &str,
+        card: &CardRecord,
+        idempotency_key: &str,
+    ) -> Result<CardOutcome, ConnectorError> {
         let request = self
             .request(Method::Post, &format!("/people/{}/cards", encode(id)))
             .header("Idempotency-Key", idempotency_key)

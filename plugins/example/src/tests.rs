@@ -61,7 +61,10 @@ fn upsert_sends_the_token_the_idempotency_key_and_no_contact_without_opt_in() {
     assert_eq!(create.header_value("authorization"), Some("Bearer t0k3n"));
     assert_eq!(create.header_value("idempotency-key"), Some("job-1/step-1"));
     let body: Value = serde_json::from_slice(create.body.as_deref().unwrap()).unwrap();
-    assert_eq!(body, json!({"external_id": "visit-7", "first_name": "Ada", "last_name": "Lovelace", "kind": "visitor"}));
+    assert_eq!(
+        body,
+        json!({"external_id": "visit-7", "first_name": "Ada", "last_name": "Lovelace", "kind": "visitor"})
+    );
 }
 
 #[test]
@@ -91,7 +94,13 @@ fn issue_card_skips_numbers_the_pacs_has_taken_and_a_retry_returns_the_same_card
         // 1000 belongs to somebody Gatehouse does not know about.
         Ok(Response::status(if card["number"] == 1000 { 409 } else { 201 }))
     });
-    let issue = || Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }));
+    let issue = || {
+        Example::run(
+            config(),
+            call(json!({})),
+            Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }),
+        )
+    };
 
     let first = issue().unwrap();
     let retry = issue().unwrap();
@@ -109,8 +118,12 @@ fn a_full_card_range_is_a_config_error() {
     host.set_kv(&person_key("visit-7"), "P-1")
         .on_http(Method::Post, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(409)));
 
-    let error = Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
-        .unwrap_err();
+    let error = Example::run(
+        config(),
+        call(json!({})),
+        Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }),
+    )
+    .unwrap_err();
 
     assert_eq!(error.kind, ErrorKind::Config, "{error:?}");
 }
@@ -121,7 +134,8 @@ fn revoking_frees_the_card_number_for_the_next_person() {
     host.set_kv(&person_key("visit-7"), "P-1")
         .on_http(Method::Post, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(201)))
         .on_http(Method::Delete, &format!("{BASE}/people/P-1/cards"), |_| Ok(Response::status(204)));
-    Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) })).unwrap();
+    Example::run(config(), call(json!({})), Action::IssueCard(Windowed { who: visitor("visit-7"), window: window(1) }))
+        .unwrap();
 
     let revoked = Example::run(config(), call(json!({})), Action::RevokeCredentials(visitor("visit-7"))).unwrap();
 
@@ -133,10 +147,14 @@ fn revoking_frees_the_card_number_for_the_next_person() {
 #[test]
 fn removing_a_membership_the_pacs_does_not_have_changes_nothing() {
     let host = host();
-    host.set_kv(&person_key("visit-7"), "P-1")
-        .on_http(Method::Delete, &format!("{BASE}/people/P-1/groups/lobby"), |_| Ok(Response::status(404)));
+    host.set_kv(&person_key("visit-7"), "P-1").on_http(
+        Method::Delete,
+        &format!("{BASE}/people/P-1/groups/lobby"),
+        |_| Ok(Response::status(404)),
+    );
 
-    let outcome = Example::run(config(), call(json!({"groups": ["lobby"]})), Action::RemoveGroups(visitor("visit-7"))).unwrap();
+    let outcome =
+        Example::run(config(), call(json!({"groups": ["lobby"]})), Action::RemoveGroups(visitor("visit-7"))).unwrap();
 
     assert!(!outcome.changed);
 }
@@ -147,7 +165,9 @@ fn vendor_failures_map_to_error_kinds_that_say_whether_to_retry() {
     host.on_http(Method::Post, &format!("{BASE}/people"), |_| Ok(Response::status(401)));
     let auth = Example::run(config(), call(json!({})), Action::UpsertPerson(person("visit-7"))).unwrap_err();
 
-    host.on_http(Method::Post, &format!("{BASE}/people"), |_| Ok(Response::status(503).with_header("Retry-After", "30")));
+    host.on_http(Method::Post, &format!("{BASE}/people"), |_| {
+        Ok(Response::status(503).with_header("Retry-After", "30"))
+    });
     let busy = Example::run(config(), call(json!({})), Action::UpsertPerson(person("visit-7"))).unwrap_err();
 
     assert_eq!(auth.kind, ErrorKind::Auth);

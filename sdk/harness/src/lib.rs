@@ -29,11 +29,11 @@ use chrono::{DateTime, TimeZone, Utc};
 pub use gatehouse_runtime::contract;
 use gatehouse_runtime::contract::{Action, Batch, CallContext, Check, Manifest, OptionItem, Outcome};
 use gatehouse_runtime::persistence::{SqliteState, StoreError};
-pub use gatehouse_runtime::{CallError, CallLimits, Cause, PluginLogLine, SqlDsn, TestClock};
 use gatehouse_runtime::{
     Backends, InstallGrant, InstallScope, LoadError, MasterKey, MemoryLog, RegistryError, Runtime, RuntimeConfig,
     SecretError, StartError,
 };
+pub use gatehouse_runtime::{CallError, CallLimits, Cause, PluginLogLine, SqlDsn, TestClock};
 
 /// Why the harness could not start the component.
 #[derive(Debug, thiserror::Error)]
@@ -70,8 +70,7 @@ impl Harness {
     /// Reads a built component (`.wasm`).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, HarnessError> {
         let path = path.as_ref();
-        let component =
-            std::fs::read(path).map_err(|source| HarnessError::Read { path: path.to_owned(), source })?;
+        let component = std::fs::read(path).map_err(|source| HarnessError::Read { path: path.to_owned(), source })?;
         Ok(Self::from_bytes(component))
     }
 

@@ -34,9 +34,16 @@ fn authorized(headers: &HeaderMap) -> bool {
 async fn fake_pacs(taken_card: u64) -> SocketAddr {
     let pacs: Shared = Arc::new(Mutex::new(Pacs { cards: vec![taken_card], ..Default::default() }));
     let app = Router::new()
-        .route("/api/health", get(|headers: HeaderMap| async move {
-            if authorized(&headers) { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
-        }))
+        .route(
+            "/api/health",
+            get(|headers: HeaderMap| async move {
+                if authorized(&headers) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNAUTHORIZED
+                }
+            }),
+        )
         .route("/api/people", get(find_people).post(create_person))
         .route("/api/people/{id}/cards", post(issue_card))
         .with_state(pacs);

@@ -15,7 +15,12 @@ pub fn call(params: serde_json::Value) -> Call {
 
 /// Visitor `external_id`, ada@example.com, not yet known to the PACS.
 pub fn visitor(external_id: &str) -> PersonRef {
-    PersonRef { kind: PersonKind::Visitor, external_id: external_id.into(), pacs_id: None, email: Some("ada@example.com".into()) }
+    PersonRef {
+        kind: PersonKind::Visitor,
+        external_id: external_id.into(),
+        pacs_id: None,
+        email: Some("ada@example.com".into()),
+    }
 }
 
 /// Ada Lovelace, the [`visitor`], with a phone number and no company or host.

@@ -39,40 +39,24 @@ pub enum SwipeError {
     #[error("cardholder {0} does not exist")]
     UnknownCardholder(Uuid),
     #[error("credential {credential} belongs to {owner:?}, not to cardholder {cardholder}")]
-    NotTheOwner {
-        credential: Uuid,
-        owner: Option<Uuid>,
-        cardholder: Uuid,
-    },
+    NotTheOwner { credential: Uuid, owner: Option<Uuid>, cardholder: Uuid },
     #[error("a swipe needs a credential or a cardholder")]
     NobodySwiped,
 }
 
 /// Decides the event of a swipe (without recording it).
 pub fn decide(directory: &Directory, swipe: &BadgeSwipe, at: DateTime<Utc>) -> Result<AccessEvent, SwipeError> {
-    let door = directory
-        .doors
-        .get(&swipe.door)
-        .ok_or(SwipeError::UnknownDoor(swipe.door))?;
+    let door = directory.doors.get(&swipe.door).ok_or(SwipeError::UnknownDoor(swipe.door))?;
     if let Some(cardholder) = swipe.cardholder {
-        directory
-            .person(cardholder)
-            .ok_or(SwipeError::UnknownCardholder(cardholder))?;
+        directory.person(cardholder).ok_or(SwipeError::UnknownCardholder(cardholder))?;
     }
-    let credential_guid = swipe.credential.or_else(|| {
-        swipe
-            .cardholder
-            .and_then(|c| directory.credentials_of(c).into_iter().next())
-    });
+    let credential_guid =
+        swipe.credential.or_else(|| swipe.cardholder.and_then(|c| directory.credentials_of(c).into_iter().next()));
     let credential = credential_guid.and_then(|c| directory.credentials.get(&c));
     let owner = credential.and_then(|c| c.cardholder);
     if let (Some(credential), Some(cardholder)) = (swipe.credential, swipe.cardholder) {
         if owner != Some(cardholder) {
-            return Err(SwipeError::NotTheOwner {
-                credential,
-                owner,
-                cardholder,
-            });
+            return Err(SwipeError::NotTheOwner { credential, owner, cardholder });
         }
     }
     if credential_guid.is_none() && swipe.cardholder.is_none() {
@@ -83,13 +67,7 @@ pub fn decide(directory: &Directory, swipe: &BadgeSwipe, at: DateTime<Utc>) -> R
         Decision::Grant => AccessEventType::AccessGranted,
         Decision::Evaluate => evaluate(directory, door, credential_guid.is_some(), credential, at),
     };
-    Ok(AccessEvent {
-        timestamp: at,
-        event_type,
-        door: swipe.door,
-        cardholder,
-        credential: credential_guid,
-    })
+    Ok(AccessEvent { timestamp: at, event_type, door: swipe.door, cardholder, credential: credential_guid })
 }
 
 fn evaluate(
@@ -100,11 +78,7 @@ fn evaluate(
     at: DateTime<Utc>,
 ) -> AccessEventType {
     let Some(credential) = credential else {
-        return if presented {
-            AccessEventType::AccessUnknownCredential
-        } else {
-            AccessEventType::AccessRefused
-        };
+        return if presented { AccessEventType::AccessUnknownCredential } else { AccessEventType::AccessRefused };
     };
     let Some(cardholder) = credential.cardholder else {
         return AccessEventType::AccessUnassignedCredential;
@@ -114,19 +88,15 @@ fn evaluate(
         State::Expired => return AccessEventType::AccessExpiredCredential,
         _ => return AccessEventType::AccessInactiveCredential,
     }
-    let active = directory
-        .person(cardholder)
-        .is_some_and(|p| p.status.effective_state(at) == State::Active);
+    let active = directory.person(cardholder).is_some_and(|p| p.status.effective_state(at) == State::Active);
     if !active {
         return AccessEventType::AccessInactivePerson;
     }
     let allowed = door.access_groups.is_empty()
-        || door.access_groups.iter().any(|g| {
-            directory
-                .cardholder_groups
-                .get(g)
-                .is_some_and(|g| g.members.contains(&cardholder))
-        });
+        || door
+            .access_groups
+            .iter()
+            .any(|g| directory.cardholder_groups.get(g).is_some_and(|g| g.members.contains(&cardholder)));
     if allowed {
         AccessEventType::AccessGranted
     } else {

@@ -124,12 +124,7 @@ impl Faults {
         let mut decision = Decision::default();
         for active in &mut self.rules {
             let rule = &mut active.rule;
-            if rule.count == Some(0)
-                || rule
-                    .matching
-                    .as_ref()
-                    .is_some_and(|m| !target.contains(&m.to_lowercase()))
-            {
+            if rule.count == Some(0) || rule.matching.as_ref().is_some_and(|m| !target.contains(&m.to_lowercase())) {
                 continue;
             }
             let slot = match rule.when {
@@ -150,14 +145,8 @@ impl Faults {
                 }
                 _ if slot.is_some() => false,
                 FaultKind::HttpStatus { status } => slot.replace(Terminal::HttpStatus(*status)).is_none(),
-                FaultKind::FailEnvelope {
-                    sdk_error_code,
-                    message,
-                } => slot
-                    .replace(Terminal::FailEnvelope {
-                        code: sdk_error_code.clone(),
-                        message: message.clone(),
-                    })
+                FaultKind::FailEnvelope { sdk_error_code, message } => slot
+                    .replace(Terminal::FailEnvelope { code: sdk_error_code.clone(), message: message.clone() })
                     .is_none(),
                 FaultKind::DropConnection => slot.replace(Terminal::DropConnection).is_none(),
             };
@@ -177,12 +166,7 @@ mod tests {
     use super::*;
 
     fn rule(kind: FaultKind, count: Option<u32>, matching: Option<&str>) -> FaultRule {
-        FaultRule {
-            kind,
-            count,
-            matching: matching.map(str::to_string),
-            when: FaultTiming::Before,
-        }
+        FaultRule { kind, count, matching: matching.map(str::to_string), when: FaultTiming::Before }
     }
 
     #[test]
@@ -210,10 +194,7 @@ mod tests {
         let mut faults = Faults::default();
         faults.add(rule(FaultKind::DropConnection, Some(1), Some("newentity(visitor)")));
         assert_eq!(faults.decide("/entity?q=entity=NewEntity(Cardholder)").before, None);
-        assert_eq!(
-            faults.decide("/entity?q=entity=NewEntity(Visitor)").before,
-            Some(Terminal::DropConnection)
-        );
+        assert_eq!(faults.decide("/entity?q=entity=NewEntity(Visitor)").before, Some(Terminal::DropConnection));
     }
 
     #[test]

@@ -29,21 +29,13 @@ pub fn load(source: &FixtureSource) -> Result<Directory, FixtureError> {
         FixtureSource::Inline(directory) => ((**directory).clone(), PathBuf::from("<inline>")),
         FixtureSource::File(path) => (parse_file(path)?, path.clone()),
     };
-    directory
-        .validate()
-        .map_err(|message| FixtureError::Invalid { path, message })?;
+    directory.validate().map_err(|message| FixtureError::Invalid { path, message })?;
     Ok(directory)
 }
 
 fn parse_file(path: &Path) -> Result<Directory, FixtureError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let parse_error = |message: String| FixtureError::Parse {
-        path: path.into(),
-        message,
-    };
+    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: path.into(), source })?;
+    let parse_error = |message: String| FixtureError::Parse { path: path.into(), message };
     let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_toml {
         toml::from_str(&text).map_err(|e| parse_error(e.to_string()))
@@ -94,16 +86,9 @@ mod tests {
             well_known::ALL_CARDHOLDERS_GROUP,
             well_known::VISITORS_GROUP,
         ] {
-            assert!(
-                directory.entity_type(guid).is_some(),
-                "{guid} missing from the default fixture"
-            );
+            assert!(directory.entity_type(guid).is_some(), "{guid} missing from the default fixture");
         }
-        for field in [
-            fx::ENVOY_EMAIL_FIELD,
-            fx::CARDHOLDER_EXTERNAL_ID_FIELD,
-            fx::VISITOR_EXTERNAL_ID_FIELD,
-        ] {
+        for field in [fx::ENVOY_EMAIL_FIELD, fx::CARDHOLDER_EXTERNAL_ID_FIELD, fx::VISITOR_EXTERNAL_ID_FIELD] {
             assert!(directory.custom_fields.iter().any(|f| f.guid == field));
         }
         for (user, password) in [
@@ -118,11 +103,7 @@ mod tests {
         }
         assert!(directory.licence.allows(fx::ENVOY_APP_ID));
         assert!(!directory.licence.allows(fx::UNACTIVATED_APP_ID));
-        assert!(directory
-            .licence
-            .parts
-            .iter()
-            .any(|p| p.application_id == fx::UNACTIVATED_APP_ID));
+        assert!(directory.licence.parts.iter().any(|p| p.application_id == fx::UNACTIVATED_APP_ID));
         assert!(!directory.licence.allows(fx::DEMO_APP_ID));
     }
 

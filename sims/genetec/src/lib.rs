@@ -61,10 +61,7 @@ pub enum SimError {
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
     #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { address: SocketAddr, source: std::io::Error },
 }
 
 /// Entry point: `GenetecSim::start(config)`.
@@ -80,11 +77,7 @@ impl GenetecSim {
             Some(file) => file.load()?.unwrap_or_else(|| fixture.clone()),
             None => fixture.clone(),
         };
-        let tls = if config.tls {
-            Some(tls::self_signed(&config.tls_hostnames)?)
-        } else {
-            None
-        };
+        let tls = if config.tls { Some(tls::self_signed(&config.tls_hostnames)?) } else { None };
         let (cert_pem, acceptor) = match tls {
             Some(tls) => (Some(tls.cert_pem), Some(tls.acceptor)),
             None => (None, None),
@@ -100,17 +93,11 @@ impl GenetecSim {
             StreamListener::SamePort => None,
         };
         let port_of = |l: &TcpListener| l.local_addr().map(|a| a.port()).unwrap_or_default();
-        let ports = Ports {
-            host: config.bind.to_string(),
-            main: port_of(&main),
-            stream: stream.as_ref().map(port_of),
-        };
+        let ports = Ports { host: config.bind.to_string(), main: port_of(&main), stream: stream.as_ref().map(port_of) };
         let _ = sim.ports.set(ports);
 
-        let app = Router::new()
-            .nest(controls::PREFIX, controls::router())
-            .fallback(websdk::handle)
-            .with_state(sim.clone());
+        let app =
+            Router::new().nest(controls::PREFIX, controls::router()).fallback(websdk::handle).with_state(sim.clone());
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         tasks.spawn(server::serve(
@@ -122,23 +109,14 @@ impl GenetecSim {
             tasks.clone(),
         ));
         if let Some(stream) = stream {
-            tasks.spawn(server::serve(
-                stream,
-                ListenerRole::Stream,
-                app,
-                acceptor,
-                shutdown.clone(),
-                tasks.clone(),
-            ));
+            tasks.spawn(server::serve(stream, ListenerRole::Stream, app, acceptor, shutdown.clone(), tasks.clone()));
         }
         Ok(RunningSim { sim, shutdown, tasks })
     }
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, SimError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| SimError::Bind { address, source })
+    TcpListener::bind(address).await.map_err(|source| SimError::Bind { address, source })
 }
 
 /// A simulator serving on its sockets; dropping it without `shutdown` leaves the

@@ -101,12 +101,8 @@ impl Live {
 
     /// Ends sessions (all, or one user's) and closes their streams; returns how many.
     pub fn expire(&mut self, user: Option<&str>) -> usize {
-        let doomed: Vec<SessionKey> = self
-            .sessions
-            .keys()
-            .filter(|k| user.is_none_or(|u| k.user.eq_ignore_ascii_case(u)))
-            .cloned()
-            .collect();
+        let doomed: Vec<SessionKey> =
+            self.sessions.keys().filter(|k| user.is_none_or(|u| k.user.eq_ignore_ascii_case(u))).cloned().collect();
         for key in &doomed {
             self.sessions.remove(key);
         }
@@ -124,18 +120,9 @@ impl Live {
         let (sender, receiver) = mpsc::unbounded_channel();
         let closer = CancellationToken::new();
         let connection_id = Uuid::new_v4();
-        let stream = OpenStream {
-            key: key.clone(),
-            session_id,
-            sender,
-            closer: closer.clone(),
-        };
+        let stream = OpenStream { key: key.clone(), session_id, sender, closer: closer.clone() };
         self.streams.insert(connection_id, stream);
-        StreamRegistration {
-            connection_id,
-            receiver,
-            closer,
-        }
+        StreamRegistration { connection_id, receiver, closer }
     }
 
     /// `closeconnection/{id}`: only the session that owns a stream may close it.
@@ -190,12 +177,7 @@ impl Live {
             .map(|(key, session)| SessionView {
                 key: key.clone(),
                 session: session.clone(),
-                streams: self
-                    .streams
-                    .iter()
-                    .filter(|(_, s)| s.session_id == session.id)
-                    .map(|(id, _)| *id)
-                    .collect(),
+                streams: self.streams.iter().filter(|(_, s)| s.session_id == session.id).map(|(id, _)| *id).collect(),
             })
             .collect();
         views.sort_by(|a, b| a.key.cmp(&b.key));

@@ -52,9 +52,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let args = Args::parse();
     let config = SimConfig {
         bind: args.bind,
@@ -74,30 +72,20 @@ async fn main() -> anyhow::Result<()> {
             .collect(),
         keepalive_interval: Duration::from_secs(args.keepalive_secs.max(1)),
         session_start_latency: Duration::from_millis(args.session_start_latency_ms),
-        events_redirect: if args.redirect_307 {
-            RedirectStatus::TemporaryRedirect
-        } else {
-            RedirectStatus::Found
-        },
+        events_redirect: if args.redirect_307 { RedirectStatus::TemporaryRedirect } else { RedirectStatus::Found },
         ..SimConfig::default()
     };
     let sim = GenetecSim::start(config).await?;
     println!("Genetec Web SDK simulator");
     println!("  Web SDK:  {}/", sim.base_url());
     println!("  Events:   {}", sim.stream_url());
-    println!(
-        "  Controls: {}/state (badge, faults, sessions, clock, reset, cert)",
-        sim.control_url()
-    );
+    println!("  Controls: {}/state (badge, faults, sessions, clock, reset, cert)", sim.control_url());
     let directory = sim.state();
     for part in directory.licence.parts.iter().filter(|p| p.activated) {
         println!("  Application id ({}): {}", part.part, part.application_id);
     }
     for user in &directory.users {
-        println!(
-            "  User {:<10} password {:<16} privileges {:?}",
-            user.name, user.password, user.privileges
-        );
+        println!("  User {:<10} password {:<16} privileges {:?}", user.name, user.password, user.privileges);
     }
     println!("  Basic auth user name is \"{{user}};{{application id}}\".");
     if let Some(pem) = sim.cert_pem() {

@@ -26,10 +26,7 @@ pub struct StateFile {
 
 impl StateFile {
     pub fn new(path: PathBuf) -> Self {
-        StateFile {
-            path,
-            written: Mutex::new(0),
-        }
+        StateFile { path, written: Mutex::new(0) }
     }
 
     /// Loads the directory if the file exists.
@@ -37,17 +34,9 @@ impl StateFile {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(PersistError::Read {
-                    path: self.path.clone(),
-                    source,
-                })
-            }
+            Err(source) => return Err(PersistError::Read { path: self.path.clone(), source }),
         };
-        let invalid = |message: String| PersistError::Invalid {
-            path: self.path.clone(),
-            message,
-        };
+        let invalid = |message: String| PersistError::Invalid { path: self.path.clone(), message };
         let directory: Directory = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         directory.validate().map_err(invalid)?;
         Ok(Some(directory))
@@ -59,16 +48,9 @@ impl StateFile {
         if version < *written {
             return Ok(());
         }
-        let error = |source| PersistError::Write {
-            path: self.path.clone(),
-            source,
-        };
+        let error = |source| PersistError::Write { path: self.path.clone(), source };
         let json = serde_json::to_vec_pretty(snapshot).map_err(|e| error(std::io::Error::other(e)))?;
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file_name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = self.path.with_file_name(format!(".{file_name}.tmp"));
         let mut file = std::fs::File::create(&temporary).map_err(error)?;
         file.write_all(&json).and_then(|_| file.sync_all()).map_err(error)?;

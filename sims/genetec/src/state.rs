@@ -46,11 +46,7 @@ impl SimState {
 
     fn url(&self, port: u16, path: &str) -> String {
         let host = self.ports.get().map_or("127.0.0.1", |p| p.host.as_str());
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.to_string()
-        };
+        let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
         format!("{}://{host}:{port}{path}", self.scheme())
     }
 
@@ -111,10 +107,7 @@ impl SimState {
                 tls: config.tls,
             },
             clock: SimClock::default(),
-            directory: Mutex::new(Versioned {
-                directory: initial,
-                version: 1,
-            }),
+            directory: Mutex::new(Versioned { directory: initial, version: 1 }),
             fixture,
             live: Mutex::new(Live::default()),
             faults: Mutex::new(Faults::default()),

@@ -29,8 +29,5 @@ pub fn self_signed(hostnames: &[String]) -> Result<SelfSigned, TlsError> {
         .with_single_cert(vec![cert_der], key_der)
         .map_err(|e| TlsError(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(SelfSigned {
-        cert_pem: certified.cert.pem(),
-        acceptor: TlsAcceptor::from(Arc::new(config)),
-    })
+    Ok(SelfSigned { cert_pem: certified.cert.pem(), acceptor: TlsAcceptor::from(Arc::new(config)) })
 }

@@ -32,9 +32,8 @@ impl Lines {
                 }
                 return Some(line);
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
-                .await
-                .expect("stream went silent");
+            let chunk =
+                tokio::time::timeout(Duration::from_secs(10), self.stream.next()).await.expect("stream went silent");
             match chunk {
                 Some(Ok(bytes)) => self.buffer.extend_from_slice(&bytes),
                 _ => return None,
@@ -77,15 +76,9 @@ async fn open_stream(sdk: &Sdk) -> (Lines, String) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mut lines = Lines {
-        stream: response.bytes_stream().boxed(),
-        buffer: Vec::new(),
-    };
+    let mut lines = Lines { stream: response.bytes_stream().boxed(), buffer: Vec::new() };
     let first = lines.next().await.unwrap();
-    let id = first
-        .strip_prefix("ConnectionId:")
-        .unwrap_or_else(|| panic!("first line {first}"))
-        .to_string();
+    let id = first.strip_prefix("ConnectionId:").unwrap_or_else(|| panic!("first line {first}")).to_string();
     (lines, id)
 }
 
@@ -105,25 +98,15 @@ async fn events_redirects_to_the_streaming_port() {
     let reply = Sdk::envoy(&sim).get("events", None).await;
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(reply.headers[LOCATION].to_str().unwrap(), sim.stream_url());
-    assert_ne!(
-        sim.stream_url().split(':').nth(2),
-        sim.base_url().split(':').nth(2),
-        "another port"
-    );
+    assert_ne!(sim.stream_url().split(':').nth(2), sim.base_url().split(':').nth(2), "another port");
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn events_redirect_status_is_configurable() {
-    let sim = start_with(SimConfig {
-        events_redirect: RedirectStatus::TemporaryRedirect,
-        ..SimConfig::default()
-    })
-    .await;
-    assert_eq!(
-        Sdk::envoy(&sim).get("events", None).await.status,
-        StatusCode::TEMPORARY_REDIRECT
-    );
+    let sim =
+        start_with(SimConfig { events_redirect: RedirectStatus::TemporaryRedirect, ..SimConfig::default() }).await;
+    assert_eq!(Sdk::envoy(&sim).get("events", None).await.status, StatusCode::TEMPORARY_REDIRECT);
     sim.shutdown().await;
 }
 
@@ -150,9 +133,7 @@ async fn subscribed_access_granted_arrives_as_a_framed_text_json_part() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
     let (mut lines, _) = open_stream(&sdk).await;
-    sdk.get("events/subscribe", Some("event(Door,AccessGranted)"))
-        .await
-        .ok();
+    sdk.get("events/subscribe", Some("event(Door,AccessGranted)")).await.ok();
     sim.swipe(&swipe(fx::HQ_MAIN_ENTRANCE, fx::ALICE)).unwrap();
     let event = lines.next_event().await;
     assert_eq!(event["EventType"], "AccessGranted");
@@ -169,10 +150,7 @@ async fn only_subscribed_doors_and_event_types_are_streamed() {
     let (mut lines, _) = open_stream(&sdk).await;
     sdk.get(
         "events/subscribe",
-        Some(&format!(
-            "event({},AccessGranted),event(LogicalId(Door,4),AccessRefused)",
-            fx::HQ_PARKING_GATE
-        )),
+        Some(&format!("event({},AccessGranted),event(LogicalId(Door,4),AccessRefused)", fx::HQ_PARKING_GATE)),
     )
     .await
     .ok();
@@ -182,10 +160,7 @@ async fn only_subscribed_doors_and_event_types_are_streamed() {
     let event = lines.next_event().await;
     assert_eq!(
         (event["SourceGuid"].as_str(), event["CardholderGuid"].as_str()),
-        (
-            Some(fx::HQ_PARKING_GATE.to_string().as_str()),
-            Some(fx::BOB.to_string().as_str())
-        )
+        (Some(fx::HQ_PARKING_GATE.to_string().as_str()), Some(fx::BOB.to_string().as_str()))
     );
     sim.shutdown().await;
 }
@@ -195,23 +170,14 @@ async fn subscribed_lists_type_wide_subscriptions_expanded_into_guids() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
     assert_eq!(sdk.get("events/subscribed", None).await.ok(), serde_json::json!([]));
-    sdk.get("events/subscribe", Some("event(Door,AccessGranted)"))
-        .await
-        .ok();
+    sdk.get("events/subscribe", Some("event(Door,AccessGranted)")).await.ok();
     let listing = sdk.get("events/subscribed", None).await.ok();
     assert_eq!(listing[0]["EventType"], "AccessGranted");
     assert_eq!(listing[0]["Entities"].as_array().unwrap().len(), 4);
-    sdk.get(
-        "events/unsubscribe",
-        Some(&format!("event({},AccessGranted)", fx::HQ_SERVER_ROOM)),
-    )
-    .await
-    .ok();
+    sdk.get("events/unsubscribe", Some(&format!("event({},AccessGranted)", fx::HQ_SERVER_ROOM))).await.ok();
     let listing = sdk.get("events/subscribed", None).await.ok();
     assert_eq!(listing[0]["Entities"].as_array().unwrap().len(), 3);
-    sdk.get("events/subscribe", Some("event(Door,SomethingElse)"))
-        .await
-        .fail();
+    sdk.get("events/subscribe", Some("event(Door,SomethingElse)")).await.fail();
     sim.shutdown().await;
 }
 
@@ -240,9 +206,7 @@ async fn expiring_the_session_closes_its_stream_and_forgets_subscriptions() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
     let (mut lines, _) = open_stream(&sdk).await;
-    sdk.get("events/subscribe", Some("event(Door,AccessGranted)"))
-        .await
-        .ok();
+    sdk.get("events/subscribe", Some("event(Door,AccessGranted)")).await.ok();
     assert_eq!(sim.expire_sessions(Some(fx::ENVOY_USER)), 1);
     assert_eq!(lines.next_content().await, None);
     assert_eq!(sdk.get("events/subscribed", None).await.ok(), serde_json::json!([]));
@@ -251,11 +215,7 @@ async fn expiring_the_session_closes_its_stream_and_forgets_subscriptions() {
 
 #[tokio::test]
 async fn without_a_streaming_port_events_streams_on_the_main_port() {
-    let sim = start_with(SimConfig {
-        stream: StreamListener::SamePort,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = start_with(SimConfig { stream: StreamListener::SamePort, ..SimConfig::default() }).await;
     let sdk = Sdk::envoy(&sim);
     let response = sdk
         .http
@@ -265,10 +225,7 @@ async fn without_a_streaming_port_events_streams_on_the_main_port() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mut lines = Lines {
-        stream: response.bytes_stream().boxed(),
-        buffer: Vec::new(),
-    };
+    let mut lines = Lines { stream: response.bytes_stream().boxed(), buffer: Vec::new() };
     assert!(lines.next().await.unwrap().starts_with("ConnectionId:"));
     sim.shutdown().await;
 }

@@ -45,9 +45,7 @@ async fn wrong_password_and_unknown_user_get_401_assumed() {
 #[tokio::test]
 async fn user_without_the_sdk_log_on_privilege_gets_403_assumed() {
     let sim = start().await;
-    let reply = Sdk::as_user(&sim, fx::NO_SDK_USER, fx::ENVOY_APP_ID, fx::NO_SDK_PASSWORD)
-        .get("", None)
-        .await;
+    let reply = Sdk::as_user(&sim, fx::NO_SDK_USER, fx::ENVOY_APP_ID, fx::NO_SDK_PASSWORD).get("", None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.text.contains("Log on using the SDK"), "{}", reply.text);
     sim.shutdown().await;
@@ -56,9 +54,7 @@ async fn user_without_the_sdk_log_on_privilege_gets_403_assumed() {
 #[tokio::test]
 async fn application_id_whose_licence_part_is_not_activated_gets_403() {
     let sim = start().await;
-    let reply = Sdk::as_user(&sim, fx::ENVOY_USER, fx::UNACTIVATED_APP_ID, fx::ENVOY_PASSWORD)
-        .get("", None)
-        .await;
+    let reply = Sdk::as_user(&sim, fx::ENVOY_USER, fx::UNACTIVATED_APP_ID, fx::ENVOY_PASSWORD).get("", None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.text.contains("not activated"), "{}", reply.text);
     sim.shutdown().await;
@@ -67,9 +63,7 @@ async fn application_id_whose_licence_part_is_not_activated_gets_403() {
 #[tokio::test]
 async fn genetec_demo_application_id_is_refused_on_a_production_licence() {
     let sim = start().await;
-    let reply = Sdk::as_user(&sim, fx::ENVOY_USER, fx::DEMO_APP_ID, fx::ENVOY_PASSWORD)
-        .get("", None)
-        .await;
+    let reply = Sdk::as_user(&sim, fx::ENVOY_USER, fx::DEMO_APP_ID, fx::ENVOY_PASSWORD).get("", None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     sim.shutdown().await;
 }
@@ -88,26 +82,14 @@ async fn username_is_split_on_the_first_semicolon() {
     let sim = start().await;
     // First split: user "envoy" (known, right password), app id "<id>;x" (unlicensed) → 403.
     // A split on the last ';' would look up user "envoy;<id>" and answer 401.
-    let reply = Sdk::as_user(
-        &sim,
-        fx::ENVOY_USER,
-        &format!("{};x", fx::ENVOY_APP_ID),
-        fx::ENVOY_PASSWORD,
-    )
-    .get("", None)
-    .await;
+    let reply =
+        Sdk::as_user(&sim, fx::ENVOY_USER, &format!("{};x", fx::ENVOY_APP_ID), fx::ENVOY_PASSWORD).get("", None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     sim.shutdown().await;
 }
 
 async fn raw_request(sim: &gatehouse_sim_genetec::RunningSim, request: &str) -> String {
-    let address = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let address = sim.base_url().trim_start_matches("http://").split('/').next().unwrap().to_string();
     let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
     socket.write_all(request.as_bytes()).await.unwrap();
     let mut response = vec![0; 4096];
@@ -152,12 +134,7 @@ async fn base_path_is_matched_case_insensitively() {
     let sim = start().await;
     let mut sdk = Sdk::envoy(&sim);
     sdk.base = sdk.base.replace("/WebSdk", "/WEBSDK");
-    assert_eq!(
-        sdk.get("entity", Some(&format!("entity={},Name", fx::ALICE)))
-            .await
-            .ok()["Name"],
-        "Alice Martin"
-    );
+    assert_eq!(sdk.get("entity", Some(&format!("entity={},Name", fx::ALICE))).await.ok()["Name"], "Alice Martin");
     sim.shutdown().await;
 }
 
@@ -174,11 +151,7 @@ async fn path_outside_the_base_path_gets_404() {
 
 #[tokio::test]
 async fn base_path_is_configurable() {
-    let sim = start_with(SimConfig {
-        base_path: "/SecurityCenter/Sdk".into(),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = start_with(SimConfig { base_path: "/SecurityCenter/Sdk".into(), ..SimConfig::default() }).await;
     assert!(sim.base_url().ends_with("/SecurityCenter/Sdk"));
     assert!(Sdk::envoy(&sim).get("", None).await.ok().is_null());
     sim.shutdown().await;
@@ -187,19 +160,14 @@ async fn base_path_is_configurable() {
 #[tokio::test]
 async fn known_endpoint_with_the_wrong_verb_gets_405_assumed() {
     let sim = start().await;
-    assert_eq!(
-        Sdk::envoy(&sim).send(Method::DELETE, "entity", None).await.status,
-        StatusCode::METHOD_NOT_ALLOWED
-    );
+    assert_eq!(Sdk::envoy(&sim).send(Method::DELETE, "entity", None).await.status, StatusCode::METHOD_NOT_ALLOWED);
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn fail_envelope_comes_with_http_200_and_sdk_error_code() {
     let sim = start().await;
-    let reply = Sdk::envoy(&sim)
-        .read("entity=00000000-0000-0000-0000-0000000000ff,Name")
-        .await;
+    let reply = Sdk::envoy(&sim).read("entity=00000000-0000-0000-0000-0000000000ff,Name").await;
     let (code, message) = reply.fail();
     assert_eq!(code, "UnableToRetrieveEntity");
     assert!(message.contains("0000000000ff"));
@@ -233,10 +201,7 @@ async fn text_xml_accept_gets_the_websdk_xml_envelope() {
     let mut sdk = Sdk::envoy(&sim);
     sdk.accept = Some("text/xml");
     let reply = sdk.read(&format!("entity={},Name", fx::ALICE)).await;
-    assert_eq!(
-        reply.text,
-        "<WebSdk><Rsp><Status>Ok</Status><Result><Name>Alice Martin</Name></Result></Rsp></WebSdk>"
-    );
+    assert_eq!(reply.text, "<WebSdk><Rsp><Status>Ok</Status><Result><Name>Alice Martin</Name></Result></Rsp></WebSdk>");
     sim.shutdown().await;
 }
 
@@ -256,10 +221,7 @@ async fn accept_header_is_matched_case_insensitively_among_several_types() {
     let sim = start().await;
     let response = http()
         .get(format!("{}/", sim.base_url()))
-        .basic_auth(
-            format!("{};{}", fx::ENVOY_USER, fx::ENVOY_APP_ID),
-            Some(fx::ENVOY_PASSWORD),
-        )
+        .basic_auth(format!("{};{}", fx::ENVOY_USER, fx::ENVOY_APP_ID), Some(fx::ENVOY_PASSWORD))
         .header(ACCEPT, "application/xml;q=0.5, Text/JSON")
         .send()
         .await

@@ -21,10 +21,7 @@ fn swipe(door: uuid::Uuid, cardholder: uuid::Uuid) -> BadgeSwipe {
 #[tokio::test]
 async fn entity_configuration_lists_guids_of_the_requested_types() {
     let sim = start().await;
-    let result = Sdk::envoy(&sim)
-        .report("EntityConfiguration", "EntityTypes@Door@Area")
-        .await
-        .ok();
+    let result = Sdk::envoy(&sim).report("EntityConfiguration", "EntityTypes@Door@Area").await.ok();
     let mut guids = row_guids(&result);
     guids.sort();
     let mut expected: Vec<String> = [
@@ -49,22 +46,15 @@ async fn paging_returns_one_extra_row_when_another_page_exists() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
     // Six cardholder groups in the fixture, sorted by name.
-    let all = row_guids(
-        &sdk.report("EntityConfiguration", "EntityTypes@CardholderGroup")
-            .await
-            .ok(),
-    );
+    let all = row_guids(&sdk.report("EntityConfiguration", "EntityTypes@CardholderGroup").await.ok());
     assert_eq!(all.len(), 6);
     let page = |n: usize| format!("EntityTypes@CardholderGroup,Page={n},PageSize=4");
     let first = row_guids(&sdk.report("EntityConfiguration", &page(1)).await.ok());
     assert_eq!(first, all[..5].to_vec(), "4 rows plus the first row of page 2");
     let second = row_guids(&sdk.report("EntityConfiguration", &page(2)).await.ok());
     assert_eq!(second, all[4..].to_vec(), "last page: no extra row");
-    let exact = row_guids(
-        &sdk.report("EntityConfiguration", "EntityTypes@CardholderGroup,Page=1,PageSize=6")
-            .await
-            .ok(),
-    );
+    let exact =
+        row_guids(&sdk.report("EntityConfiguration", "EntityTypes@CardholderGroup,Page=1,PageSize=6").await.ok());
     assert_eq!(exact.len(), 6);
     sim.shutdown().await;
 }
@@ -94,10 +84,7 @@ async fn name_filter_defaults_to_starts_with_and_honours_search_modes() {
 async fn cardholder_configuration_finds_a_cardholder_by_email_assumed_spelling() {
     let sim = start().await;
     let result = Sdk::envoy(&sim)
-        .report(
-            "CardholderConfiguration",
-            "Email=Bob.Nguyen@acme.example,EmailSearchMode=Is",
-        )
+        .report("CardholderConfiguration", "Email=Bob.Nguyen@acme.example,EmailSearchMode=Is")
         .await
         .ok();
     assert_eq!(row_guids(&result), vec![fx::BOB.to_string()]);
@@ -108,22 +95,11 @@ async fn cardholder_configuration_finds_a_cardholder_by_email_assumed_spelling()
 async fn custom_field_filter_finds_entities_by_value() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
-    let q = format!(
-        "EntityTypes@Cardholder,CustomFields@CustomField({},emp-1003)",
-        fx::CARDHOLDER_EXTERNAL_ID_FIELD
-    );
-    assert_eq!(
-        row_guids(&sdk.report("EntityConfiguration", &q).await.ok()),
-        vec![fx::CAROL.to_string()]
-    );
-    let q = format!(
-        "EntityTypes@Cardholder,CustomFields@CustomField({},erin.walsh@acme.example)",
-        fx::ENVOY_EMAIL_FIELD
-    );
-    assert_eq!(
-        row_guids(&sdk.report("EntityConfiguration", &q).await.ok()),
-        vec![fx::ERIN.to_string()]
-    );
+    let q = format!("EntityTypes@Cardholder,CustomFields@CustomField({},emp-1003)", fx::CARDHOLDER_EXTERNAL_ID_FIELD);
+    assert_eq!(row_guids(&sdk.report("EntityConfiguration", &q).await.ok()), vec![fx::CAROL.to_string()]);
+    let q =
+        format!("EntityTypes@Cardholder,CustomFields@CustomField({},erin.walsh@acme.example)", fx::ENVOY_EMAIL_FIELD);
+    assert_eq!(row_guids(&sdk.report("EntityConfiguration", &q).await.ok()), vec![fx::ERIN.to_string()]);
     sim.shutdown().await;
 }
 
@@ -131,10 +107,9 @@ async fn custom_field_filter_finds_entities_by_value() {
 async fn credential_configuration_finds_a_card_by_unique_id() {
     let sim = start().await;
     let sdk = Sdk::envoy(&sim);
-    for q in [
-        "UniqueIds@WiegandStandardCredentialFormat(101,1002)",
-        "UniqueIds@wiegandstandardcredentialformat(101, 1002)",
-    ] {
+    for q in
+        ["UniqueIds@WiegandStandardCredentialFormat(101,1002)", "UniqueIds@wiegandstandardcredentialformat(101, 1002)"]
+    {
         assert_eq!(
             row_guids(&sdk.report("CredentialConfiguration", q).await.ok()),
             vec![fx::BOB_CARD.to_string()],
@@ -142,12 +117,7 @@ async fn credential_configuration_finds_a_card_by_unique_id() {
         );
     }
     assert!(row_guids(
-        &sdk.report(
-            "CredentialConfiguration",
-            "UniqueIds@WiegandStandardCredentialFormat(101,9)"
-        )
-        .await
-        .ok()
+        &sdk.report("CredentialConfiguration", "UniqueIds@WiegandStandardCredentialFormat(101,9)").await.ok()
     )
     .is_empty());
     sim.shutdown().await;
@@ -156,16 +126,10 @@ async fn credential_configuration_finds_a_card_by_unique_id() {
 #[tokio::test]
 async fn unknown_report_filter_fails_quoting_the_filter() {
     let sim = start().await;
-    let (code, message) = Sdk::envoy(&sim)
-        .report("EntityConfiguration", "EntityTypes@Door,Colour=red")
-        .await
-        .fail();
+    let (code, message) = Sdk::envoy(&sim).report("EntityConfiguration", "EntityTypes@Door,Colour=red").await.fail();
     assert_eq!(
         (code.as_str(), message.as_str()),
-        (
-            "InvalidOperation",
-            "Could not find property 'Colour' from filter: 'Colour=red'"
-        )
+        ("InvalidOperation", "Could not find property 'Colour' from filter: 'Colour=red'")
     );
     sim.shutdown().await;
 }
@@ -173,9 +137,7 @@ async fn unknown_report_filter_fails_quoting_the_filter() {
 #[tokio::test]
 async fn maximum_result_count_truncates_with_too_many_results_assumed() {
     let sim = start().await;
-    let reply = Sdk::envoy(&sim)
-        .report("EntityConfiguration", "EntityTypes@Cardholder,MaximumResultCount=2")
-        .await;
+    let reply = Sdk::envoy(&sim).report("EntityConfiguration", "EntityTypes@Cardholder,MaximumResultCount=2").await;
     assert_eq!(reply.rsp_status(), "TooManyResults");
     assert_eq!(reply.json()["Rsp"]["Result"].as_array().unwrap().len(), 2);
     sim.shutdown().await;
@@ -184,10 +146,7 @@ async fn maximum_result_count_truncates_with_too_many_results_assumed() {
 #[tokio::test]
 async fn door_activity_requires_at_least_one_filter() {
     let sim = start().await;
-    let (_, message) = Sdk::envoy(&sim)
-        .report("DoorActivity", "MaximumResultCount=10")
-        .await
-        .fail();
+    let (_, message) = Sdk::envoy(&sim).report("DoorActivity", "MaximumResultCount=10").await.fail();
     assert!(message.contains("at least one filter"));
     sim.shutdown().await;
 }
@@ -205,16 +164,8 @@ async fn door_activity_rejects_page_with_the_observed_message() {
 #[tokio::test]
 async fn door_activity_needs_the_door_activities_privilege_assumed() {
     let sim = start().await;
-    let sdk = Sdk::as_user(
-        &sim,
-        fx::NO_DOOR_ACTIVITY_USER,
-        fx::ENVOY_APP_ID,
-        fx::NO_DOOR_ACTIVITY_PASSWORD,
-    );
-    let (code, _) = sdk
-        .report("DoorActivity", &format!("Doors@{}", fx::HQ_MAIN_ENTRANCE))
-        .await
-        .fail();
+    let sdk = Sdk::as_user(&sim, fx::NO_DOOR_ACTIVITY_USER, fx::ENVOY_APP_ID, fx::NO_DOOR_ACTIVITY_PASSWORD);
+    let (code, _) = sdk.report("DoorActivity", &format!("Doors@{}", fx::HQ_MAIN_ENTRANCE)).await.fail();
     assert_eq!(code, "InsufficientPrivileges");
     sim.shutdown().await;
 }
@@ -271,10 +222,7 @@ async fn badge_swipe_through_the_control_api_reports_the_event() {
 async fn swipes_of_inactive_people_and_outsiders_are_refused_with_their_event_types() {
     let sim = start().await;
     let inactive = sim.swipe(&swipe(fx::HQ_MAIN_ENTRANCE, fx::CAROL)).unwrap();
-    assert_eq!(
-        (inactive.event_type, inactive.event_type.number()),
-        (AccessEventType::AccessInactivePerson, 41)
-    );
+    assert_eq!((inactive.event_type, inactive.event_type.number()), (AccessEventType::AccessInactivePerson, 41));
     let outsider = sim.swipe(&swipe(fx::HQ_SERVER_ROOM, fx::ALICE)).unwrap();
     assert_eq!(outsider.event_type, AccessEventType::AccessRefused);
     let engineer = sim.swipe(&swipe(fx::HQ_SERVER_ROOM, fx::BOB)).unwrap();
@@ -287,12 +235,8 @@ async fn swipes_of_inactive_people_and_outsiders_are_refused_with_their_event_ty
         })
         .unwrap();
     assert_eq!(spare.event_type, AccessEventType::AccessUnassignedCredential);
-    let forced = sim
-        .swipe(&BadgeSwipe {
-            decision: BadgeDecision::Grant,
-            ..swipe(fx::HQ_MAIN_ENTRANCE, fx::CAROL)
-        })
-        .unwrap();
+    let forced =
+        sim.swipe(&BadgeSwipe { decision: BadgeDecision::Grant, ..swipe(fx::HQ_MAIN_ENTRANCE, fx::CAROL) }).unwrap();
     assert_eq!(forced.event_type, AccessEventType::AccessGranted);
     sim.shutdown().await;
 }
@@ -300,22 +244,14 @@ async fn swipes_of_inactive_people_and_outsiders_are_refused_with_their_event_ty
 #[tokio::test]
 async fn door_activity_filters_by_door_cardholder_event_and_time() {
     let sim = start().await;
-    let at = |h: u32| {
-        chrono::DateTime::parse_from_rfc3339(&format!("2025-06-15T{h:02}:00:00Z"))
-            .unwrap()
-            .to_utc()
-    };
+    let at = |h: u32| chrono::DateTime::parse_from_rfc3339(&format!("2025-06-15T{h:02}:00:00Z")).unwrap().to_utc();
     for (hour, door, person) in [
         (8, fx::HQ_MAIN_ENTRANCE, fx::ALICE),
         (9, fx::HQ_MAIN_ENTRANCE, fx::BOB),
         (10, fx::ANNEX_FRONT_DOOR, fx::ERIN),
         (11, fx::HQ_MAIN_ENTRANCE, fx::CAROL),
     ] {
-        sim.swipe(&BadgeSwipe {
-            timestamp: Some(at(hour)),
-            ..swipe(door, person)
-        })
-        .unwrap();
+        sim.swipe(&BadgeSwipe { timestamp: Some(at(hour)), ..swipe(door, person) }).unwrap();
     }
     let sdk = Sdk::envoy(&sim);
     let rows = |q: String| {
@@ -323,12 +259,7 @@ async fn door_activity_filters_by_door_cardholder_event_and_time() {
         async move { sdk.report("DoorActivity", &q).await.ok().as_array().unwrap().clone() }
     };
     assert_eq!(rows(format!("Doors@{}", fx::HQ_MAIN_ENTRANCE)).await.len(), 3);
-    assert_eq!(
-        rows(format!("Doors@{},Events@AccessGranted", fx::HQ_MAIN_ENTRANCE))
-            .await
-            .len(),
-        2
-    );
+    assert_eq!(rows(format!("Doors@{},Events@AccessGranted", fx::HQ_MAIN_ENTRANCE)).await.len(), 2);
     assert_eq!(
         rows(format!(
             "Doors@{}@{},TimeRange.SetTimeRange(2025-06-15T08:30:00Z,2025-06-15T10:00:00Z)",
@@ -341,14 +272,8 @@ async fn door_activity_filters_by_door_cardholder_event_and_time() {
     );
     let descending = rows("Events@35@41,SortOrder=Descending".into()).await;
     assert_eq!(descending[0]["CardholderGuid"], fx::CAROL.to_string());
-    assert_eq!(
-        rows(format!("Cardholders@{}", fx::ERIN)).await[0]["SourceGuid"],
-        fx::ANNEX_FRONT_DOOR.to_string()
-    );
-    let cardholder_report = sdk
-        .report("CardholderActivity", &format!("Cardholders@{}", fx::BOB))
-        .await
-        .ok();
+    assert_eq!(rows(format!("Cardholders@{}", fx::ERIN)).await[0]["SourceGuid"], fx::ANNEX_FRONT_DOOR.to_string());
+    let cardholder_report = sdk.report("CardholderActivity", &format!("Cardholders@{}", fx::BOB)).await.ok();
     assert_eq!(cardholder_report.as_array().unwrap().len(), 1);
     sim.shutdown().await;
 }
@@ -362,10 +287,7 @@ async fn partitions_and_well_known_groups_are_listed() {
         partitions.contains(&well_known::ROOT_PARTITION.to_string())
             && partitions.contains(&fx::HQ_PARTITION.to_string())
     );
-    let visitors_group = sdk
-        .read(&format!("entity={},Name,IsVisitorGroup", well_known::VISITORS_GROUP))
-        .await
-        .ok();
+    let visitors_group = sdk.read(&format!("entity={},Name,IsVisitorGroup", well_known::VISITORS_GROUP)).await.ok();
     assert_eq!(visitors_group, json!({"Name": "Visitors", "IsVisitorGroup": true}));
     sim.shutdown().await;
 }

@@ -41,19 +41,13 @@ impl Login {
     pub fn may_use(&self, database: Database) -> bool {
         database == Database::Master
             || self.databases.is_empty()
-            || self
-                .databases
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(database.name()))
+            || self.databases.iter().any(|d| d.eq_ignore_ascii_case(database.name()))
     }
 
     pub fn default_database(&self) -> Database {
         // ASSUMPTION: integrators' dedicated logins default to multiMAX (the IDM importer's
         // connection string names it); logins configured otherwise say so.
-        self.default_database
-            .as_deref()
-            .and_then(Database::from_name)
-            .unwrap_or(Database::MultiMax)
+        self.default_database.as_deref().and_then(Database::from_name).unwrap_or(Database::MultiMax)
     }
 
     pub fn denies(&self, object: ObjectId, permission: Permission) -> bool {
@@ -91,16 +85,9 @@ impl Denial {
         if self.permission.is_some_and(|p| p != permission) {
             return false;
         }
-        let parts: Vec<&str> = self
-            .object
-            .split('.')
-            .map(|p| p.trim_matches(|c| c == '[' || c == ']'))
-            .collect();
-        let name_matches = parts
-            .last()
-            .is_some_and(|n| n.eq_ignore_ascii_case(object.name()));
-        let database_matches =
-            parts.len() < 3 || parts[0].eq_ignore_ascii_case(object.database().name());
+        let parts: Vec<&str> = self.object.split('.').map(|p| p.trim_matches(|c| c == '[' || c == ']')).collect();
+        let name_matches = parts.last().is_some_and(|n| n.eq_ignore_ascii_case(object.name()));
+        let database_matches = parts.len() < 3 || parts[0].eq_ignore_ascii_case(object.database().name());
         name_matches && database_matches
     }
 }
@@ -210,21 +197,12 @@ mod tests {
 
     #[test]
     fn denials_match_by_name_and_optional_database_and_permission() {
-        let d = Denial {
-            permission: Some(Permission::Insert),
-            object: "multiMAXImport.dbo.[DataImportTable]".into(),
-        };
+        let d = Denial { permission: Some(Permission::Insert), object: "multiMAXImport.dbo.[DataImportTable]".into() };
         assert!(d.applies_to(ObjectId::DataImportTable, Permission::Insert));
         assert!(!d.applies_to(ObjectId::DataImportTable, Permission::Select));
-        let any = Denial {
-            permission: None,
-            object: "cardinfotable".into(),
-        };
+        let any = Denial { permission: None, object: "cardinfotable".into() };
         assert!(any.applies_to(ObjectId::CardInfoTable, Permission::Select));
-        let wrong_db = Denial {
-            permission: None,
-            object: "multiMAX.dbo.DataImportTable".into(),
-        };
+        let wrong_db = Denial { permission: None, object: "multiMAX.dbo.DataImportTable".into() };
         assert!(!wrong_db.applies_to(ObjectId::DataImportTable, Permission::Select));
     }
 

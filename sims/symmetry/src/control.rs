@@ -37,10 +37,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/processor/pause", post(pause))
         .route("/processor/resume", post(resume))
         .route("/processor/run", post(run))
-        .route(
-            "/faults",
-            get(list_faults).post(inject).delete(clear_faults),
-        )
+        .route("/faults", get(list_faults).post(inject).delete(clear_faults))
         .route("/fixture", post(seed))
         .route("/clock", put(set_clock))
         .route("/cert", get(cert))
@@ -84,10 +81,7 @@ struct RunRequest {
     include_scheduled: bool,
 }
 
-async fn run(
-    State(state): State<Arc<SimState>>,
-    body: Option<Json<RunRequest>>,
-) -> Json<serde_json::Value> {
+async fn run(State(state): State<Arc<SimState>>, body: Option<Json<RunRequest>>) -> Json<serde_json::Value> {
     let request = body.map(|Json(b)| b).unwrap_or_default();
     let processed = process_pending(&state, request.include_scheduled);
     Json(json!({ "processed": processed }))
@@ -110,11 +104,7 @@ async fn clear_faults(State(state): State<Arc<SimState>>) -> StatusCode {
 async fn seed(State(state): State<Arc<SimState>>, Json(fixture): Json<Fixture>) -> Response {
     match state.seed(&fixture) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": e.to_string() })),
-        )
-            .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e.to_string() }))).into_response(),
     }
 }
 
@@ -123,21 +113,14 @@ struct ClockRequest {
     utc: Option<DateTime<Utc>>,
 }
 
-async fn set_clock(
-    State(state): State<Arc<SimState>>,
-    Json(request): Json<ClockRequest>,
-) -> StatusCode {
+async fn set_clock(State(state): State<Arc<SimState>>, Json(request): Json<ClockRequest>) -> StatusCode {
     state.set_time(request.utc);
     StatusCode::NO_CONTENT
 }
 
 async fn cert(State(state): State<Arc<SimState>>) -> Response {
     match &state.tls {
-        Some(tls) => (
-            [("content-type", "application/x-pem-file")],
-            tls.cert_pem.clone(),
-        )
-            .into_response(),
+        Some(tls) => ([("content-type", "application/x-pem-file")], tls.cert_pem.clone()).into_response(),
         None => (StatusCode::NOT_FOUND, "this simulator runs without TLS").into_response(),
     }
 }

@@ -84,39 +84,21 @@ pub struct Faults {
 
 impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn inject(&self, fault: Fault) {
         let mut state = self.lock();
         match fault {
             Fault::DenyNextStatements { count } => state.deny_next_statements += count,
-            Fault::DenyObject { object, permission } => {
-                state.denied_objects.push(Denial { permission, object })
+            Fault::DenyObject { object, permission } => state.denied_objects.push(Denial { permission, object }),
+            Fault::DropConnections { count, when, matching } => {
+                state.drops.push(DropRule { remaining: count, when, matching: matching.map(|m| m.to_lowercase()) })
             }
-            Fault::DropConnections {
-                count,
-                when,
-                matching,
-            } => state.drops.push(DropRule {
-                remaining: count,
-                when,
-                matching: matching.map(|m| m.to_lowercase()),
-            }),
-            Fault::SlowProcessing { delay_ms } => {
-                state.processor_delay = Duration::from_millis(delay_ms)
+            Fault::SlowProcessing { delay_ms } => state.processor_delay = Duration::from_millis(delay_ms),
+            Fault::FailStatements { matching, skip, count } => {
+                state.failing.push(FailRule { matching: matching.to_lowercase(), skip, count })
             }
-            Fault::FailStatements {
-                matching,
-                skip,
-                count,
-            } => state.failing.push(FailRule {
-                matching: matching.to_lowercase(),
-                skip,
-                count,
-            }),
         }
     }
 
@@ -129,23 +111,21 @@ impl Faults {
         let state = self.lock();
         let mut out = Vec::new();
         if state.deny_next_statements > 0 {
-            out.push(Fault::DenyNextStatements {
-                count: state.deny_next_statements,
-            });
+            out.push(Fault::DenyNextStatements { count: state.deny_next_statements });
         }
-        out.extend(state.denied_objects.iter().map(|d| Fault::DenyObject {
-            object: d.object.clone(),
-            permission: d.permission,
-        }));
+        out.extend(
+            state
+                .denied_objects
+                .iter()
+                .map(|d| Fault::DenyObject { object: d.object.clone(), permission: d.permission }),
+        );
         out.extend(state.drops.iter().map(|r| Fault::DropConnections {
             count: r.remaining,
             when: r.when,
             matching: r.matching.clone(),
         }));
         if !state.processor_delay.is_zero() {
-            out.push(Fault::SlowProcessing {
-                delay_ms: state.processor_delay.as_millis() as u64,
-            });
+            out.push(Fault::SlowProcessing { delay_ms: state.processor_delay.as_millis() as u64 });
         }
         out.extend(state.failing.iter().map(|rule| Fault::FailStatements {
             matching: rule.matching.clone(),
@@ -160,10 +140,7 @@ impl Faults {
     pub fn fails_statement(&self, request_text: &str) -> bool {
         let text = request_text.to_lowercase();
         let mut state = self.lock();
-        let Some(rule) = state
-            .failing
-            .iter_mut()
-            .find(|r| r.count != Some(0) && text.contains(r.matching.as_str()))
+        let Some(rule) = state.failing.iter_mut().find(|r| r.count != Some(0) && text.contains(r.matching.as_str()))
         else {
             return false;
         };
@@ -190,22 +167,17 @@ impl Faults {
     }
 
     pub fn object_denied(&self, object: ObjectId, permission: Permission) -> bool {
-        self.lock()
-            .denied_objects
-            .iter()
-            .any(|d| d.applies_to(object, permission))
+        self.lock().denied_objects.iter().any(|d| d.applies_to(object, permission))
     }
 
     /// Consumes a drop rule matching this request's SQL text, if any.
     pub fn take_drop(&self, request_text: &str) -> Option<DropPoint> {
         let mut state = self.lock();
         let text = request_text.to_lowercase();
-        let rule = state.drops.iter_mut().find(|r| {
-            r.remaining > 0
-                && r.matching
-                    .as_ref()
-                    .is_none_or(|m| text.contains(m.as_str()))
-        })?;
+        let rule = state
+            .drops
+            .iter_mut()
+            .find(|r| r.remaining > 0 && r.matching.as_ref().is_none_or(|m| text.contains(m.as_str())))?;
         rule.remaining -= 1;
         let when = rule.when;
         state.drops.retain(|r| r.remaining > 0);
@@ -233,21 +205,14 @@ mod tests {
             matching: Some("DataImportTable".into()),
         });
         assert_eq!(faults.take_drop("select 1"), None);
-        assert_eq!(
-            faults.take_drop("INSERT INTO dataimporttable"),
-            Some(DropPoint::AfterExecute)
-        );
+        assert_eq!(faults.take_drop("INSERT INTO dataimporttable"), Some(DropPoint::AfterExecute));
         assert!(faults.active().is_empty());
     }
 
     #[test]
     fn failing_statements_match_their_text_until_cleared() {
         let faults = Faults::default();
-        faults.inject(Fault::FailStatements {
-            matching: "AccessCodeID".into(),
-            skip: 0,
-            count: None,
-        });
+        faults.inject(Fault::FailStatements { matching: "AccessCodeID".into(), skip: 0, count: None });
         assert!(faults.fails_statement("INSERT INTO dbo.DataImportTable (AccessCodeID) VALUES (@P1)"));
         assert!(faults.fails_statement("insert into dataimporttable (accesscodeid) values (1)"));
         assert!(!faults.fails_statement("SELECT 1"));
@@ -258,11 +223,7 @@ mod tests {
     #[test]
     fn a_failing_statement_rule_skips_then_strikes_its_count() {
         let faults = Faults::default();
-        faults.inject(Fault::FailStatements {
-            matching: String::new(),
-            skip: 2,
-            count: Some(1),
-        });
+        faults.inject(Fault::FailStatements { matching: String::new(), skip: 2, count: Some(1) });
         let struck: Vec<bool> = (0..4).map(|_| faults.fails_statement("SELECT 1")).collect();
         assert_eq!(struck, [false, false, true, false]);
         assert!(faults.active().is_empty());
@@ -270,16 +231,8 @@ mod tests {
 
     #[test]
     fn faults_read_from_json() {
-        let f: Fault = serde_json::from_str(
-            r#"{"kind":"deny_object","object":"DataImportTable","permission":"INSERT"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            f,
-            Fault::DenyObject {
-                object: "DataImportTable".into(),
-                permission: Some(Permission::Insert)
-            }
-        );
+        let f: Fault =
+            serde_json::from_str(r#"{"kind":"deny_object","object":"DataImportTable","permission":"INSERT"}"#).unwrap();
+        assert_eq!(f, Fault::DenyObject { object: "DataImportTable".into(), permission: Some(Permission::Insert) });
     }
 }

@@ -97,10 +97,7 @@ pub struct CardSeed {
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
     #[error("cannot read fixture {path}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("fixture is not valid JSON for the simulator: {0}")]
     Json(#[from] serde_json::Error),
     #[error("fixture rejected: {0}")]
@@ -110,15 +107,12 @@ pub enum FixtureError {
 impl Fixture {
     /// The fixture shipped in `fixtures/default.json`.
     pub fn default_fixture() -> Fixture {
-        serde_json::from_str(DEFAULT_FIXTURE)
-            .expect("the bundled default fixture is valid (tested)")
+        serde_json::from_str(DEFAULT_FIXTURE).expect("the bundled default fixture is valid (tested)")
     }
 
     pub fn from_file(path: &Path) -> Result<Fixture, FixtureError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| FixtureError::Io { path: path.display().to_string(), source })?;
         Ok(serde_json::from_str(&text)?)
     }
 
@@ -134,32 +128,14 @@ impl Fixture {
         }
         for c in &self.companies {
             fits(&c.name, ObjectId::CompanyTable, "CompanyName")?;
-            next.companies.insert(
-                c.id,
-                Company {
-                    id: c.id,
-                    name: c.name.clone(),
-                },
-            );
+            next.companies.insert(c.id, Company { id: c.id, name: c.name.clone() });
         }
         for a in &self.access_codes {
             fits(&a.name, ObjectId::AccessCodeTable, "AccessCodeName")?;
-            if a.company_id
-                .is_some_and(|id| !next.companies.contains_key(&id))
-            {
-                return invalid(format!(
-                    "access code {} names unknown company {:?}",
-                    a.id, a.company_id
-                ));
+            if a.company_id.is_some_and(|id| !next.companies.contains_key(&id)) {
+                return invalid(format!("access code {} names unknown company {:?}", a.id, a.company_id));
             }
-            next.access_codes.insert(
-                a.id,
-                AccessCode {
-                    id: a.id,
-                    name: a.name.clone(),
-                    company_id: a.company_id,
-                },
-            );
+            next.access_codes.insert(a.id, AccessCode { id: a.id, name: a.name.clone(), company_id: a.company_id });
         }
         for holder in &self.cardholders {
             seed_cardholder(&mut next, holder)?;
@@ -174,10 +150,7 @@ fn invalid<T>(message: String) -> Result<T, FixtureError> {
 }
 
 fn fits(text: &str, object: ObjectId, column: &str) -> Result<(), FixtureError> {
-    let ty = object
-        .column_index(column)
-        .map(|i| object.columns()[i].ty)
-        .unwrap_or(PERSONAL_DATA_TYPE);
+    let ty = object.column_index(column).map(|i| object.columns()[i].ty).unwrap_or(PERSONAL_DATA_TYPE);
     fits_type(text, ty, column)
 }
 
@@ -202,37 +175,20 @@ fn seed_cardholder(next: &mut MultiMax, seed: &CardholderSeed) -> Result<(), Fix
             fits(text, ObjectId::CardHolderTable, column)?;
         }
     }
-    if seed
-        .company_id
-        .is_some_and(|id| !next.companies.contains_key(&id))
-    {
-        return invalid(format!(
-            "cardholder {} names unknown company {:?}",
-            seed.card_id, seed.company_id
-        ));
+    if seed.company_id.is_some_and(|id| !next.companies.contains_key(&id)) {
+        return invalid(format!("cardholder {} names unknown company {:?}", seed.card_id, seed.company_id));
     }
     for (number, value) in &seed.personal_data {
         if !(1..=PERSONAL_DATA_FIELDS).contains(number) {
-            return invalid(format!(
-                "cardholder {}: personal data field {number} is outside 1..=50",
-                seed.card_id
-            ));
+            return invalid(format!("cardholder {}: personal data field {number} is outside 1..=50", seed.card_id));
         }
         fits_type(value, PERSONAL_DATA_TYPE, &format!("PersonalData{number}"))?;
     }
-    if let Some(code) = seed
-        .access_codes
-        .iter()
-        .find(|c| !next.access_codes.contains_key(c))
-    {
-        return invalid(format!(
-            "cardholder {} names unknown access code {code}",
-            seed.card_id
-        ));
+    if let Some(code) = seed.access_codes.iter().find(|c| !next.access_codes.contains_key(c)) {
+        return invalid(format!("cardholder {} names unknown access code {code}", seed.card_id));
     }
     next.cards.retain(|c| c.card_id != seed.card_id);
-    next.access_rights
-        .retain(|(card_id, _), _| *card_id != seed.card_id);
+    next.access_rights.retain(|(card_id, _), _| *card_id != seed.card_id);
     for (i, card) in seed.cards.iter().enumerate() {
         if next.card_exists(card.number, card.facility_code) {
             return invalid(format!(
@@ -286,10 +242,7 @@ mod tests {
         let fixture = Fixture::default_fixture();
         let mut m = MultiMax::default();
         fixture.apply(&mut m).unwrap();
-        assert_eq!(
-            m.personal_data_titles.get(&5).map(String::as_str),
-            Some("Email")
-        );
+        assert_eq!(m.personal_data_titles.get(&5).map(String::as_str), Some("Email"));
         assert!(m.card_exists(1000, 100));
         assert!(fixture.logins.iter().any(|l| l.user == "gatehouse"));
     }
@@ -300,17 +253,10 @@ mod tests {
         Fixture::default_fixture().apply(&mut m).unwrap();
         let before = m.clone();
         let bad = Fixture {
-            companies: vec![CompanySeed {
-                id: 9,
-                name: "New".into(),
-            }],
+            companies: vec![CompanySeed { id: 9, name: "New".into() }],
             cardholders: vec![CardholderSeed {
                 card_id: 99,
-                cards: vec![CardSeed {
-                    number: 5001,
-                    facility_code: 100,
-                    ..Default::default()
-                }],
+                cards: vec![CardSeed { number: 5001, facility_code: 100, ..Default::default() }],
                 ..Default::default()
             }],
             ..Default::default()
@@ -322,13 +268,7 @@ mod tests {
     #[test]
     fn text_too_long_for_its_column_is_rejected() {
         let mut m = MultiMax::default();
-        let bad = Fixture {
-            companies: vec![CompanySeed {
-                id: 1,
-                name: "x".repeat(51),
-            }],
-            ..Default::default()
-        };
+        let bad = Fixture { companies: vec![CompanySeed { id: 1, name: "x".repeat(51) }], ..Default::default() };
         assert!(bad.apply(&mut m).is_err());
     }
 }

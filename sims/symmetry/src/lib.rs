@@ -48,10 +48,7 @@ use tds::tls::{TlsIdentity, TlsSetupError};
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Tls(#[from] TlsSetupError),
     #[error(transparent)]
@@ -65,17 +62,11 @@ impl SymmetrySim {
     pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
         let tls = match config.encryption {
             EncryptionPolicy::Unsupported => None,
-            _ => Some(TlsIdentity::self_signed(std::slice::from_ref(
-                &config.server_name,
-            ))?),
+            _ => Some(TlsIdentity::self_signed(std::slice::from_ref(&config.server_name))?),
         };
         let tds_listener = bind(config.tds_addr).await?;
-        let tds_addr = tds_listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: config.tds_addr,
-                source,
-            })?;
+        let tds_addr =
+            tds_listener.local_addr().map_err(|source| StartError::Bind { addr: config.tds_addr, source })?;
         let control_listener = match config.control_addr {
             Some(addr) => Some(bind(addr).await?),
             None => None,
@@ -85,11 +76,7 @@ impl SymmetrySim {
         let (shutdown, shutdown_rx) = watch::channel(false);
 
         let mut tasks = vec![
-            tokio::spawn(server::serve(
-                state.clone(),
-                tds_listener,
-                shutdown_rx.clone(),
-            )),
+            tokio::spawn(server::serve(state.clone(), tds_listener, shutdown_rx.clone())),
             tokio::spawn(processor::run(state.clone(), shutdown_rx.clone())),
         ];
         if let Some(listener) = control_listener {
@@ -99,28 +86,17 @@ impl SymmetrySim {
                 let graceful = async move {
                     let _ = stop.changed().await;
                 };
-                if let Err(error) = axum::serve(listener, router)
-                    .with_graceful_shutdown(graceful)
-                    .await
-                {
+                if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(graceful).await {
                     tracing::warn!(%error, "control API stopped");
                 }
             }));
         }
-        Ok(RunningSim {
-            state,
-            tds_addr,
-            control_addr,
-            shutdown,
-            tasks,
-        })
+        Ok(RunningSim { state, tds_addr, control_addr, shutdown, tasks })
     }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Bind { addr, source })
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
 }
 
 /// A running simulator. Dropping it stops it; [`RunningSim::shutdown`] also waits for that.

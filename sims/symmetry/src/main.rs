@@ -55,13 +55,9 @@ enum Encryption {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration like 10s or 500ms"))?;
+    let n: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 10s or 500ms"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" | "" => Ok(Duration::from_secs(n)),
@@ -81,9 +77,7 @@ fn parse_login(text: &str) -> Result<Login, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let args = Args::parse();
     let fixture = match &args.fixture {
@@ -108,49 +102,33 @@ async fn main() -> anyhow::Result<()> {
         server_name: args.server_name,
         ..SimConfig::default()
     };
-    let sim = SymmetrySim::start(config)
-        .await
-        .context("starting the Symmetry simulator")?;
+    let sim = SymmetrySim::start(config).await.context("starting the Symmetry simulator")?;
 
     let addr = sim.tds_addr();
     println!("Symmetry simulator (SQL Server over TDS) listening on {addr}");
     println!("  databases: multiMAX, multiMAXImport (also master, multiMaxExport, multiMAXTxn)");
     match (sim.cert_pem(), sim.control_url()) {
-        (Some(_), Some(url)) => println!(
-            "  encryption: {:?}; self-signed certificate at {url}/cert",
-            args.encryption
-        ),
-        (Some(_), None) => println!(
-            "  encryption: {:?}; self-signed certificate made at start",
-            args.encryption
-        ),
+        (Some(_), Some(url)) => println!("  encryption: {:?}; self-signed certificate at {url}/cert", args.encryption),
+        (Some(_), None) => println!("  encryption: {:?}; self-signed certificate made at start", args.encryption),
         (None, _) => println!("  encryption: unsupported (plaintext only)"),
     }
     println!("  import processor interval: {:?}", args.process_interval);
     if let Some(url) = sim.control_url() {
-        println!("  control API: {url}  (GET /state, POST /processor/pause|resume|run, POST/DELETE /faults, POST /fixture)");
+        println!(
+            "  control API: {url}  (GET /state, POST /processor/pause|resume|run, POST/DELETE /faults, POST /fixture)"
+        );
     }
     for login in sim.logins() {
         println!(
             "  login: {} / {}  databases: {}",
             login.user,
             login.password,
-            if login.databases.is_empty() {
-                "all".to_string()
-            } else {
-                login.databases.join(", ")
-            }
+            if login.databases.is_empty() { "all".to_string() } else { login.databases.join(", ") }
         );
     }
-    println!(
-        "  try: TDSVER=7.4 tsql -H {} -p {} -U <login> -P <password>",
-        addr.ip(),
-        addr.port()
-    );
+    println!("  try: TDSVER=7.4 tsql -H {} -p {} -U <login> -P <password>", addr.ip(), addr.port());
 
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
 }

@@ -47,14 +47,8 @@ impl SimState {
             transports: Default::default(),
             config,
         };
-        let logins: Vec<Login> = state
-            .config
-            .fixture
-            .logins
-            .iter()
-            .chain(&state.config.extra_logins)
-            .cloned()
-            .collect();
+        let logins: Vec<Login> =
+            state.config.fixture.logins.iter().chain(&state.config.extra_logins).cloned().collect();
         state.add_logins(logins);
         Ok(state)
     }
@@ -66,20 +60,11 @@ impl SimState {
     }
 
     pub fn login(&self, user: &str) -> Option<Arc<Login>> {
-        self.logins
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&user.to_lowercase())
-            .cloned()
+        self.logins.lock().unwrap_or_else(|p| p.into_inner()).get(&user.to_lowercase()).cloned()
     }
 
     pub fn logins(&self) -> Vec<Arc<Login>> {
-        self.logins
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        self.logins.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
     }
 
     fn add_logins(&self, logins: impl IntoIterator<Item = Login>) {
@@ -116,17 +101,12 @@ impl SimState {
     }
 
     pub fn now_utc(&self) -> DateTime<Utc> {
-        self.fixed_time
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .unwrap_or_else(Utc::now)
+        self.fixed_time.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or_else(Utc::now)
     }
 
     /// The SMS server's wall clock, in its configured time zone.
     pub fn now_local(&self) -> NaiveDateTime {
-        self.now_utc()
-            .with_timezone(&self.config.time_zone)
-            .naive_local()
+        self.now_utc().with_timezone(&self.config.time_zone).naive_local()
     }
 
     pub fn set_time(&self, time: Option<DateTime<Utc>>) {

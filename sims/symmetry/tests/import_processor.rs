@@ -17,9 +17,7 @@ async fn card_state(client: &mut Tds, number: i32) -> Option<(bool, i32)> {
         &[&number],
     )
     .await;
-    found
-        .first()
-        .map(|r| (r.get::<bool, _>(0).unwrap(), r.get::<i32, _>(1).unwrap()))
+    found.first().map(|r| (r.get::<bool, _>(0).unwrap(), r.get::<i32, _>(1).unwrap()))
 }
 
 async fn inactive(client: &mut Tds, number: i32) -> bool {
@@ -27,11 +25,15 @@ async fn inactive(client: &mut Tds, number: i32) -> bool {
 }
 
 async fn access_codes(client: &mut Tds, card_id: i32) -> Vec<i32> {
-    rows(client, "SELECT AccessCodeID FROM multiMAX.dbo.ViewAccessRights WHERE CardID = @P1 ORDER BY AccessCodeID", &[&card_id])
-        .await
-        .iter()
-        .map(|r| r.get::<i32, _>(0).unwrap())
-        .collect()
+    rows(
+        client,
+        "SELECT AccessCodeID FROM multiMAX.dbo.ViewAccessRights WHERE CardID = @P1 ORDER BY AccessCodeID",
+        &[&card_id],
+    )
+    .await
+    .iter()
+    .map(|r| r.get::<i32, _>(0).unwrap())
+    .collect()
 }
 
 #[test]
@@ -43,24 +45,15 @@ fn the_default_status_codes_are_the_ones_these_tests_expect() {
 async fn request_0_adds_a_cardholder_with_a_card_and_refuses_an_existing_card() {
     let sim = start().await;
     let mut client = connect(&sim).await;
-    let active = NaiveDate::from_ymd_opt(2024, 5, 1)
-        .unwrap()
-        .and_hms_opt(8, 45, 0)
-        .unwrap();
-    let expiry = NaiveDate::from_ymd_opt(2024, 5, 1)
-        .unwrap()
-        .and_hms_opt(17, 0, 0)
-        .unwrap();
+    let active = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(8, 45, 0).unwrap();
+    let expiry = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(17, 0, 0).unwrap();
     let id = insert_import_row(
         &mut client,
         "RecordRequest, LastName, FirstName, CompanyID, CardNumber, CustomerCode, PIN, ActiveDate, ExpiryDate, PersonalData5, BatchReference",
         &[&0i32, &"Visitor", &"Vera", &2i32, &1001i32, &100i32, &"4321", &active, &expiry, &"vera@example.com", &"gatehouse:visit-42"],
     )
     .await;
-    assert_eq!(
-        wait_for_status(&mut client, id).await,
-        (SUCCESS, "Record processed successfully".to_string())
-    );
+    assert_eq!(wait_for_status(&mut client, id).await, (SUCCESS, "Record processed successfully".to_string()));
     let found = rows(
         &mut client,
         "SELECT FirstName, CompanyID, PINNumber, Inactive, ActiveDateTime, ExpirationDateTime, PersonalData5, PrimaryCard \
@@ -84,20 +77,14 @@ async fn request_0_adds_a_cardholder_with_a_card_and_refuses_an_existing_card() 
         &[&0i32, &"Other", &1001i32, &100i32],
     )
     .await;
-    assert_eq!(
-        wait_for_status(&mut client, again).await,
-        (2, "Card already exists".to_string())
-    );
+    assert_eq!(wait_for_status(&mut client, again).await, (2, "Card already exists".to_string()));
 }
 
 #[tokio::test]
 async fn request_1_modifies_the_card_and_cardholder() {
     let sim = start().await;
     let mut client = connect(&sim).await;
-    let expiry = NaiveDate::from_ymd_opt(2030, 1, 1)
-        .unwrap()
-        .and_hms_opt(0, 0, 0)
-        .unwrap();
+    let expiry = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let id = insert_import_row(
         &mut client,
         "RecordRequest, CardNumber, CustomerCode, ExpiryDate, InitLet",
@@ -105,20 +92,18 @@ async fn request_1_modifies_the_card_and_cardholder() {
     )
     .await;
     assert_eq!(wait_for_status(&mut client, id).await.0, SUCCESS);
-    let found = rows(&mut client, "SELECT ExpirationDateTime, InitLet FROM multiMAX.dbo.ViewSMSCardHolders WHERE CardNumber = 5001", &[]).await;
+    let found = rows(
+        &mut client,
+        "SELECT ExpirationDateTime, InitLet FROM multiMAX.dbo.ViewSMSCardHolders WHERE CardNumber = 5001",
+        &[],
+    )
+    .await;
     assert_eq!(found[0].get::<chrono::NaiveDateTime, _>(0), Some(expiry));
     assert_eq!(found[0].get::<&str, _>(1), Some("K"));
 
-    let missing = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&1i32, &424242i32, &100i32],
-    )
-    .await;
-    assert_eq!(
-        wait_for_status(&mut client, missing).await,
-        (3, "Card not found".to_string())
-    );
+    let missing =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&1i32, &424242i32, &100i32]).await;
+    assert_eq!(wait_for_status(&mut client, missing).await, (3, "Card not found".to_string()));
 }
 
 #[tokio::test]
@@ -126,28 +111,16 @@ async fn requests_2_and_5_disable_and_enable_a_card() {
     let sim = start().await;
     let mut client = connect(&sim).await;
     assert!(!inactive(&mut client, 5003).await);
-    let disable = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&2i32, &5003i32, &100i32],
-    )
-    .await;
+    let disable =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&2i32, &5003i32, &100i32]).await;
     assert_eq!(wait_for_status(&mut client, disable).await.0, SUCCESS);
     assert!(inactive(&mut client, 5003).await);
-    let forced = rows(
-        &mut client,
-        "SELECT ForcedInactive FROM multiMAX.dbo.CardInfoTable WHERE CardNumber = 5003",
-        &[],
-    )
-    .await;
+    let forced =
+        rows(&mut client, "SELECT ForcedInactive FROM multiMAX.dbo.CardInfoTable WHERE CardNumber = 5003", &[]).await;
     assert_eq!(forced[0].get::<bool, _>(0), Some(true));
 
-    let enable = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&5i32, &5003i32, &100i32],
-    )
-    .await;
+    let enable =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&5i32, &5003i32, &100i32]).await;
     assert_eq!(wait_for_status(&mut client, enable).await.0, SUCCESS);
     assert!(!inactive(&mut client, 5003).await);
 }
@@ -174,10 +147,7 @@ async fn requests_3_4_and_6_manage_access_codes() {
         &[&3i32, &5001i32, &100i32, &999i32],
     )
     .await;
-    assert_eq!(
-        wait_for_status(&mut client, unknown).await,
-        (4, "Access code not found".to_string())
-    );
+    assert_eq!(wait_for_status(&mut client, unknown).await, (4, "Access code not found".to_string()));
 
     let remove = insert_import_row(
         &mut client,
@@ -188,12 +158,8 @@ async fn requests_3_4_and_6_manage_access_codes() {
     assert_eq!(wait_for_status(&mut client, remove).await.0, SUCCESS);
     assert_eq!(access_codes(&mut client, card_id).await, vec![11, 12]);
 
-    let remove_all = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&4i32, &5001i32, &100i32],
-    )
-    .await;
+    let remove_all =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&4i32, &5001i32, &100i32]).await;
     assert_eq!(wait_for_status(&mut client, remove_all).await.0, SUCCESS);
     assert!(access_codes(&mut client, card_id).await.is_empty());
 }
@@ -211,12 +177,8 @@ async fn an_employee_found_by_email_is_enabled_by_card_key() {
     .await;
     assert_eq!(found.len(), 1);
     let (number, facility): (i32, i32) = (found[0].get(0).unwrap(), found[0].get(1).unwrap());
-    let id = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&5i32, &number, &facility],
-    )
-    .await;
+    let id =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&5i32, &number, &facility]).await;
     assert_eq!(wait_for_status(&mut client, id).await.0, SUCCESS);
     assert!(!inactive(&mut client, 5002).await);
 }
@@ -226,12 +188,8 @@ async fn a_paused_processor_leaves_rows_pending_until_resumed() {
     let sim = start().await;
     let mut client = connect(&sim).await;
     sim.pause();
-    let id = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&2i32, &5007i32, &100i32],
-    )
-    .await;
+    let id =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&2i32, &5007i32, &100i32]).await;
     sim.wait_for_processor_ticks(3).await;
     let pending = rows(
         &mut client,
@@ -267,12 +225,8 @@ async fn slow_processing_delays_but_still_applies_rows() {
     let sim = start().await;
     sim.inject(Fault::SlowProcessing { delay_ms: 200 });
     let mut client = connect(&sim).await;
-    let id = insert_import_row(
-        &mut client,
-        "RecordRequest, CardNumber, CustomerCode",
-        &[&2i32, &5004i32, &100i32],
-    )
-    .await;
+    let id =
+        insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&2i32, &5004i32, &100i32]).await;
     assert_eq!(wait_for_status(&mut client, id).await.0, SUCCESS);
 }
 
@@ -281,19 +235,11 @@ async fn rows_are_never_deleted_after_processing() {
     let sim = start().await;
     let mut client = connect(&sim).await;
     for number in [5001i32, 5002, 5003] {
-        let id = insert_import_row(
-            &mut client,
-            "RecordRequest, CardNumber, CustomerCode",
-            &[&2i32, &number, &100i32],
-        )
-        .await;
+        let id =
+            insert_import_row(&mut client, "RecordRequest, CardNumber, CustomerCode", &[&2i32, &number, &100i32]).await;
         wait_for_status(&mut client, id).await;
     }
-    let count = rows(
-        &mut client,
-        "SELECT COUNT(*) FROM multiMAXImport.dbo.DataImportTable WHERE RecordStatus <> 0",
-        &[],
-    )
-    .await;
+    let count =
+        rows(&mut client, "SELECT COUNT(*) FROM multiMAXImport.dbo.DataImportTable WHERE RecordStatus <> 0", &[]).await;
     assert_eq!(count[0].get::<i32, _>(0), Some(3));
 }

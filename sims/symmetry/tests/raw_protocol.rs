@@ -39,12 +39,7 @@ impl Raw {
         let mut raw = Raw::open(port).await;
         raw.send(PRELOGIN, &prelogin(2), 4096).await;
         raw.read_message().await;
-        raw.send(
-            LOGIN7,
-            &login7(USER, PASSWORD, packet_size, 0x7400_0004),
-            4096,
-        )
-        .await;
+        raw.send(LOGIN7, &login7(USER, PASSWORD, packet_size, 0x7400_0004), 4096).await;
         let response = raw.read_message().await;
         (raw, response.iter().flat_map(|p| p.body.clone()).collect())
     }
@@ -59,10 +54,7 @@ impl Raw {
             self.tcp.write_all(&packet).await.unwrap();
         }
         if payload.is_empty() {
-            self.tcp
-                .write_all(&[kind, 1, 0, 8, 0, 0, 1, 0])
-                .await
-                .unwrap();
+            self.tcp.write_all(&[kind, 1, 0, 8, 0, 0, 1, 0]).await.unwrap();
         }
     }
 
@@ -76,11 +68,7 @@ impl Raw {
             let mut body = vec![0u8; length - 8];
             self.tcp.read_exact(&mut body).await.unwrap();
             let status = header[1];
-            packets.push(Packet {
-                status,
-                length,
-                body,
-            });
+            packets.push(Packet { status, length, body });
             if status & 1 == 1 {
                 return packets;
             }
@@ -100,10 +88,7 @@ fn prelogin(encryption: u8) -> Vec<u8> {
 }
 
 fn login7(user: &str, password: &str, packet_size: u32, tds_version: u32) -> Vec<u8> {
-    let pw: Vec<u8> = utf16(password)
-        .into_iter()
-        .map(|b| b.rotate_left(4) ^ 0xA5)
-        .collect();
+    let pw: Vec<u8> = utf16(password).into_iter().map(|b| b.rotate_left(4) ^ 0xA5).collect();
     let strings: [(Vec<u8>, usize); 9] = [
         (utf16("raw-test"), 8),
         (utf16(user), user.len()),
@@ -139,9 +124,7 @@ fn login7(user: &str, password: &str, packet_size: u32, tds_version: u32) -> Vec
 }
 
 fn batch(sql: &str) -> Vec<u8> {
-    let mut p = vec![
-        22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    ];
+    let mut p = vec![22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
     p.extend(utf16(sql));
     p
 }
@@ -161,12 +144,7 @@ fn joined(packets: &[Packet]) -> Vec<u8> {
 async fn an_attention_cancels_a_running_waitfor_with_done_attn() {
     let sim = start().await;
     let (mut raw, _) = Raw::login(sim.tds_addr().port(), 4096).await;
-    raw.send(
-        SQL_BATCH,
-        &batch("SELECT 1; WAITFOR DELAY '01:00:00'; SELECT 2"),
-        4096,
-    )
-    .await;
+    raw.send(SQL_BATCH, &batch("SELECT 1; WAITFOR DELAY '01:00:00'; SELECT 2"), 4096).await;
     raw.send(ATTENTION, &[], 4096).await;
     let reply = tokio::time::timeout(Duration::from_secs(30), raw.read_message())
         .await
@@ -196,41 +174,23 @@ async fn the_negotiated_packet_size_splits_replies_and_small_client_packets_are_
     let sim = start().await;
     let (mut raw, login) = Raw::login(sim.tds_addr().port(), 512).await;
     let packet_size_change = [&[0xE3u8][..], &[0x11, 0x00, 0x04, 0x03], &utf16("512")[..]].concat();
-    assert!(
-        login
-            .windows(packet_size_change.len())
-            .any(|w| w == packet_size_change),
-        "ENVCHANGE packet size 512"
-    );
+    assert!(login.windows(packet_size_change.len()).any(|w| w == packet_size_change), "ENVCHANGE packet size 512");
 
     let literal = "x".repeat(3000);
-    let sql = format!(
-        "SELECT N'{literal}' AS big, CardID, PersonalData1 FROM multiMAX.dbo.ViewSMSCardHolders"
-    );
+    let sql = format!("SELECT N'{literal}' AS big, CardID, PersonalData1 FROM multiMAX.dbo.ViewSMSCardHolders");
     raw.send(SQL_BATCH, &batch(&sql), 512).await;
     let reply = raw.read_message().await;
     assert!(reply.len() > 10, "a large reply spans many packets");
     assert!(reply.iter().all(|p| p.length <= 512));
     assert!(reply[..reply.len() - 1].iter().all(|p| p.status == 0));
     let tokens = joined(&reply);
-    assert_eq!(
-        final_done_status(&tokens),
-        0x10,
-        "a final DONE with a row count"
-    );
-    assert_eq!(
-        u64::from_le_bytes(tokens[tokens.len() - 8..].try_into().unwrap()),
-        8
-    );
+    assert_eq!(final_done_status(&tokens), 0x10, "a final DONE with a row count");
+    assert_eq!(u64::from_le_bytes(tokens[tokens.len() - 8..].try_into().unwrap()), 8);
 }
 
 #[tokio::test]
 async fn forced_encryption_refuses_a_client_that_cannot_encrypt() {
-    let sim = start_with(SimConfig {
-        encryption: EncryptionPolicy::Required,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = start_with(SimConfig { encryption: EncryptionPolicy::Required, ..SimConfig::default() }).await;
     let mut raw = Raw::open(sim.tds_addr().port()).await;
     raw.send(PRELOGIN, &prelogin(2), 4096).await;
     let reply = joined(&raw.read_message().await);
@@ -238,11 +198,7 @@ async fn forced_encryption_refuses_a_client_that_cannot_encrypt() {
     let offset = u16::from_be_bytes([reply[6], reply[7]]) as usize;
     assert_eq!((reply[5], reply[offset]), (1, 3));
     let mut rest = Vec::new();
-    assert_eq!(
-        raw.tcp.read_to_end(&mut rest).await.unwrap(),
-        0,
-        "the server closes the connection"
-    );
+    assert_eq!(raw.tcp.read_to_end(&mut rest).await.unwrap(), 0, "the server closes the connection");
 }
 
 #[tokio::test]
@@ -251,8 +207,7 @@ async fn a_client_older_than_tds_7_2_is_told_so() {
     let mut raw = Raw::open(sim.tds_addr().port()).await;
     raw.send(PRELOGIN, &prelogin(2), 4096).await;
     raw.read_message().await;
-    raw.send(LOGIN7, &login7(USER, PASSWORD, 4096, 0x7100_0001), 4096)
-        .await;
+    raw.send(LOGIN7, &login7(USER, PASSWORD, 4096, 0x7100_0001), 4096).await;
     let reply = joined(&raw.read_message().await);
     assert_eq!(reply[0], 0xAA, "an ERROR token");
     let needle = utf16("TDS versions before 7.2");
@@ -261,9 +216,7 @@ async fn a_client_older_than_tds_7_2_is_told_so() {
 
 /// An RPC calling `sp_executesql` by name (as some drivers do) with named NVARCHAR parameters.
 fn rpc_by_name(statement: &str, declarations: &str, params: &[(&str, &str)]) -> Vec<u8> {
-    let mut p = vec![
-        22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    ];
+    let mut p = vec![22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
     let name = "sp_executesql";
     p.extend_from_slice(&(name.len() as u16).to_le_bytes());
     p.extend(utf16(name));
@@ -305,10 +258,5 @@ async fn sp_executesql_called_by_name_binds_named_parameters_and_ends_with_donep
     assert_eq!(&tail[13..18], &[0x79, 0, 0, 0, 0]);
     assert_eq!(&tail[18..21], &[0xFE, 0, 0]);
     let value = 20i32.to_le_bytes();
-    assert!(
-        tokens
-            .windows(6)
-            .any(|w| w == [0xD1, 4, value[0], value[1], value[2], value[3]]),
-        "the row holds 20"
-    );
+    assert!(tokens.windows(6).any(|w| w == [0xD1, 4, value[0], value[1], value[2], value[3]]), "the row holds 20");
 }

@@ -28,38 +28,13 @@ struct TsqlOutput {
 
 /// Runs `script` (statements separated by `go` lines) through tsql with a private
 /// freetds.conf selecting `encryption` (off | request | require).
-async fn run_tsql(
-    sim: &RunningSim,
-    user: &str,
-    password: &str,
-    encryption: &str,
-    script: &str,
-) -> TsqlOutput {
-    let dir = std::env::temp_dir().join(format!(
-        "symmetry-tsql-{}-{}",
-        std::process::id(),
-        sim.tds_addr().port()
-    ));
+async fn run_tsql(sim: &RunningSim, user: &str, password: &str, encryption: &str, script: &str) -> TsqlOutput {
+    let dir = std::env::temp_dir().join(format!("symmetry-tsql-{}-{}", std::process::id(), sim.tds_addr().port()));
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join(format!("freetds-{encryption}.conf"));
-    std::fs::write(
-        &conf,
-        format!("[global]\n\ttds version = 7.4\n\tencryption = {encryption}\n"),
-    )
-    .unwrap();
+    std::fs::write(&conf, format!("[global]\n\ttds version = 7.4\n\tencryption = {encryption}\n")).unwrap();
     let mut child = Command::new(tsql())
-        .args([
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &sim.tds_addr().port().to_string(),
-            "-U",
-            user,
-            "-P",
-            password,
-            "-o",
-            "q",
-        ])
+        .args(["-H", "127.0.0.1", "-p", &sim.tds_addr().port().to_string(), "-U", user, "-P", password, "-o", "q"])
         .env("FREETDSCONF", &conf)
         .env("TDSVER", "7.4")
         .stdin(Stdio::piped())
@@ -69,10 +44,7 @@ async fn run_tsql(
         .spawn()
         .expect("tsql starts");
     let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{script}\nexit\n").as_bytes())
-        .await
-        .unwrap();
+    stdin.write_all(format!("{script}\nexit\n").as_bytes()).await.unwrap();
     drop(stdin);
     let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
         .await
@@ -86,21 +58,13 @@ async fn run_tsql(
 
 /// Data lines of tsql's output, split at tabs.
 fn table(stdout: &str) -> Vec<Vec<String>> {
-    stdout
-        .lines()
-        .filter(|l| l.contains('\t'))
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
+    stdout.lines().filter(|l| l.contains('\t')).map(|l| l.split('\t').map(str::to_string).collect()).collect()
 }
 
 #[tokio::test]
 async fn tsql_reads_rows_with_each_freetds_encryption_setting() {
     let sim = start().await;
-    for (encryption, transport) in [
-        ("off", "plaintext"),
-        ("request", "login_only_tls"),
-        ("require", "full_tls"),
-    ] {
+    for (encryption, transport) in [("off", "plaintext"), ("request", "login_only_tls"), ("require", "full_tls")] {
         let out = run_tsql(
             &sim,
             USER,
@@ -119,11 +83,7 @@ async fn tsql_reads_rows_with_each_freetds_encryption_setting() {
         );
         assert_eq!(rows[1], ["1", "Dana", "Scully", "5001"], "{encryption}");
         assert_eq!(rows.len(), 7, "{encryption}: header + 6 cards");
-        assert_eq!(
-            sim.dump()["connections"][transport],
-            1,
-            "{encryption} negotiates {transport}"
-        );
+        assert_eq!(sim.dump()["connections"][transport], 1, "{encryption} negotiates {transport}");
     }
 }
 
@@ -139,14 +99,9 @@ async fn tsql_sees_error_18456_for_a_wrong_password() {
 #[tokio::test]
 async fn tsql_sees_errors_for_unsupported_and_missing_objects() {
     let sim = start().await;
-    let out = run_tsql(
-        &sim,
-        USER,
-        PASSWORD,
-        "off",
-        "UPDATE CardInfoTable SET Inactive = 0\ngo\nSELECT * FROM Nope\ngo",
-    )
-    .await;
+    let out =
+        run_tsql(&sim, USER, PASSWORD, "off", "UPDATE CardInfoTable SET Inactive = 0\ngo\nSELECT * FROM Nope\ngo")
+            .await;
     let all = format!("{}{}", out.stdout, out.stderr);
     assert!(all.contains("Msg 50000 (severity 16, state 1)"), "{all}");
     assert!(all.contains("does not support UPDATE statements"), "{all}");
@@ -162,12 +117,13 @@ async fn tsql_writes_an_import_row_and_reads_the_processed_result() {
     run_tsql(&sim, USER, PASSWORD, "request", script).await;
     let mut client = connect(&sim).await;
     assert_eq!(wait_for_status(&mut client, 1).await.0, 1);
-    let out = run_tsql(&sim, USER, PASSWORD, "request", "SELECT FirstName, Inactive FROM multiMAX.dbo.ViewSMSCardHolders WHERE CardNumber = 1500\ngo").await;
-    assert_eq!(
-        table(&out.stdout)[1],
-        ["Tina", "0"],
-        "{}{}",
-        out.stdout,
-        out.stderr
-    );
+    let out = run_tsql(
+        &sim,
+        USER,
+        PASSWORD,
+        "request",
+        "SELECT FirstName, Inactive FROM multiMAX.dbo.ViewSMSCardHolders WHERE CardNumber = 1500\ngo",
+    )
+    .await;
+    assert_eq!(table(&out.stdout)[1], ["Tina", "0"], "{}{}", out.stdout, out.stderr);
 }

@@ -47,9 +47,13 @@ pub fn component() -> PathBuf {
 
 /// A simulator in New York time whose import processor runs every few milliseconds.
 pub async fn sim() -> RunningSim {
-    SymmetrySim::start(SimConfig { process_interval: Duration::from_millis(5), time_zone: ZONE, ..SimConfig::default() })
-        .await
-        .expect("the simulator starts")
+    SymmetrySim::start(SimConfig {
+        process_interval: Duration::from_millis(5),
+        time_zone: ZONE,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts")
 }
 
 pub fn dsn(sim: &RunningSim, database: &str, user: &str, encrypt: EncryptMode) -> SqlDsn {
@@ -83,7 +87,13 @@ pub async fn connector(sim: &RunningSim, config: Value) -> Connector {
     connector_as(sim, config, USER, PASSWORD, EncryptMode::Off).await
 }
 
-pub async fn connector_as(sim: &RunningSim, config: Value, user: &str, password: &str, encrypt: EncryptMode) -> Connector {
+pub async fn connector_as(
+    sim: &RunningSim,
+    config: Value,
+    user: &str,
+    password: &str,
+    encrypt: EncryptMode,
+) -> Connector {
     Harness::load(component())
         .expect("the symmetry component is built (cargo xtask build-plugins)")
         .sql("multimax", dsn(sim, "multiMAX", user, encrypt))
@@ -101,7 +111,12 @@ pub fn visitor(external_id: &str) -> PersonRef {
 }
 
 pub fn employee(email: &str) -> PersonRef {
-    PersonRef { kind: PersonKind::Employee, external_id: format!("employee:{email}"), pacs_id: None, email: Some(email.into()) }
+    PersonRef {
+        kind: PersonKind::Employee,
+        external_id: format!("employee:{email}"),
+        pacs_id: None,
+        email: Some(email.into()),
+    }
 }
 
 pub fn person(external_id: &str, first: &str, last: &str) -> Person {
@@ -187,9 +202,12 @@ pub async fn card(sim: &RunningSim, number: i32) -> Option<CardView> {
         &key,
     )
     .await;
-    let formats =
-        rows(&mut client, "SELECT CardFormat FROM dbo.CardInfoTable WHERE CardNumber = @P1 AND CustomerCodeNumber = @P2", &key)
-            .await;
+    let formats = rows(
+        &mut client,
+        "SELECT CardFormat FROM dbo.CardInfoTable WHERE CardNumber = @P1 AND CustomerCodeNumber = @P2",
+        &key,
+    )
+    .await;
     found.first().map(|row| CardView {
         card_id: row.get("CardID").unwrap(),
         first_name: row.get::<&str, _>("FirstName").map(String::from),
@@ -212,8 +230,10 @@ pub async fn card_count(sim: &RunningSim) -> usize {
 /// The names of the access codes on CardID `card_id`.
 pub async fn access_rights(sim: &RunningSim, card_id: i32) -> Vec<String> {
     let mut client = tds(sim, "multiMAX").await;
-    let found = rows(&mut client, "SELECT AccessGroupName FROM dbo.ViewAccessRights WHERE CardID = @P1", &[&card_id]).await;
-    let mut names: Vec<String> = found.iter().filter_map(|r| r.get::<&str, _>("AccessGroupName").map(String::from)).collect();
+    let found =
+        rows(&mut client, "SELECT AccessGroupName FROM dbo.ViewAccessRights WHERE CardID = @P1", &[&card_id]).await;
+    let mut names: Vec<String> =
+        found.iter().filter_map(|r| r.get::<&str, _>("AccessGroupName").map(String::from)).collect();
     names.sort();
     names
 }
@@ -221,7 +241,8 @@ pub async fn access_rights(sim: &RunningSim, card_id: i32) -> Vec<String> {
 /// Personal data field `field` of CardID `card_id`.
 pub async fn personal_data(sim: &RunningSim, card_id: i32, field: u8) -> Option<String> {
     let mut client = tds(sim, "multiMAX").await;
-    let sql = format!("SELECT PersonalData{field} AS Value FROM dbo.ViewSMSCardHolderPersonalData1_25 WHERE CardID = @P1");
+    let sql =
+        format!("SELECT PersonalData{field} AS Value FROM dbo.ViewSMSCardHolderPersonalData1_25 WHERE CardID = @P1");
     let found = rows(&mut client, &sql, &[&card_id]).await;
     found.first().and_then(|r| r.get::<&str, _>("Value").map(String::from)).filter(|v| !v.is_empty())
 }
@@ -231,9 +252,8 @@ pub async fn marker_fields(sim: &RunningSim, card_id: i32) -> [Option<String>; 3
     let mut client = tds(sim, "multiMAX").await;
     let sql = "SELECT PersonalData48, PersonalData49, PersonalData50 FROM dbo.ViewSMSCardHolderPersonalData26_50 WHERE CardID = @P1";
     let found = rows(&mut client, sql, &[&card_id]).await;
-    let field = |column: &str| {
-        found.first().and_then(|r| r.get::<&str, _>(column).map(String::from)).filter(|v| !v.is_empty())
-    };
+    let field =
+        |column: &str| found.first().and_then(|r| r.get::<&str, _>(column).map(String::from)).filter(|v| !v.is_empty());
     [field("PersonalData48"), field("PersonalData49"), field("PersonalData50")]
 }
 
@@ -309,8 +329,10 @@ impl<'a> Flow<'a> {
     /// The policy (TOML) is validated against the component's own manifest, as the service does.
     pub fn new(connector: &'a Connector, policy_toml: &str) -> Self {
         let policy = policy::parse(policy_toml).expect("the policy parses");
-        let pools = [gatehouse::domain::CardPool { facility_code: FACILITY as u32, format: "4".into(), min: 1000, max: 1099 }];
-        let supported = policy::validate(&policy, &policy_manifest(connector), &pools).expect("the policy fits the plugin");
+        let pools =
+            [gatehouse::domain::CardPool { facility_code: FACILITY as u32, format: "4".into(), min: 1000, max: 1099 }];
+        let supported =
+            policy::validate(&policy, &policy_manifest(connector), &pools).expect("the policy fits the plugin");
         Flow {
             connector,
             policy,
@@ -326,7 +348,9 @@ impl<'a> Flow<'a> {
 
     pub async fn handle(&mut self, event: VisitorEvent, now: DateTime<Utc>) -> Result<Handled, CallError> {
         match &event {
-            VisitorEvent::VisitInvited(invite) | VisitorEvent::VisitUpdated(invite) => self.person = Some(invite.person.clone()),
+            VisitorEvent::VisitInvited(invite) | VisitorEvent::VisitUpdated(invite) => {
+                self.person = Some(invite.person.clone())
+            }
             VisitorEvent::VisitorSignedIn(sign_in) => self.person = Some(sign_in.person.clone()),
             _ => {}
         }

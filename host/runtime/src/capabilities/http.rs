@@ -32,11 +32,7 @@ async fn send(env: &CallEnv, request: Request) -> Result<Response, HttpError> {
     if let Some(ip) = literal_ip(&url) {
         AddressRules::of(&env.grant.http).check(ip).map_err(|Denied(why)| HttpError::Denied(why))?;
     }
-    let client = env
-        .services
-        .http
-        .client_for(&env.grant.scope, &env.grant.http)
-        .map_err(HttpError::Tls)?;
+    let client = env.services.http.client_for(&env.grant.scope, &env.grant.http).map_err(HttpError::Tls)?;
 
     let budget = env.remaining();
     let timeout = match request.timeout_ms {

@@ -85,11 +85,8 @@ impl Host for HostState {
             return Ok(Err(error));
         }
         let env = &self.env;
-        let swapped = env
-            .services
-            .kv
-            .compare_and_swap(&env.grant.scope, &key, expected.as_deref(), new.as_deref())
-            .await;
+        let swapped =
+            env.services.kv.compare_and_swap(&env.grant.scope, &key, expected.as_deref(), new.as_deref()).await;
         Ok(swapped.map_err(KvError::from))
     }
 

@@ -158,10 +158,8 @@ impl CallLogger {
         message: String,
         fields: Vec<(String, String)>,
     ) {
-        let within_budget = self
-            .lines_left
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
-            .is_ok();
+        let within_budget =
+            self.lines_left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok();
         if !within_budget {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
@@ -176,10 +174,7 @@ impl CallLogger {
         message: String,
         fields: Vec<(String, String)>,
     ) {
-        let secrets = self
-            .redact
-            .get_or_init(|| async { self.secrets.values(&self.scope).await.ok() })
-            .await;
+        let secrets = self.redact.get_or_init(|| async { self.secrets.values(&self.scope).await.ok() }).await;
         let (message, fields) = match secrets {
             Some(secrets) => {
                 let message = redact(&message, secrets);
@@ -202,10 +197,9 @@ impl CallLogger {
     /// Flushes captured WASI output and reports dropped lines. Runs when the
     /// call ends, however it ended.
     pub(crate) async fn finish(&self) {
-        for (output, source, level) in [
-            (&self.stdout, LogSource::Stdout, LogLevel::Info),
-            (&self.stderr, LogSource::Stderr, LogLevel::Warn),
-        ] {
+        for (output, source, level) in
+            [(&self.stdout, LogSource::Stdout, LogLevel::Info), (&self.stderr, LogSource::Stderr, LogLevel::Warn)]
+        {
             for line in output.take_lines() {
                 self.emit(level, source, line, vec![]).await;
             }
@@ -229,11 +223,7 @@ fn redact(text: &str, secrets: &[SecretValue]) -> String {
 }
 
 /// Cuts a line to `max_bytes`: the message first, then whole fields.
-fn cap_line(
-    mut message: String,
-    fields: Vec<(String, String)>,
-    max_bytes: usize,
-) -> (String, Vec<(String, String)>) {
+fn cap_line(mut message: String, fields: Vec<(String, String)>, max_bytes: usize) -> (String, Vec<(String, String)>) {
     if message.len() > max_bytes {
         let mut cut = max_bytes;
         while !message.is_char_boundary(cut) {

@@ -55,10 +55,7 @@ fn check_statement(env: &CallEnv, statement: &str, params: &[Value]) -> Result<(
 }
 
 /// Runs `operation` within the call's remaining time.
-async fn within_budget<T>(
-    env: &CallEnv,
-    operation: impl Future<Output = Result<T, SqlError>>,
-) -> Result<T, SqlError> {
+async fn within_budget<T>(env: &CallEnv, operation: impl Future<Output = Result<T, SqlError>>) -> Result<T, SqlError> {
     tokio::time::timeout(env.remaining(), operation).await.unwrap_or(Err(SqlError::Timeout))
 }
 

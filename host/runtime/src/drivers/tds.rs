@@ -135,19 +135,17 @@ fn to_value(data: ColumnData<'static>) -> Value {
             _ => Value::Float(n.into()),
         }),
         ColumnData::Xml(v) => v.map_or(Value::Null, |xml| Value::Text(xml.to_string())),
-        ColumnData::Time(_) => NaiveTime::from_sql(&data)
-            .ok()
-            .flatten()
-            .map_or(Value::Null, |time| Value::Text(time.to_string())),
+        ColumnData::Time(_) => {
+            NaiveTime::from_sql(&data).ok().flatten().map_or(Value::Null, |time| Value::Text(time.to_string()))
+        }
         ColumnData::DateTimeOffset(_) => DateTime::<Utc>::from_sql(&data)
             .ok()
             .flatten()
             .map_or(Value::Null, |instant| Value::Timestamp(instant.timestamp_millis())),
         ColumnData::DateTime(_) | ColumnData::SmallDateTime(_) | ColumnData::DateTime2(_) => local(&data),
-        ColumnData::Date(_) => chrono::NaiveDate::from_sql(&data)
-            .ok()
-            .flatten()
-            .map_or(Value::Null, |date| Value::LocalTimestamp(date.and_time(NaiveTime::MIN).and_utc().timestamp_millis())),
+        ColumnData::Date(_) => chrono::NaiveDate::from_sql(&data).ok().flatten().map_or(Value::Null, |date| {
+            Value::LocalTimestamp(date.and_time(NaiveTime::MIN).and_utc().timestamp_millis())
+        }),
     }
 }
 

@@ -52,10 +52,7 @@ impl SqliteState {
     }
 
     async fn migrated(pool: SqlitePool) -> Result<Self, StoreError> {
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|error| StoreError(format!("migrating: {error}")))?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|error| StoreError(format!("migrating: {error}")))?;
         Ok(Self { pool })
     }
 }
@@ -87,14 +84,13 @@ const ALLOCATE_LOWEST_FREE: &str = "
 #[async_trait]
 impl KvStore for SqliteState {
     async fn get(&self, scope: &InstallScope, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query(
-            "SELECT value FROM kv_entries WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3",
-        )
-        .bind(&scope.tenant_id)
-        .bind(&scope.install_id)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT value FROM kv_entries WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3")
+                .bind(&scope.tenant_id)
+                .bind(&scope.install_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|row| row.get(0)))
     }
 
@@ -129,9 +125,7 @@ impl KvStore for SqliteState {
         expected: Option<&[u8]>,
         new: Option<&[u8]>,
     ) -> Result<bool, StoreError> {
-        let scoped = |statement| {
-            sqlx::query(statement).bind(&scope.tenant_id).bind(&scope.install_id).bind(key)
-        };
+        let scoped = |statement| sqlx::query(statement).bind(&scope.tenant_id).bind(&scope.install_id).bind(key);
         let written = match (expected, new) {
             (None, None) => return Ok(KvStore::get(self, scope, key).await?.is_none()),
             (None, Some(new)) => scoped(
@@ -275,14 +269,12 @@ impl SecretRepo for SqliteState {
     }
 
     async fn delete(&self, scope: &InstallScope, name: &str) -> Result<bool, StoreError> {
-        let deleted = sqlx::query(
-            "DELETE FROM sealed_secrets WHERE tenant_id = ?1 AND install_id = ?2 AND name = ?3",
-        )
-        .bind(&scope.tenant_id)
-        .bind(&scope.install_id)
-        .bind(name)
-        .execute(&self.pool)
-        .await?;
+        let deleted = sqlx::query("DELETE FROM sealed_secrets WHERE tenant_id = ?1 AND install_id = ?2 AND name = ?3")
+            .bind(&scope.tenant_id)
+            .bind(&scope.install_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
         Ok(deleted.rows_affected() == 1)
     }
 }

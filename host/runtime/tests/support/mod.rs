@@ -110,11 +110,7 @@ pub fn context(params: serde_json::Value) -> CallContext {
 }
 
 /// Runs the hostile plugin's `attack` with extra parameters.
-pub async fn attack(
-    host: &TestHost,
-    grant: &InstallGrant,
-    params: serde_json::Value,
-) -> Result<Outcome, CallError> {
+pub async fn attack(host: &TestHost, grant: &InstallGrant, params: serde_json::Value) -> Result<Outcome, CallError> {
     host.runtime.run_action(grant, &context(params), &someone()).await
 }
 

@@ -82,14 +82,21 @@ impl FromRequestParts<ApiState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthenticated("send `Authorization: Bearer <token>`"))?;
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthenticated("send `Authorization: Bearer <token>`"))?;
         let secret = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
-        let token = state.service.authenticate(secret).await?.ok_or_else(|| unauthenticated("the token is unknown or revoked"))?;
+        let token = state
+            .service
+            .authenticate(secret)
+            .await?
+            .ok_or_else(|| unauthenticated("the token is unknown or revoked"))?;
         Ok(token.into())
     }
 }

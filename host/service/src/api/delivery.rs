@@ -32,7 +32,11 @@ pub struct PutEmailTemplate {
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/delivery", tag = "delivery", params(TenantPath),
     responses((status = 200, body = DeliveryView)))]
-pub(super) async fn get(State(app): State<ApiState>, principal: Principal, Path(p): Path<TenantPath>) -> Result<Json<DeliveryView>, ApiError> {
+pub(super) async fn get(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<TenantPath>,
+) -> Result<Json<DeliveryView>, ApiError> {
     principal.read(&p.tenant)?;
     Ok(Json(app.service.delivery_settings(&p.tenant).await?))
 }
@@ -76,7 +80,12 @@ pub(super) async fn put_email_template(
     Ok(Json(app.service.set_email_template(&principal.actor(), &p.tenant, &body.template).await?))
 }
 
-async fn clear(app: ApiState, principal: Principal, p: TenantPath, setting: DeliverySetting) -> Result<Json<DeliveryView>, ApiError> {
+async fn clear(
+    app: ApiState,
+    principal: Principal,
+    p: TenantPath,
+    setting: DeliverySetting,
+) -> Result<Json<DeliveryView>, ApiError> {
     principal.write(&p.tenant)?;
     Ok(Json(app.service.clear_delivery_setting(&principal.actor(), &p.tenant, setting).await?))
 }
@@ -84,7 +93,11 @@ async fn clear(app: ApiState, principal: Principal, p: TenantPath, setting: Deli
 /// Removes the relay: credential e-mails fail, saying a relay is needed.
 #[utoipa::path(delete, path = "/v1/tenants/{tenant}/delivery/smtp", tag = "delivery", params(TenantPath),
     responses((status = 200, body = DeliveryView)))]
-pub(super) async fn delete_smtp(State(app): State<ApiState>, principal: Principal, Path(p): Path<TenantPath>) -> Result<Json<DeliveryView>, ApiError> {
+pub(super) async fn delete_smtp(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<TenantPath>,
+) -> Result<Json<DeliveryView>, ApiError> {
     clear(app, principal, p, DeliverySetting::Smtp).await
 }
 

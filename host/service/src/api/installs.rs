@@ -162,7 +162,12 @@ pub(super) async fn configure(
     Ok(Json(view(install, pools)))
 }
 
-async fn set_enabled(app: &ApiState, principal: &Principal, p: &InstallPath, enabled: bool) -> Result<StatusCode, ApiError> {
+async fn set_enabled(
+    app: &ApiState,
+    principal: &Principal,
+    p: &InstallPath,
+    enabled: bool,
+) -> Result<StatusCode, ApiError> {
     principal.write(&p.tenant)?;
     app.service.set_install_enabled(&principal.actor(), &p.tenant, &p.install, enabled).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -170,13 +175,21 @@ async fn set_enabled(app: &ApiState, principal: &Principal, p: &InstallPath, ena
 
 /// Lets the install take events again.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/installs/{install}/enable", tag = "installs", params(InstallPath), responses((status = 204)))]
-pub(super) async fn enable(State(app): State<ApiState>, principal: Principal, Path(p): Path<InstallPath>) -> Result<StatusCode, ApiError> {
+pub(super) async fn enable(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<InstallPath>,
+) -> Result<StatusCode, ApiError> {
     set_enabled(&app, &principal, &p, true).await
 }
 
 /// Stops the install taking events; its jobs and history stay.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/installs/{install}/disable", tag = "installs", params(InstallPath), responses((status = 204)))]
-pub(super) async fn disable(State(app): State<ApiState>, principal: Principal, Path(p): Path<InstallPath>) -> Result<StatusCode, ApiError> {
+pub(super) async fn disable(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<InstallPath>,
+) -> Result<StatusCode, ApiError> {
     set_enabled(&app, &principal, &p, false).await
 }
 

@@ -114,14 +114,20 @@ impl From<AttachmentView> for AttachmentInfo {
             message: None,
         };
         match a {
-            AttachmentView::Card { id, card: CardCredential { card_number, facility_code, format } } => AttachmentInfo {
-                card_number: Some(card_number),
-                facility_code: Some(facility_code),
-                card_format: Some(format),
-                ..none(id.to_string(), "card")
-            },
-            AttachmentView::Pin { id, revealed } => AttachmentInfo { pin_revealed: Some(revealed), ..none(id.to_string(), "pin") },
-            AttachmentView::QrPng { id, bytes } => AttachmentInfo { bytes: Some(bytes), ..none(id.to_string(), "qr-png") },
+            AttachmentView::Card { id, card: CardCredential { card_number, facility_code, format } } => {
+                AttachmentInfo {
+                    card_number: Some(card_number),
+                    facility_code: Some(facility_code),
+                    card_format: Some(format),
+                    ..none(id.to_string(), "card")
+                }
+            }
+            AttachmentView::Pin { id, revealed } => {
+                AttachmentInfo { pin_revealed: Some(revealed), ..none(id.to_string(), "pin") }
+            }
+            AttachmentView::QrPng { id, bytes } => {
+                AttachmentInfo { bytes: Some(bytes), ..none(id.to_string(), "qr-png") }
+            }
             AttachmentView::Warning { id, message } => {
                 AttachmentInfo { message: Some(message), ..none(id.to_string(), "warning") }
             }
@@ -184,21 +190,36 @@ pub(super) async fn list(
     ApiQuery(q): ApiQuery<JobListQuery>,
 ) -> Result<Json<Vec<JobSummaryView>>, ApiError> {
     principal.read(&p.tenant)?;
-    let query =
-        JobQuery { visit: q.visit, person: q.person, install: q.install, status: q.status, from: q.from, to: q.to, limit: limit(q.limit) };
+    let query = JobQuery {
+        visit: q.visit,
+        person: q.person,
+        install: q.install,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        limit: limit(q.limit),
+    };
     Ok(Json(app.service.jobs(&p.tenant, &query).await?.into_iter().map(JobSummaryView::from).collect()))
 }
 
 /// A job with its steps, errors and attachments.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/jobs/{job}", tag = "jobs", params(JobPath), responses((status = 200, body = JobDetail)))]
-pub(super) async fn get(State(app): State<ApiState>, principal: Principal, Path(p): Path<JobPath>) -> Result<Json<JobDetail>, ApiError> {
+pub(super) async fn get(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<JobPath>,
+) -> Result<Json<JobDetail>, ApiError> {
     principal.read(&p.tenant)?;
     Ok(Json(app.service.job_view(&p.tenant, &p.job).await?.into()))
 }
 
 /// Puts a dead or failed job back in the queue with a fresh retry budget.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/jobs/{job}/redrive", tag = "jobs", params(JobPath), responses((status = 204)))]
-pub(super) async fn redrive(State(app): State<ApiState>, principal: Principal, Path(p): Path<JobPath>) -> Result<StatusCode, ApiError> {
+pub(super) async fn redrive(
+    State(app): State<ApiState>,
+    principal: Principal,
+    Path(p): Path<JobPath>,
+) -> Result<StatusCode, ApiError> {
     principal.write(&p.tenant)?;
     app.service.redrive(&principal.actor(), &p.tenant, &p.job).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -21,7 +21,11 @@ pub(crate) async fn render(State(app): State<ApiState>, principal: Principal) ->
         Ok(text) => Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "rendering /metrics failed");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "metrics are unavailable: the store could not be read"))
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "metrics are unavailable: the store could not be read",
+            ))
         }
     }
 }

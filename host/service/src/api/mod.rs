@@ -130,7 +130,8 @@ pub fn router(state: ApiState) -> Router {
     }
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
-            let id = request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
+            let id =
+                request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));

@@ -87,11 +87,16 @@ struct BearerAndErrors;
 impl Modify for BearerAndErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
-                for (status, description) in [("4XX", "refused: the error code says why"), ("5XX", "failed inside; a retry may pass")] {
+                for (status, description) in
+                    [("4XX", "refused: the error code says why"), ("5XX", "failed inside; a retry may pass")]
+                {
                     let response = ResponseBuilder::new()
                         .description(description)
                         .content(

@@ -107,8 +107,8 @@ pub(super) async fn dry_run(
 ) -> Result<Json<crate::service::DryRun>, ApiError> {
     principal.read(&p.tenant)?;
     let location = app.service.install_location(&p.tenant, &p.install).await?;
-    let native: NativeEvent =
-        serde_json::from_value(request.event).map_err(|e| ApiError::bad_request(format!("`event` is not a valid event: {e}")))?;
+    let native: NativeEvent = serde_json::from_value(request.event)
+        .map_err(|e| ApiError::bad_request(format!("`event` is not a valid event: {e}")))?;
     let zone = location.time_zone;
     let at = request
         .at

@@ -31,7 +31,14 @@ impl From<ApiToken> for TokenView {
             Scope::Admin => None,
             Scope::Tenant(id) => Some(id),
         };
-        TokenView { id: t.id, tenant, access: t.access, label: t.label, created_at: t.created_at, revoked_at: t.revoked_at }
+        TokenView {
+            id: t.id,
+            tenant,
+            access: t.access,
+            label: t.label,
+            created_at: t.created_at,
+            revoked_at: t.revoked_at,
+        }
     }
 }
 
@@ -87,7 +94,10 @@ async fn list_in(app: &ApiState, scope: &Scope) -> Result<Json<Vec<TokenView>>, 
 }
 
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<TokenView>)))]
-pub(super) async fn list_admin(State(app): State<ApiState>, principal: Principal) -> Result<Json<Vec<TokenView>>, ApiError> {
+pub(super) async fn list_admin(
+    State(app): State<ApiState>,
+    principal: Principal,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     principal.admin_read()?;
     list_in(&app, &Scope::Admin).await
 }

@@ -72,20 +72,26 @@ impl TenantCommand {
         let delivery = |tenant: &str, setting: &str| format!("/v1/tenants/{tenant}/delivery{setting}");
         Ok(match self {
             List => ApiRequest::new(Method::GET, "/v1/tenants".into()),
-            Create { id, name } => ApiRequest::new(Method::POST, "/v1/tenants".into()).json(json!({ "id": id, "name": name })),
+            Create { id, name } => {
+                ApiRequest::new(Method::POST, "/v1/tenants".into()).json(json!({ "id": id, "name": name }))
+            }
             Locations { tenant } => ApiRequest::new(Method::GET, format!("/v1/tenants/{tenant}/locations")),
             PutLocation { tenant, location, name, time_zone } => {
                 ApiRequest::new(Method::PUT, format!("/v1/tenants/{tenant}/locations/{location}"))
                     .json(json!({ "name": name, "time_zone": time_zone }))
             }
             Delivery { tenant } => ApiRequest::new(Method::GET, delivery(&tenant, "")),
-            SetSmtp { tenant, file } => ApiRequest::new(Method::PUT, delivery(&tenant, "/smtp")).json(read_json(&file)?),
+            SetSmtp { tenant, file } => {
+                ApiRequest::new(Method::PUT, delivery(&tenant, "/smtp")).json(read_json(&file)?)
+            }
             SetEmailTemplate { tenant, file } => {
-                let template = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+                let template =
+                    std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
                 ApiRequest::new(Method::PUT, delivery(&tenant, "/email-template")).json(json!({ "template": template }))
             }
             SetOutboundWebhook { tenant, url, secret } => {
-                ApiRequest::new(Method::PUT, delivery(&tenant, "/outbound-webhook")).json(json!({ "url": url, "secret": secret }))
+                ApiRequest::new(Method::PUT, delivery(&tenant, "/outbound-webhook"))
+                    .json(json!({ "url": url, "secret": secret }))
             }
         })
     }
@@ -159,11 +165,18 @@ impl InstallCommand {
             Configure { tenant, install, file } => {
                 ApiRequest::new(Method::PUT, format!("{}/{install}", installs(&tenant))).json(read_json(&file)?)
             }
-            Enable { tenant, install } => ApiRequest::new(Method::POST, format!("{}/{install}/enable", installs(&tenant))),
-            Disable { tenant, install } => ApiRequest::new(Method::POST, format!("{}/{install}/disable", installs(&tenant))),
-            Validate { tenant, install } => ApiRequest::new(Method::POST, format!("{}/{install}/validate", installs(&tenant))),
+            Enable { tenant, install } => {
+                ApiRequest::new(Method::POST, format!("{}/{install}/enable", installs(&tenant)))
+            }
+            Disable { tenant, install } => {
+                ApiRequest::new(Method::POST, format!("{}/{install}/disable", installs(&tenant)))
+            }
+            Validate { tenant, install } => {
+                ApiRequest::new(Method::POST, format!("{}/{install}/validate", installs(&tenant)))
+            }
             SetSecret { tenant, install, name, value } => {
-                ApiRequest::new(Method::PUT, format!("{}/{install}/secrets/{name}", installs(&tenant))).json(json!({ "value": value }))
+                ApiRequest::new(Method::PUT, format!("{}/{install}/secrets/{name}", installs(&tenant)))
+                    .json(json!({ "value": value }))
             }
         })
     }
@@ -212,14 +225,18 @@ impl PolicyCommand {
         Ok(match self {
             Get { tenant, install } => ApiRequest::new(Method::GET, policy(&tenant, &install)),
             Put { tenant, install, file } => {
-                let source = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+                let source =
+                    std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
                 ApiRequest::new(Method::PUT, policy(&tenant, &install)).json(json!({ "source": source }))
             }
-            Versions { tenant, install } => ApiRequest::new(Method::GET, format!("{}/versions", policy(&tenant, &install))),
+            Versions { tenant, install } => {
+                ApiRequest::new(Method::GET, format!("{}/versions", policy(&tenant, &install)))
+            }
             DryRun { tenant, install, event, policy: candidate } => {
                 let mut body = json!({ "event": read_json(&event)? });
                 if let Some(path) = candidate {
-                    body["policy"] = json!(std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?);
+                    body["policy"] = json!(std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?);
                 }
                 ApiRequest::new(Method::POST, format!("{}/dry-run", policy(&tenant, &install))).json(body)
             }
@@ -249,7 +266,9 @@ impl PluginCommand {
                 let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
                 ApiRequest { body: Body::Wasm(bytes), ..ApiRequest::new(Method::POST, "/v1/plugins".into()) }
             }
-            Activate { plugin, version } => ApiRequest::new(Method::POST, format!("/v1/plugins/{plugin}/versions/{version}/activate")),
+            Activate { plugin, version } => {
+                ApiRequest::new(Method::POST, format!("/v1/plugins/{plugin}/versions/{version}/activate"))
+            }
             Rollback { plugin } => ApiRequest::new(Method::POST, format!("/v1/plugins/{plugin}/rollback")),
         })
     }
@@ -296,7 +315,9 @@ impl JobCommand {
                 request
             }
             Get { tenant, job } => ApiRequest::new(Method::GET, format!("/v1/tenants/{tenant}/jobs/{job}")),
-            Redrive { tenant, job } => ApiRequest::new(Method::POST, format!("/v1/tenants/{tenant}/jobs/{job}/redrive")),
+            Redrive { tenant, job } => {
+                ApiRequest::new(Method::POST, format!("/v1/tenants/{tenant}/jobs/{job}/redrive"))
+            }
         })
     }
 }

@@ -72,8 +72,11 @@ pub async fn send(remote: &Remote, request: ApiRequest) -> anyhow::Result<serde_
     let response = builder.send().await.with_context(|| format!("{} {url}", request.method))?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    let body: serde_json::Value =
-        if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)) };
+    let body: serde_json::Value = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
     if !status.is_success() {
         let message = body["error"]["message"].as_str().map(str::to_string).unwrap_or_else(|| body.to_string());
         bail!("{} {} answered {status}: {message}", request.method, request.path);

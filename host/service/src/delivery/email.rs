@@ -86,7 +86,8 @@ pub async fn send_credential_email(
     let invalid = |what: &str, e: &dyn std::fmt::Display| DeliveryError::Invalid(format!("{what}: {e}"));
     let from = relay.from.parse().map_err(|e| invalid("the relay's sender address", &e))?;
     let to = email.to.parse().map_err(|e| invalid("the visitor's e-mail address", &e))?;
-    let qr = Attachment::new("access-qr.png".into()).body(email.qr_png.to_vec(), ContentType::parse("image/png").expect("valid MIME type"));
+    let qr = Attachment::new("access-qr.png".into())
+        .body(email.qr_png.to_vec(), ContentType::parse("image/png").expect("valid MIME type"));
     let message = Message::builder()
         .from(from)
         .to(to)
@@ -96,8 +97,12 @@ pub async fn send_credential_email(
 
     let builder = match relay.security {
         SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host),
-        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(|e| invalid("the relay", &e))?,
-        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| invalid("the relay", &e))?,
+        SmtpSecurity::StartTls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(|e| invalid("the relay", &e))?
+        }
+        SmtpSecurity::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| invalid("the relay", &e))?
+        }
     };
     let mut builder = builder.port(relay.port).timeout(Some(std::time::Duration::from_secs(30)));
     if let (Some(user), Some(sealed)) = (&relay.username, &relay.password_sealed) {

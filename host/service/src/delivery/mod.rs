@@ -4,5 +4,8 @@
 mod email;
 mod qr;
 
-pub use email::{check_template, render_template, send_credential_email, CredentialEmail, DeliveryError, DEFAULT_TEMPLATE, PLACEHOLDERS};
+pub use email::{
+    check_template, render_template, send_credential_email, CredentialEmail, DeliveryError, DEFAULT_TEMPLATE,
+    PLACEHOLDERS,
+};
 pub use qr::card_qr_png;

@@ -47,9 +47,7 @@ impl VisitorEvent {
             VisitorEvent::VisitCancelled { visit_id, .. } => Subject::Visit(visit_id.clone()),
             VisitorEvent::VisitorSignedIn(s) => Subject::Visit(s.visit_id.clone()),
             VisitorEvent::VisitorSignedOut(s) => Subject::Visit(s.visit_id.clone()),
-            VisitorEvent::EmployeeSignedIn(e) | VisitorEvent::EmployeeSignedOut(e) => {
-                Subject::employee(&e.email)
-            }
+            VisitorEvent::EmployeeSignedIn(e) | VisitorEvent::EmployeeSignedOut(e) => Subject::employee(&e.email),
         }
     }
 }

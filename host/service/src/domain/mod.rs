@@ -23,7 +23,9 @@ pub use action::{ActionKind, PlannedStep, StepAction};
 pub use credential::{CardCredential, Credential, SealedPin};
 pub use error::{DomainError, ErrorClass, ErrorKind};
 pub use event::{EmployeeEvent, InviteDetails, SignIn, SignOut, VisitorEvent};
-pub use ids::{AttachmentId, ErasureId, EventId, InstallId, JobId, LocationId, ScheduleEntryId, StepId, TenantId, VisitId};
+pub use ids::{
+    AttachmentId, ErasureId, EventId, InstallId, JobId, LocationId, ScheduleEntryId, StepId, TenantId, VisitId,
+};
 pub use job::{IdempotencyKey, JobStatus, StepStatus, Subject};
 pub use person::{PersonDetails, PersonKind, PersonRef};
 pub use privacy::{PrivacySettings, Retention, DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS};

@@ -50,10 +50,7 @@ impl Retention {
         if wrong.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "retention must be between 1 and {MAX_RETENTION_DAYS} days: {}",
-                wrong.join(", ")
-            ))
+            Err(format!("retention must be between 1 and {MAX_RETENTION_DAYS} days: {}", wrong.join(", ")))
         }
     }
 }

@@ -7,7 +7,9 @@
 //! (`gatehouse:connector@0.1.0`) so the runtime adapter is a field-by-field
 //! conversion.
 
-use crate::domain::{AccessWindow, ActionKind, CardCredential, ErrorKind, IdempotencyKey, Install, PersonDetails, PersonRef};
+use crate::domain::{
+    AccessWindow, ActionKind, CardCredential, ErrorKind, IdempotencyKey, Install, PersonDetails, PersonRef,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -203,7 +205,12 @@ pub trait ConnectorGateway: Send + Sync {
     }
 
     /// Badge events after `cursor` (none = from now), at most `max`.
-    async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError>;
+    async fn poll_events(
+        &self,
+        install: &Install,
+        cursor: Option<&str>,
+        max: u32,
+    ) -> Result<BadgeBatch, ConnectorError>;
 
     /// The plugin's live `setup.validate` of the install's configuration.
     async fn validate(&self, install: &Install) -> Result<Vec<SetupCheck>, ConnectorError>;

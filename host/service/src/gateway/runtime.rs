@@ -10,7 +10,9 @@ use super::{
     ActionDescriptor, BadgeBatch, BadgeEvent, BadgeResult, ConnectorAction, ConnectorCall, ConnectorError,
     ConnectorGateway, IssuedCredential, Manifest, SecretError, SetupCheck, SetupOption, StepOutcome,
 };
-use crate::domain::{from_millis, to_millis, AccessWindow, ActionKind, CardCredential, ErrorKind, Install, PersonKind, PersonRef};
+use crate::domain::{
+    from_millis, to_millis, AccessWindow, ActionKind, CardCredential, ErrorKind, Install, PersonKind, PersonRef,
+};
 use async_trait::async_trait;
 use gatehouse_runtime::contract as wit;
 use gatehouse_runtime::{CallError, Cause, InstallGrant, InstallScope, Runtime};
@@ -82,11 +84,15 @@ fn from_call_error(error: CallError) -> ConnectorError {
             message: e.message,
             retry_after: e.retry_after_ms.map(|ms| Duration::from_millis(u64::from(ms))),
         },
-        Cause::WallClockTimeout | Cause::ConcurrencyLimit { .. } | Cause::Host(_) => ConnectorError::new(ErrorKind::Transient, message),
-        Cause::NoActiveVersion => ConnectorError::new(ErrorKind::Config, message),
-        Cause::CpuDeadline | Cause::MemoryLimit { .. } | Cause::StackOverflow | Cause::Trap(_) | Cause::PayloadTooLarge { .. } => {
-            ConnectorError::new(ErrorKind::Permanent, message)
+        Cause::WallClockTimeout | Cause::ConcurrencyLimit { .. } | Cause::Host(_) => {
+            ConnectorError::new(ErrorKind::Transient, message)
         }
+        Cause::NoActiveVersion => ConnectorError::new(ErrorKind::Config, message),
+        Cause::CpuDeadline
+        | Cause::MemoryLimit { .. }
+        | Cause::StackOverflow
+        | Cause::Trap(_)
+        | Cause::PayloadTooLarge { .. } => ConnectorError::new(ErrorKind::Permanent, message),
     }
 }
 
@@ -172,12 +178,20 @@ impl ConnectorGateway for RuntimeGateway {
             .into_iter()
             .map(|a| {
                 let params_schema = serde_json::from_str(&a.params_schema).map_err(|e| {
-                    ConnectorError::new(ErrorKind::Config, format!("plugin `{plugin}` publishes a params schema that is not JSON: {e}"))
+                    ConnectorError::new(
+                        ErrorKind::Config,
+                        format!("plugin `{plugin}` publishes a params schema that is not JSON: {e}"),
+                    )
                 })?;
                 Ok(ActionDescriptor { kind: kind_from_wit(a.kind), description: a.description, params_schema })
             })
             .collect::<Result<_, ConnectorError>>()?;
-        Ok(Manifest { plugin_id: manifest.plugin_id, version: manifest.version, actions, emits_events: manifest.emits_events })
+        Ok(Manifest {
+            plugin_id: manifest.plugin_id,
+            version: manifest.version,
+            actions,
+            emits_events: manifest.emits_events,
+        })
     }
 
     fn active_version(&self, install: &Install) -> Option<String> {
@@ -190,7 +204,11 @@ impl ConnectorGateway for RuntimeGateway {
             params: call.params.to_string(),
             idempotency_key: call.idempotency_key.to_string(),
         };
-        let ran = self.runtime.run_action_versioned(&grant(install)?, &context, &to_wit(&call.action)).await.map_err(from_call_error)?;
+        let ran = self
+            .runtime
+            .run_action_versioned(&grant(install)?, &context, &to_wit(&call.action))
+            .await
+            .map_err(from_call_error)?;
         let outcome = ran.value;
         Ok(StepOutcome {
             plugin_version: Some(ran.version),
@@ -208,7 +226,12 @@ impl ConnectorGateway for RuntimeGateway {
         })
     }
 
-    async fn poll_events(&self, install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError> {
+    async fn poll_events(
+        &self,
+        install: &Install,
+        cursor: Option<&str>,
+        max: u32,
+    ) -> Result<BadgeBatch, ConnectorError> {
         let config = install.config.to_string();
         let batch = self.runtime.poll_events(&grant(install)?, &config, cursor, max).await.map_err(from_call_error)?;
         Ok(BadgeBatch {
@@ -232,12 +255,17 @@ impl ConnectorGateway for RuntimeGateway {
     }
 
     async fn validate(&self, install: &Install) -> Result<Vec<SetupCheck>, ConnectorError> {
-        let checks = self.runtime.validate(&grant(install)?, &install.config.to_string()).await.map_err(from_call_error)?;
+        let checks =
+            self.runtime.validate(&grant(install)?, &install.config.to_string()).await.map_err(from_call_error)?;
         Ok(checks.into_iter().map(|c| SetupCheck { name: c.name, ok: c.ok, detail: c.detail }).collect())
     }
 
     async fn list_options(&self, install: &Install, picker: &str) -> Result<Vec<SetupOption>, ConnectorError> {
-        let items = self.runtime.list_options(&grant(install)?, &install.config.to_string(), picker).await.map_err(from_call_error)?;
+        let items = self
+            .runtime
+            .list_options(&grant(install)?, &install.config.to_string(), picker)
+            .await
+            .map_err(from_call_error)?;
         Ok(items.into_iter().map(|o| SetupOption { id: o.id, label: o.label, detail: o.detail }).collect())
     }
 

@@ -54,8 +54,13 @@ pub fn parse(body: &[u8], zone: Tz, received_at: DateTime<Utc>) -> Result<EnvoyE
         None => format!("sha256:{}", hex::encode(Sha256::digest(body))),
     };
     let event = match name.as_str() {
-        "entry_sign_in" | "entry_sign_out" | "invite_created" | "invite_updated" | "invite_removed"
-        | "employee_entry_sign_in" | "employee_entry_sign_out" => {
+        "entry_sign_in"
+        | "entry_sign_out"
+        | "invite_created"
+        | "invite_updated"
+        | "invite_removed"
+        | "employee_entry_sign_in"
+        | "employee_entry_sign_out" => {
             let payload = root.get("payload").filter(|p| p.is_object()).ok_or("the body has no `payload` object")?;
             Ok(normalise(&name, payload, zone, received_at)?)
         }
@@ -94,15 +99,18 @@ fn normalise(name: &str, payload: &Value, zone: Tz, received_at: DateTime<Utc>) 
         .or_else(|| payload.pointer("/relationships/invite/id"))
         .and_then(id_text);
     // An entry belongs to its invite's visit; a walk-in's entry is its own visit.
-    let entry_visit = || VisitId::new(match &invite_id {
-        Some(invite) => format!("invite-{invite}"),
-        None => format!("entry-{id}"),
-    });
+    let entry_visit = || {
+        VisitId::new(match &invite_id {
+            Some(invite) => format!("invite-{invite}"),
+            None => format!("entry-{id}"),
+        })
+    };
     // ASSUMPTION: `flow-name` is the visitor type on entries and invites alike.
     let visitor_type = text("flow-name").unwrap_or_default();
     Ok(match name {
         "invite_created" | "invite_updated" => {
-            let arrival = time("expected-arrival-time")?.ok_or("`payload.attributes.expected-arrival-time` is missing")?;
+            let arrival =
+                time("expected-arrival-time")?.ok_or("`payload.attributes.expected-arrival-time` is missing")?;
             let details = InviteDetails {
                 visit_id: VisitId::new(format!("invite-{id}")),
                 visitor_type,
@@ -111,9 +119,15 @@ fn normalise(name: &str, payload: &Value, zone: Tz, received_at: DateTime<Utc>) 
                 registration_complete: attrs.get("preregistration-complete").and_then(Value::as_bool).unwrap_or(false),
                 occurred_at: received_at,
             };
-            if name == "invite_created" { VisitorEvent::VisitInvited(details) } else { VisitorEvent::VisitUpdated(details) }
+            if name == "invite_created" {
+                VisitorEvent::VisitInvited(details)
+            } else {
+                VisitorEvent::VisitUpdated(details)
+            }
         }
-        "invite_removed" => VisitorEvent::VisitCancelled { visit_id: VisitId::new(format!("invite-{id}")), occurred_at: received_at },
+        "invite_removed" => {
+            VisitorEvent::VisitCancelled { visit_id: VisitId::new(format!("invite-{id}")), occurred_at: received_at }
+        }
         "entry_sign_in" => VisitorEvent::VisitorSignedIn(SignIn {
             visit_id: entry_visit(),
             visitor_type,
@@ -130,8 +144,13 @@ fn normalise(name: &str, payload: &Value, zone: Tz, received_at: DateTime<Utc>) 
             let names = PersonDetails::from_full_name(&text("full-name").unwrap_or_default());
             let signed_in = name == "employee_entry_sign_in";
             let at = time(if signed_in { "signed-in-at" } else { "signed-out-at" })?.unwrap_or(received_at);
-            let employee = EmployeeEvent { email, first_name: names.first_name, last_name: names.last_name, occurred_at: at };
-            if signed_in { VisitorEvent::EmployeeSignedIn(employee) } else { VisitorEvent::EmployeeSignedOut(employee) }
+            let employee =
+                EmployeeEvent { email, first_name: names.first_name, last_name: names.last_name, occurred_at: at };
+            if signed_in {
+                VisitorEvent::EmployeeSignedIn(employee)
+            } else {
+                VisitorEvent::EmployeeSignedOut(employee)
+            }
         }
         other => return Err(format!("Envoy event `{other}` is not handled by Gatehouse")),
     })

@@ -56,14 +56,24 @@ impl From<ServiceError> for ApiError {
             ServiceError::Connector(_) => ApiError::new(StatusCode::BAD_GATEWAY, "connector", err.to_string()),
             ServiceError::Plugin(ref error) => ApiError::new(plugin_status(error), "plugin", err.to_string()),
             ServiceError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
-            ServiceError::Secret(SecretError::InvalidName(_)) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string()),
+            ServiceError::Secret(SecretError::InvalidName(_)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
             ServiceError::Secret(SecretError::Unavailable(_)) => {
                 tracing::error!(error = %err, "the secret store failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the secret store is unavailable; retry later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the secret store is unavailable; retry later",
+                )
             }
             ServiceError::Store(_) | ServiceError::Seal(_) => {
                 tracing::error!(error = %err, "request failed inside the service");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service could not store the request; retry later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service could not store the request; retry later",
+                )
             }
         }
     }

@@ -32,7 +32,11 @@ use native::NativeEvent;
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// Reads the whole body, refusing more than `limit` bytes.
-pub(crate) async fn read_body(body: Body, content_length: Option<&HeaderValue>, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    body: Body,
+    content_length: Option<&HeaderValue>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let declared = content_length.and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::too_large(limit));
@@ -62,7 +66,11 @@ pub(crate) async fn health() -> &'static str {
 #[utoipa::path(post, path = "/v1/events", tag = "intake",
     request_body(content = NativeEvent, description = "an event of our JSON (see docs/intake.md)"),
     responses((status = 202, body = IngestReceipt, description = "stored; redeliveries are marked `x-gatehouse-duplicate: true`")))]
-pub(crate) async fn post_event(State(app): State<ApiState>, principal: Principal, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn post_event(
+    State(app): State<ApiState>,
+    principal: Principal,
+    request: Request,
+) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let body = read_body(body, parts.headers.get(header::CONTENT_LENGTH), app.body_limit).await?;
     let native = NativeEvent::parse(&body).map_err(ApiError::bad_request)?;
@@ -93,7 +101,11 @@ pub(crate) async fn post_event(State(app): State<ApiState>, principal: Principal
     params(("install" = String, Path, description = "the install the webhook is for")),
     request_body(content = Object, description = "an Envoy webhook body, signed with the install's webhook secret"),
     responses((status = 202, body = IngestReceipt)))]
-pub(crate) async fn post_envoy_webhook(State(app): State<ApiState>, Path(id): Path<String>, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn post_envoy_webhook(
+    State(app): State<ApiState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let (install, location) = app.service.webhook_install(&InstallId::new(id)).await?;
     let (parts, body) = request.into_parts();
     let body = read_body(body, parts.headers.get(header::CONTENT_LENGTH), app.body_limit).await?;
@@ -102,13 +114,16 @@ pub(crate) async fn post_envoy_webhook(State(app): State<ApiState>, Path(id): Pa
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ApiError::unauthorized("the X-Envoy-Signature header is missing"))?;
-    let secret = app
-        .service
-        .webhook_secret(&install)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized(format!("install `{}` has no webhook secret; set one to accept Envoy webhooks", install.id)))?;
+    let secret = app.service.webhook_secret(&install).await?.ok_or_else(|| {
+        ApiError::unauthorized(format!(
+            "install `{}` has no webhook secret; set one to accept Envoy webhooks",
+            install.id
+        ))
+    })?;
     if !signature_is_valid(&secret, &body, signature) {
-        return Err(ApiError::unauthorized("the X-Envoy-Signature does not match the body and the install's webhook secret"));
+        return Err(ApiError::unauthorized(
+            "the X-Envoy-Signature does not match the body and the install's webhook secret",
+        ));
     }
     if !install.enabled {
         return Err(ApiError::new(StatusCode::CONFLICT, "disabled", format!("install `{}` is disabled", install.id)));

@@ -12,7 +12,7 @@
 
 use super::timestamps::parse_instant;
 use crate::domain::{
-    EmployeeEvent, InviteDetails, LocationId, InstallId, PersonDetails, SignIn, SignOut, VisitId, VisitorEvent,
+    EmployeeEvent, InstallId, InviteDetails, LocationId, PersonDetails, SignIn, SignOut, VisitId, VisitorEvent,
 };
 use crate::service::Target;
 use chrono::{DateTime, Utc};
@@ -80,7 +80,8 @@ impl NativeEvent {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err("the body is empty; expected a JSON event".into());
         }
-        let event: NativeEvent = serde_json::from_slice(body).map_err(|e| format!("the body is not a valid event: {e}"))?;
+        let event: NativeEvent =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not a valid event: {e}"))?;
         if event.event_id.trim().is_empty() {
             return Err("`event_id` must not be empty".into());
         }
@@ -113,12 +114,20 @@ impl NativeEvent {
             if !e.email.contains('@') {
                 return Err(format!("`employee.email` `{}` is not an e-mail address", e.email));
             }
-            Ok(EmployeeEvent { email: e.email.clone(), first_name: e.first_name.clone(), last_name: e.last_name.clone(), occurred_at })
+            Ok(EmployeeEvent {
+                email: e.email.clone(),
+                first_name: e.first_name.clone(),
+                last_name: e.last_name.clone(),
+                occurred_at,
+            })
         };
         Ok(match kind {
             "visit.invited" | "visit.updated" => {
                 let v = visit()?;
-                let arrival = v.expected_arrival.as_deref().ok_or_else(|| format!("`visit.expected_arrival` is required for {kind}"))?;
+                let arrival = v
+                    .expected_arrival
+                    .as_deref()
+                    .ok_or_else(|| format!("`visit.expected_arrival` is required for {kind}"))?;
                 let details = InviteDetails {
                     visit_id: VisitId::new(&v.id),
                     visitor_type: visitor_type(v)?,
@@ -127,7 +136,11 @@ impl NativeEvent {
                     registration_complete: v.registration_complete,
                     occurred_at,
                 };
-                if kind == "visit.invited" { VisitorEvent::VisitInvited(details) } else { VisitorEvent::VisitUpdated(details) }
+                if kind == "visit.invited" {
+                    VisitorEvent::VisitInvited(details)
+                } else {
+                    VisitorEvent::VisitUpdated(details)
+                }
             }
             "visit.cancelled" => VisitorEvent::VisitCancelled { visit_id: VisitId::new(&visit()?.id), occurred_at },
             "visitor.signed_in" => {
@@ -140,7 +153,9 @@ impl NativeEvent {
                     occurred_at,
                 })
             }
-            "visitor.signed_out" => VisitorEvent::VisitorSignedOut(SignOut { visit_id: VisitId::new(&visit()?.id), occurred_at }),
+            "visitor.signed_out" => {
+                VisitorEvent::VisitorSignedOut(SignOut { visit_id: VisitId::new(&visit()?.id), occurred_at })
+            }
             "employee.signed_in" => VisitorEvent::EmployeeSignedIn(employee()?),
             "employee.signed_out" => VisitorEvent::EmployeeSignedOut(employee()?),
             other => {

@@ -14,10 +14,8 @@ pub fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
         return Ok(instant.with_timezone(&Utc));
     }
-    let naive = NAIVE_FORMATS
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .ok_or_else(|| {
+    let naive =
+        NAIVE_FORMATS.iter().find_map(|format| NaiveDateTime::parse_from_str(text, format).ok()).ok_or_else(|| {
             format!("`{text}` is not a timestamp (use RFC 3339, or `YYYY-MM-DD HH:MM:SS` in the location's time zone)")
         })?;
     Ok(match zone.from_local_datetime(&naive) {
@@ -42,7 +40,10 @@ mod tests {
         assert_eq!(parse_instant("2024-01-15 10:30:00", paris).unwrap().to_rfc3339(), "2024-01-15T09:30:00+00:00");
         assert_eq!(parse_instant("2024-07-15T10:30", paris).unwrap().to_rfc3339(), "2024-07-15T08:30:00+00:00");
         assert_eq!(parse_instant("2024-01-15T10:30:00Z", paris).unwrap().to_rfc3339(), "2024-01-15T10:30:00+00:00");
-        assert_eq!(parse_instant("2024-01-15T10:30:00-05:00", paris).unwrap().to_rfc3339(), "2024-01-15T15:30:00+00:00");
+        assert_eq!(
+            parse_instant("2024-01-15T10:30:00-05:00", paris).unwrap().to_rfc3339(),
+            "2024-01-15T15:30:00+00:00"
+        );
         assert!(parse_instant("yesterday", paris).is_err());
     }
 

@@ -41,11 +41,15 @@ mod tests {
 
     #[test]
     fn delays_grow_exponentially_within_their_jitter_band_and_are_capped() {
-        let policy = RetryPolicy { max_attempts: 10, base_delay: Duration::seconds(2), max_delay: Duration::seconds(60) };
+        let policy =
+            RetryPolicy { max_attempts: 10, base_delay: Duration::seconds(2), max_delay: Duration::seconds(60) };
         for (attempt, ceiling) in [(1, 2), (2, 4), (3, 8), (6, 60), (20, 60)] {
             for _ in 0..50 {
                 let delay = policy.delay(attempt, None);
-                assert!(delay >= Duration::milliseconds(ceiling * 500) && delay <= Duration::seconds(ceiling), "{attempt}: {delay}");
+                assert!(
+                    delay >= Duration::milliseconds(ceiling * 500) && delay <= Duration::seconds(ceiling),
+                    "{attempt}: {delay}"
+                );
             }
         }
         assert!(policy.delay(1, Some(Duration::seconds(30))) >= Duration::seconds(30));

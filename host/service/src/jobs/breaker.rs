@@ -25,8 +25,12 @@ impl Default for BreakerPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum BreakerState {
-    Closed { consecutive_failures: u32 },
-    Open { until: DateTime<Utc> },
+    Closed {
+        consecutive_failures: u32,
+    },
+    Open {
+        until: DateTime<Utc>,
+    },
     /// The cool-down passed; one trial call is in flight.
     HalfOpen,
 }

@@ -7,7 +7,11 @@ use crate::domain::ErrorKind;
 use crate::store::{AttachmentBody, RunnableStep, StepRecord, StepUpdate};
 
 impl Engine {
-    pub(super) async fn run_email_step(&self, runnable: &RunnableStep, step: &StepRecord) -> Result<StepResult, ServiceError> {
+    pub(super) async fn run_email_step(
+        &self,
+        runnable: &RunnableStep,
+        step: &StepRecord,
+    ) -> Result<StepResult, ServiceError> {
         let service = self.service();
         let store = service.store();
         let (tenant_id, install_id, subject) = (&runnable.tenant_id, &runnable.install_id, &runnable.subject);
@@ -15,13 +19,21 @@ impl Engine {
             return Ok(StepResult::stop(ErrorKind::Config, "the tenant no longer exists"));
         };
         let Some(relay) = tenant.settings.smtp.clone() else {
-            return Ok(StepResult::stop(ErrorKind::Config, "the tenant has no SMTP relay; set one to e-mail credentials"));
+            return Ok(StepResult::stop(
+                ErrorKind::Config,
+                "the tenant has no SMTP relay; set one to e-mail credentials",
+            ));
         };
         let Some(card) = store.latest_card(tenant_id, install_id, subject).await? else {
-            return Ok(StepResult::stop(ErrorKind::Permanent, "no card was issued to this visitor, so there is no QR code to send"));
+            return Ok(StepResult::stop(
+                ErrorKind::Permanent,
+                "no card was issued to this visitor, so there is no QR code to send",
+            ));
         };
         let person = store.person(tenant_id, install_id, subject.external_id()).await?;
-        let Some((first_name, to)) = person.and_then(|p| Some((p.details.first_name.clone(), p.details.email.clone()?))) else {
+        let Some((first_name, to)) =
+            person.and_then(|p| Some((p.details.first_name.clone(), p.details.email.clone()?)))
+        else {
             return Ok(StepResult::stop(ErrorKind::Permanent, "the visitor has no e-mail address"));
         };
         let Some(install) = store.install(tenant_id, install_id).await? else {
@@ -34,7 +46,9 @@ impl Engine {
             return Ok(StepResult::stop(ErrorKind::Permanent, "the e-mail was planned without an access window"));
         };
         let png = card_qr_png(&card).map_err(ServiceError::InvalidInput)?;
-        let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&location.time_zone).format("%Y-%m-%d %H:%M").to_string();
+        let local = |at: chrono::DateTime<chrono::Utc>| {
+            at.with_timezone(&location.time_zone).format("%Y-%m-%d %H:%M").to_string()
+        };
         let email = CredentialEmail {
             to: &to,
             first_name: &first_name,
@@ -48,7 +62,9 @@ impl Engine {
         let template = tenant.settings.email_template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         Ok(match send_credential_email(&relay, service.sealer(), template, &email).await {
             Ok(()) => StepResult {
-                update: StepUpdate::Done { outcome: serde_json::json!({ "sent_to": to, "card_number": card.card_number }) },
+                update: StepUpdate::Done {
+                    outcome: serde_json::json!({ "sent_to": to, "card_number": card.card_number }),
+                },
                 effects: vec![Effect::Attach(AttachmentBody::QrPng(png))],
             },
             Err(DeliveryError::Invalid(reason)) => StepResult::stop(ErrorKind::Config, reason),
@@ -58,7 +74,11 @@ impl Engine {
                 let update = if retry.exhausted(step.attempts) {
                     StepUpdate::Dead { kind: ErrorKind::Transient, error: reason }
                 } else {
-                    StepUpdate::Retry { at: now + retry.delay(step.attempts, None), kind: ErrorKind::Transient, error: reason }
+                    StepUpdate::Retry {
+                        at: now + retry.delay(step.attempts, None),
+                        kind: ErrorKind::Transient,
+                        error: reason,
+                    }
                 };
                 StepResult { update, effects: Vec::new() }
             }

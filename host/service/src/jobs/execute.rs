@@ -77,13 +77,16 @@ impl Engine {
         let mut tx = service.store().begin().await?;
         for effect in &result.effects {
             match effect {
-                Effect::SetPacsId(pacs_id) => tx.set_pacs_id(tenant, install, runnable.subject.external_id(), pacs_id).await?,
+                Effect::SetPacsId(pacs_id) => {
+                    tx.set_pacs_id(tenant, install, runnable.subject.external_id(), pacs_id).await?
+                }
                 Effect::Attach(body) => {
                     tx.insert_attachment(tenant, install, &step.job_id, &runnable.subject, body, now).await?;
                 }
                 Effect::HoldIssuedCard(card) => {
                     let owner = runnable.subject.key();
-                    let hold = tx.hold_issued_card(tenant, install, &owner, card.facility_code, card.card_number, now).await?;
+                    let hold =
+                        tx.hold_issued_card(tenant, install, &owner, card.facility_code, card.card_number, now).await?;
                     if let IssuedCardHold::HeldByOther(holder) = hold {
                         tracing::warn!(tenant = %tenant, install = %install, card = card.card_number, facility_code = card.facility_code,
                             %holder, "the PACS issued a card number the pool holds for someone else: pool and PACS ranges overlap");
@@ -92,7 +95,9 @@ impl Engine {
                 Effect::ReleaseCards => {
                     tx.release_cards(tenant, install, &runnable.subject.key()).await?;
                 }
-                Effect::LogAttempt(action, attempt) => tx.insert_attempt(tenant, install, &step.job_id, *action, attempt).await?,
+                Effect::LogAttempt(action, attempt) => {
+                    tx.insert_attempt(tenant, install, &step.job_id, *action, attempt).await?
+                }
             }
         }
         if let Some(status) = tx.finish_step(step, &result.update, now).await? {
@@ -105,7 +110,12 @@ impl Engine {
         Ok(())
     }
 
-    async fn run_connector_step(&self, runnable: &RunnableStep, step: &StepRecord, kind: ActionKind) -> Result<StepResult, ServiceError> {
+    async fn run_connector_step(
+        &self,
+        runnable: &RunnableStep,
+        step: &StepRecord,
+        kind: ActionKind,
+    ) -> Result<StepResult, ServiceError> {
         let service = self.service();
         let Some(install) = service.store().install(&runnable.tenant_id, &runnable.install_id).await? else {
             return Ok(StepResult::stop(ErrorKind::Config, "the install no longer exists"));
@@ -161,7 +171,9 @@ impl Engine {
             email: person.as_ref().and_then(|p| p.details.email.clone()),
         };
         let window = step.planned.window;
-        let missing_window = || StepResult::stop(ErrorKind::Permanent, format!("`{}` was planned without an access window", kind.as_str()));
+        let missing_window = || {
+            StepResult::stop(ErrorKind::Permanent, format!("`{}` was planned without an access window", kind.as_str()))
+        };
         let mut params = step.planned.params.clone();
         let action = match kind {
             ActionKind::UpsertPerson => {
@@ -205,18 +217,28 @@ impl Engine {
 
     /// A number from the install's pool, held by the subject until revoked.
     /// Committed before the connector is called, so a crash never loses it.
-    async fn allocate_card(&self, install: &Install, subject: &Subject, params: &Value) -> Result<Result<CardCredential, StepResult>, ServiceError> {
+    async fn allocate_card(
+        &self,
+        install: &Install,
+        subject: &Subject,
+        params: &Value,
+    ) -> Result<Result<CardCredential, StepResult>, ServiceError> {
         let Some(facility_code) = params["facility_code"].as_u64().and_then(|f| u32::try_from(f).ok()) else {
             return Ok(Err(StepResult::stop(ErrorKind::Config, "`issue-card` was planned without a facility code")));
         };
         let service = self.service();
         let mut tx = service.store().begin().await?;
-        match tx.allocate_card(&install.tenant_id, &install.id, facility_code, &subject.key(), service.clock().now()).await {
+        match tx
+            .allocate_card(&install.tenant_id, &install.id, facility_code, &subject.key(), service.clock().now())
+            .await
+        {
             Ok(allocation) => {
                 tx.commit().await?;
                 Ok(Ok(CardCredential { card_number: allocation.number, facility_code, format: allocation.format }))
             }
-            Err(e @ (StoreError::PoolExhausted { .. } | StoreError::NoPool { .. })) => Ok(Err(StepResult::stop(ErrorKind::Config, e.to_string()))),
+            Err(e @ (StoreError::PoolExhausted { .. } | StoreError::NoPool { .. })) => {
+                Ok(Err(StepResult::stop(ErrorKind::Config, e.to_string())))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -279,5 +301,10 @@ impl Engine {
 /// exactly as asked (a name the PACS stores through a code page, cut to its
 /// length, ...). Each becomes a warning attachment on the job.
 fn warnings(detail: &Value) -> impl Iterator<Item = String> + '_ {
-    detail.get("warnings").and_then(Value::as_array).into_iter().flatten().filter_map(|w| w.as_str().map(str::to_string))
+    detail
+        .get("warnings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.as_str().map(str::to_string))
 }

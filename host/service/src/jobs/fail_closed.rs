@@ -54,7 +54,9 @@ impl Engine {
         let now = self.service().clock().now();
         let over = match visit.window {
             _ if !visit.provisioned => Some(format!("the visit is {}", visit.state.as_str())),
-            Some(window) if window.ends_at() <= now => Some(format!("the visit's access window ended at {}", window.ends_at())),
+            Some(window) if window.ends_at() <= now => {
+                Some(format!("the visit's access window ended at {}", window.ends_at()))
+            }
             _ => None,
         };
         Ok(over.map(|why| JobStatus::Ignored(format!("{why}; its access is not provisioned again"))))

@@ -52,7 +52,9 @@ impl BadgePoller {
                     report.signed_in += signed_in;
                 }
                 // One unreachable vendor must not stop the others; the cursor stays, nothing is lost.
-                Err(ServiceError::Connector(e)) => tracing::warn!(install = %install.id, error = %e, "badge poll failed"),
+                Err(ServiceError::Connector(e)) => {
+                    tracing::warn!(install = %install.id, error = %e, "badge poll failed")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -60,7 +62,9 @@ impl BadgePoller {
     }
 
     async fn uses_auto_check_in(&self, install: &Install) -> Result<bool, ServiceError> {
-        let Some(stored) = self.service.store().policy(&install.tenant_id, &install.id, None).await? else { return Ok(false) };
+        let Some(stored) = self.service.store().policy(&install.tenant_id, &install.id, None).await? else {
+            return Ok(false);
+        };
         Ok(crate::policy::parse(&stored.source).is_ok_and(|p| p.employees.mode == EmployeeMode::AutoCheckIn))
     }
 

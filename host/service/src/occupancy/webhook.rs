@@ -25,7 +25,10 @@ pub struct WebhookSender {
 
 impl WebhookSender {
     pub fn new(service: Service, retry: RetryPolicy) -> Self {
-        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().expect("a default HTTP client builds");
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .expect("a default HTTP client builds");
         Self { service, client, retry }
     }
 
@@ -38,18 +41,18 @@ impl WebhookSender {
             let hook = store.tenant(&delivery.tenant_id).await?.and_then(|t| t.settings.outbound_webhook);
             let result = match hook {
                 None => Err(("the tenant no longer has an outbound webhook".to_string(), false)),
-                Some(hook) => {
-                    match self.service.sealer().open_base64(&hook.secret_sealed).ok() {
-                        None => Err(("the webhook secret cannot be unsealed".to_string(), false)),
-                        Some(secret) => self.post(&hook.url, secret.as_bytes(), &delivery.payload).await,
-                    }
-                }
+                Some(hook) => match self.service.sealer().open_base64(&hook.secret_sealed).ok() {
+                    None => Err(("the webhook secret cannot be unsealed".to_string(), false)),
+                    Some(secret) => self.post(&hook.url, secret.as_bytes(), &delivery.payload).await,
+                },
             };
             let attempts = delivery.attempts + 1;
             let now = self.service.clock().now();
             let outcome = match &result {
                 Ok(()) => Ok(()),
-                Err((error, true)) if !self.retry.exhausted(attempts) => Err((error.as_str(), Some(now + self.retry.delay(attempts, None)))),
+                Err((error, true)) if !self.retry.exhausted(attempts) => {
+                    Err((error.as_str(), Some(now + self.retry.delay(attempts, None))))
+                }
                 Err((error, _)) => Err((error.as_str(), None)),
             };
             let mut tx = store.begin().await?;
@@ -74,7 +77,10 @@ impl WebhookSender {
             .map_err(|e| (format!("the webhook could not be reached: {e}"), true))?;
         match response.status() {
             s if s.is_success() => Ok(()),
-            s => Err((format!("the webhook answered {s}"), s.is_server_error() || s.as_u16() == 429 || s.as_u16() == 408)),
+            s => Err((
+                format!("the webhook answered {s}"),
+                s.is_server_error() || s.as_u16() == 429 || s.as_u16() == 408,
+            )),
         }
     }
 }

@@ -93,7 +93,12 @@ impl<'a> Steps<'a> {
         Steps { ctx, steps: Vec::new(), due_at }
     }
 
-    fn add(&mut self, kind: ActionKind, specific: Option<&Map<String, Value>>, window: Option<AccessWindow>) -> &mut Self {
+    fn add(
+        &mut self,
+        kind: ActionKind,
+        specific: Option<&Map<String, Value>>,
+        window: Option<AccessWindow>,
+    ) -> &mut Self {
         self.steps.push(PlannedStep {
             action: StepAction::Connector(kind),
             params: self.ctx.policy.params_for(kind, specific),
@@ -282,7 +287,10 @@ fn plan_sign_in(sign_in: &SignIn, ctx: &PlanContext<'_>) -> Plan {
     };
     if let (true, Some(window)) = (visit.provisioned, visit.window) {
         if window.starts_at() <= ctx.now {
-            return Plan::ignore(format!("already provisioned by the invite; access runs until {}", window.ends_at()), Some(visit));
+            return Plan::ignore(
+                format!("already provisioned by the invite; access runs until {}", window.ends_at()),
+                Some(visit),
+            );
         }
         // Arrived before early access began: open the window now.
         let Ok(early) = AccessWindow::new(ctx.now, window.ends_at()) else {

@@ -53,7 +53,11 @@ pub fn parse(source: &str) -> Result<Policy, PolicyErrors> {
 /// Checks the policy against the plugin and the install's card pools. On
 /// success returns the plugin's supported actions, which the planner uses
 /// to include the optional actions (activate, deactivate, remove-groups).
-pub fn validate(policy: &Policy, manifest: &Manifest, pools: &[CardPool]) -> Result<BTreeSet<ActionKind>, PolicyErrors> {
+pub fn validate(
+    policy: &Policy,
+    manifest: &Manifest,
+    pools: &[CardPool],
+) -> Result<BTreeSet<ActionKind>, PolicyErrors> {
     let mut check = Checker { manifest, issues: Vec::new() };
     let supported: BTreeSet<ActionKind> = manifest.actions.iter().map(|a| a.kind).collect();
 
@@ -80,9 +84,10 @@ pub fn validate(policy: &Policy, manifest: &Manifest, pools: &[CardPool]) -> Res
     let employees = &policy.employees;
     check.duration("employees.access_duration_minutes", employees.access_duration_minutes);
     match (employees.mode, employees.method) {
-        (EmployeeMode::CheckInRequired, None) => {
-            check.issue("employees.method".into(), "`check-in-required` needs `method = \"toggle-status\"` or `\"toggle-groups\"`".into())
-        }
+        (EmployeeMode::CheckInRequired, None) => check.issue(
+            "employees.method".into(),
+            "`check-in-required` needs `method = \"toggle-status\"` or `\"toggle-groups\"`".into(),
+        ),
         (EmployeeMode::CheckInRequired, Some(ToggleMethod::ToggleStatus)) => {
             check.action("employees", ActionKind::Activate, policy.params_for(ActionKind::Activate, None));
             check.action("employees", ActionKind::Deactivate, policy.params_for(ActionKind::Deactivate, None));
@@ -90,11 +95,21 @@ pub fn validate(policy: &Policy, manifest: &Manifest, pools: &[CardPool]) -> Res
         (EmployeeMode::CheckInRequired, Some(ToggleMethod::ToggleGroups)) => match &employees.groups {
             None => check.issue("employees.groups".into(), "`toggle-groups` needs the groups to toggle".into()),
             Some(groups) => {
-                check.action("employees.groups", ActionKind::AddGroups, policy.params_for(ActionKind::AddGroups, Some(groups)));
-                check.action("employees.groups", ActionKind::RemoveGroups, policy.params_for(ActionKind::RemoveGroups, Some(groups)));
+                check.action(
+                    "employees.groups",
+                    ActionKind::AddGroups,
+                    policy.params_for(ActionKind::AddGroups, Some(groups)),
+                );
+                check.action(
+                    "employees.groups",
+                    ActionKind::RemoveGroups,
+                    policy.params_for(ActionKind::RemoveGroups, Some(groups)),
+                );
             }
         },
-        (_, Some(_)) => check.issue("employees.method".into(), "only applies with `mode = \"check-in-required\"`".into()),
+        (_, Some(_)) => {
+            check.issue("employees.method".into(), "only applies with `mode = \"check-in-required\"`".into())
+        }
         (_, None) => {}
     }
     for (i, email) in employees.excluded.iter().enumerate() {
@@ -128,11 +143,21 @@ impl Checker<'_> {
 
     fn early_access(&mut self, path: &str, minutes: u32) {
         if minutes > MAX_EARLY_ACCESS_MINUTES {
-            self.issue(path.into(), format!("{minutes} minutes is more than the maximum of {MAX_EARLY_ACCESS_MINUTES} (7 days)"));
+            self.issue(
+                path.into(),
+                format!("{minutes} minutes is more than the maximum of {MAX_EARLY_ACCESS_MINUTES} (7 days)"),
+            );
         }
     }
 
-    fn visitor_type(&mut self, policy: &Policy, name: &str, rule: &VisitorType, pools: &[CardPool], supported: &BTreeSet<ActionKind>) {
+    fn visitor_type(
+        &mut self,
+        policy: &Policy,
+        name: &str,
+        rule: &VisitorType,
+        pools: &[CardPool],
+        supported: &BTreeSet<ActionKind>,
+    ) {
         let path = format!("visitors.types.{name}");
         if name.trim().is_empty() {
             self.issue(path.clone(), "a visitor type needs a name".into());
@@ -161,7 +186,9 @@ impl Checker<'_> {
         if let Some(card) = &rule.card {
             let at = format!("{path}.card");
             match pools.iter().find(|p| p.facility_code == card.facility_code) {
-                None => self.issue(at, format!("the install has no card pool for facility code {}", card.facility_code)),
+                None => {
+                    self.issue(at, format!("the install has no card pool for facility code {}", card.facility_code))
+                }
                 Some(pool) => {
                     let mut params = card.params.clone();
                     params.extend(card_fields(pool.min, pool));
@@ -173,7 +200,11 @@ impl Checker<'_> {
             self.issue(format!("{path}.qr_email"), "a QR e-mail needs a `card` to encode".into());
         }
         if let Some(pin) = &rule.pin {
-            self.action(&format!("{path}.pin"), ActionKind::IssuePin, policy.params_for(ActionKind::IssuePin, Some(pin)));
+            self.action(
+                &format!("{path}.pin"),
+                ActionKind::IssuePin,
+                policy.params_for(ActionKind::IssuePin, Some(pin)),
+            );
         }
     }
 
@@ -181,13 +212,19 @@ impl Checker<'_> {
     fn action(&mut self, path: &str, kind: ActionKind, params: Value) {
         let plugin = &self.manifest.plugin_id;
         let Some(descriptor) = self.manifest.action(kind) else {
-            self.issue(path.into(), format!("needs the `{}` action, which plugin `{plugin}` does not support", kind.as_str()));
+            self.issue(
+                path.into(),
+                format!("needs the `{}` action, which plugin `{plugin}` does not support", kind.as_str()),
+            );
             return;
         };
         let validator = match jsonschema::validator_for(&descriptor.params_schema) {
             Ok(v) => v,
             Err(e) => {
-                self.issue(path.into(), format!("plugin `{plugin}` publishes an invalid params schema for `{}`: {e}", kind.as_str()));
+                self.issue(
+                    path.into(),
+                    format!("plugin `{plugin}` publishes an invalid params schema for `{}`: {e}", kind.as_str()),
+                );
                 return;
             }
         };
@@ -195,11 +232,20 @@ impl Checker<'_> {
             .iter_errors(&params)
             .map(|e| {
                 let at = e.instance_path.to_string();
-                if at.is_empty() { e.to_string() } else { format!("{at}: {e}") }
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{at}: {e}")
+                }
             })
             .collect();
         if !problems.is_empty() {
-            let message = format!("`{}` params {} do not match the plugin's schema: {}", kind.as_str(), params, problems.join("; "));
+            let message = format!(
+                "`{}` params {} do not match the plugin's schema: {}",
+                kind.as_str(),
+                params,
+                problems.join("; ")
+            );
             self.issue(path.into(), message);
         }
     }

@@ -40,7 +40,10 @@ impl SmtpRelaySpec {
             return invalid("port 0 is not a port".into());
         }
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
-            return invalid(format!("the sender `{}` is not an e-mail address (e.g. \"Reception <reception@example.com>\")", self.from));
+            return invalid(format!(
+                "the sender `{}` is not an e-mail address (e.g. \"Reception <reception@example.com>\")",
+                self.from
+            ));
         }
         if self.username.is_some() != self.password.is_some() {
             return invalid("give both a username and a password, or neither".into());
@@ -100,7 +103,10 @@ impl From<&TenantSettings> for DeliveryView {
                 password_set: r.password_sealed.is_some(),
                 from: r.from.clone(),
             }),
-            outbound_webhook: settings.outbound_webhook.as_ref().map(|w| OutboundWebhookView { url: w.url.clone(), secret_set: true }),
+            outbound_webhook: settings
+                .outbound_webhook
+                .as_ref()
+                .map(|w| OutboundWebhookView { url: w.url.clone(), secret_set: true }),
             email_template: settings.email_template.clone(),
             default_email_template: crate::delivery::DEFAULT_TEMPLATE.into(),
             placeholders: crate::delivery::PLACEHOLDERS.iter().map(|p| p.to_string()).collect(),
@@ -114,7 +120,12 @@ impl Service {
     }
 
     /// Sets the tenant's SMTP relay for credential e-mails.
-    pub async fn set_smtp_relay(&self, actor: &str, tenant: &TenantId, spec: SmtpRelaySpec) -> Result<DeliveryView, ServiceError> {
+    pub async fn set_smtp_relay(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        spec: SmtpRelaySpec,
+    ) -> Result<DeliveryView, ServiceError> {
         spec.check()?;
         let written: &[&str] = if spec.password.is_some() { &["password"] } else { &[] };
         let relay = SmtpRelay {
@@ -129,14 +140,26 @@ impl Service {
     }
 
     /// Sets where occupancy notifications go and the key that signs them.
-    pub async fn set_outbound_webhook(&self, actor: &str, tenant: &TenantId, url: &str, secret: &str) -> Result<DeliveryView, ServiceError> {
+    pub async fn set_outbound_webhook(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        url: &str,
+        secret: &str,
+    ) -> Result<DeliveryView, ServiceError> {
         check_outbound_webhook(url, secret)?;
         let hook = OutboundWebhook { url: url.into(), secret_sealed: self.sealer.seal_base64(secret) };
-        self.update_settings(actor, tenant, "tenant.outbound-webhook", &["secret"], |s| s.outbound_webhook = Some(hook)).await
+        self.update_settings(actor, tenant, "tenant.outbound-webhook", &["secret"], |s| s.outbound_webhook = Some(hook))
+            .await
     }
 
     /// Replaces the credential e-mail template (see `delivery::email`).
-    pub async fn set_email_template(&self, actor: &str, tenant: &TenantId, template: &str) -> Result<DeliveryView, ServiceError> {
+    pub async fn set_email_template(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        template: &str,
+    ) -> Result<DeliveryView, ServiceError> {
         check_template(template).map_err(ServiceError::InvalidInput)?;
         let template = template.to_string();
         self.update_settings(actor, tenant, "tenant.email-template", &[], |s| s.email_template = Some(template)).await
@@ -157,7 +180,12 @@ impl Service {
     }
 
     /// Removes one setting: no relay, no webhook, or the default template again.
-    pub async fn clear_delivery_setting(&self, actor: &str, tenant: &TenantId, setting: DeliverySetting) -> Result<DeliveryView, ServiceError> {
+    pub async fn clear_delivery_setting(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        setting: DeliverySetting,
+    ) -> Result<DeliveryView, ServiceError> {
         let (action, clear): (_, fn(&mut TenantSettings)) = match setting {
             DeliverySetting::Smtp => ("tenant.smtp.delete", |s| s.smtp = None),
             DeliverySetting::OutboundWebhook => ("tenant.outbound-webhook.delete", |s| s.outbound_webhook = None),
@@ -183,7 +211,8 @@ impl Service {
         let after = DeliveryView::from(&tenant.settings);
         let mut tx = self.store.begin().await?;
         tx.upsert_tenant(&tenant, self.clock.now()).await?;
-        let detail = json!({ "before": audited(&before), "after": audited(&after), "secrets_written": secrets_written });
+        let detail =
+            json!({ "before": audited(&before), "after": audited(&after), "secrets_written": secrets_written });
         self.audit(&mut tx, tenant_id, actor, action, format!("tenant:{tenant_id}"), detail).await?;
         tx.commit().await?;
         Ok(after)
@@ -192,7 +221,8 @@ impl Service {
 
 /// An http(s) URL and a key to sign with.
 pub fn check_outbound_webhook(url: &str, secret: &str) -> Result<(), ServiceError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| ServiceError::InvalidInput(format!("webhook url `{url}`: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(ServiceError::InvalidInput(format!("webhook url `{url}` must be http or https")));
     }

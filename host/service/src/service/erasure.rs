@@ -7,8 +7,7 @@
 
 use super::{Service, ServiceError};
 use crate::domain::{
-    ActionKind, ErasureId, InstallId, JobId, JobStatus, PersonKind, PlannedStep, StepAction,
-    Subject, TenantId, VisitId,
+    ActionKind, ErasureId, InstallId, JobId, JobStatus, PersonKind, PlannedStep, StepAction, Subject, TenantId, VisitId,
 };
 use crate::store::{AuditEntry, ErasureRecord, NewJob, NotPlanned};
 use chrono::{DateTime, Utc};
@@ -68,17 +67,11 @@ impl From<ErasureRecord> for ErasureView {
                     (Some((_, status)), _) => match status {
                         JobStatus::Queued | JobStatus::Running => ErasureOutcome::Pending,
                         JobStatus::Done => ErasureOutcome::Done,
-                        other => ErasureOutcome::Failed {
-                            reason: other.reason().unwrap_or_default().to_string(),
-                        },
+                        other => ErasureOutcome::Failed { reason: other.reason().unwrap_or_default().to_string() },
                     },
-                    (None, Some((NotPlanned::Unsupported, reason))) => {
-                        ErasureOutcome::Unsupported { reason }
-                    }
+                    (None, Some((NotPlanned::Unsupported, reason))) => ErasureOutcome::Unsupported { reason },
                     (None, Some((NotPlanned::Failed, reason))) => ErasureOutcome::Failed { reason },
-                    (None, None) => ErasureOutcome::Failed {
-                        reason: "the erase job no longer exists".into(),
-                    },
+                    (None, None) => ErasureOutcome::Failed { reason: "the erase job no longer exists".into() },
                 };
                 ErasureTarget {
                     install_id: t.install_id,
@@ -88,12 +81,7 @@ impl From<ErasureRecord> for ErasureView {
                 }
             })
             .collect();
-        ErasureView {
-            id: record.id,
-            actor: record.actor,
-            requested_at: record.requested_at,
-            targets,
-        }
+        ErasureView { id: record.id, actor: record.actor, requested_at: record.requested_at, targets }
     }
 }
 
@@ -106,10 +94,7 @@ impl Service {
         tenant: &TenantId,
         who: &PersonSelector,
     ) -> Result<ErasureView, ServiceError> {
-        self.store
-            .tenant(tenant)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
+        self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
         let subjects = self.subjects_of(tenant, who).await?;
         let installs = self.store.installs_of(tenant).await?;
         let mut plans = Vec::with_capacity(installs.len());
@@ -118,15 +103,9 @@ impl Service {
                 Ok(manifest) if manifest.action(ActionKind::ErasePerson).is_some() => Ok(()),
                 Ok(manifest) => Err((
                     NotPlanned::Unsupported,
-                    format!(
-                        "plugin `{}` {} has no erase-person action",
-                        manifest.plugin_id, manifest.version
-                    ),
+                    format!("plugin `{}` {} has no erase-person action", manifest.plugin_id, manifest.version),
                 )),
-                Err(e) => Err((
-                    NotPlanned::Failed,
-                    format!("the plugin could not be asked: {e}"),
-                )),
+                Err(e) => Err((NotPlanned::Failed, format!("the plugin could not be asked: {e}"))),
             };
             plans.push(plan);
         }
@@ -160,18 +139,14 @@ impl Service {
                             now,
                         };
                         // Timers that would re-provision the person go with them.
-                        tx.cancel_pending_entries(tenant, &install.id, subject)
-                            .await?;
+                        tx.cancel_pending_entries(tenant, &install.id, subject).await?;
                         jobs += 1;
                         Ok(tx.insert_job(job).await?)
                     }
                     Err((why, reason)) => Err((*why, reason.clone())),
                 };
-                let planned_ref = planned
-                    .as_ref()
-                    .map_err(|(why, reason)| (*why, reason.as_str()));
-                tx.insert_erasure_target(tenant, &id, &install.id, subject, planned_ref)
-                    .await?;
+                let planned_ref = planned.as_ref().map_err(|(why, reason)| (*why, reason.as_str()));
+                tx.insert_erasure_target(tenant, &id, &install.id, subject, planned_ref).await?;
                 events_scrubbed += tx.anonymise_subject(tenant, &install.id, subject).await?.1;
             }
         }
@@ -195,25 +170,12 @@ impl Service {
     }
 
     /// An erasure request with each install's outcome so far.
-    pub async fn erasure(
-        &self,
-        tenant: &TenantId,
-        id: &ErasureId,
-    ) -> Result<ErasureView, ServiceError> {
-        Ok(self
-            .store
-            .erasure(tenant, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("erasure", id))?
-            .into())
+    pub async fn erasure(&self, tenant: &TenantId, id: &ErasureId) -> Result<ErasureView, ServiceError> {
+        Ok(self.store.erasure(tenant, id).await?.ok_or_else(|| ServiceError::not_found("erasure", id))?.into())
     }
 
     /// The subjects (visits, employees) the selector names at any install.
-    async fn subjects_of(
-        &self,
-        tenant: &TenantId,
-        who: &PersonSelector,
-    ) -> Result<BTreeSet<Subject>, ServiceError> {
+    async fn subjects_of(&self, tenant: &TenantId, who: &PersonSelector) -> Result<BTreeSet<Subject>, ServiceError> {
         let persons = self.store.persons_of_tenant(tenant).await?;
         let subjects: BTreeSet<Subject> = match who {
             PersonSelector::VisitId(visit) => persons
@@ -224,18 +186,11 @@ impl Service {
             PersonSelector::Email(email) => {
                 let email = email.trim().to_lowercase();
                 if email.is_empty() {
-                    return Err(ServiceError::InvalidInput(
-                        "an erasure by e-mail needs an address".into(),
-                    ));
+                    return Err(ServiceError::InvalidInput("an erasure by e-mail needs an address".into()));
                 }
                 persons
                     .iter()
-                    .filter(|(_, p)| {
-                        p.details
-                            .email
-                            .as_deref()
-                            .is_some_and(|e| e.trim().to_lowercase() == email)
-                    })
+                    .filter(|(_, p)| p.details.email.as_deref().is_some_and(|e| e.trim().to_lowercase() == email))
                     .map(|(_, p)| match p.kind {
                         PersonKind::Visitor => Subject::Visit(VisitId::new(&p.external_id)),
                         PersonKind::Employee => Subject::employee(&p.external_id),
@@ -244,10 +199,7 @@ impl Service {
             }
         };
         if subjects.is_empty() {
-            return Err(ServiceError::not_found(
-                "person",
-                "matching the erasure request",
-            ));
+            return Err(ServiceError::not_found("person", "matching the erasure request"));
         }
         Ok(subjects)
     }

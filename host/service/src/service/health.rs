@@ -37,10 +37,7 @@ pub struct ConnectorHealth {
 }
 
 fn is_error(attempt: &AttemptRecord) -> bool {
-    matches!(
-        attempt.error_kind,
-        Some(ErrorKind::Transient | ErrorKind::Auth)
-    )
+    matches!(attempt.error_kind, Some(ErrorKind::Transient | ErrorKind::Auth))
 }
 
 /// The arithmetic, from the attempts that finished in the window (oldest
@@ -82,11 +79,7 @@ pub fn health_figures(
         window_end: end,
         attempts: attempts.len() as u64,
         errors,
-        uptime_percent: if length > 0.0 {
-            100.0 * uptime / length
-        } else {
-            100.0
-        },
+        uptime_percent: if length > 0.0 { 100.0 * uptime / length } else { 100.0 },
         error_rate: (!attempts.is_empty()).then(|| errors as f64 / attempts.len() as f64),
         mean_seconds_between_errors: (outages > 0).then(|| uptime / f64::from(outages)),
         mean_seconds_to_recover: (!recoveries.is_empty())
@@ -113,20 +106,13 @@ impl Service {
                 MAX_HEALTH_WINDOW.num_days()
             )));
         }
-        self.store
-            .install(tenant, install)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("install", install))?;
+        self.store.install(tenant, install).await?.ok_or_else(|| ServiceError::not_found("install", install))?;
         let end = self.clock.now();
         let start = end - window;
         let before = self.store.attempt_before(tenant, install, start).await?;
         let attempts = self.store.attempts(tenant, install, start, end).await?;
-        let mut health = health_figures(
-            install.clone(),
-            (start, end),
-            before.as_ref().is_some_and(is_error),
-            &attempts,
-        );
+        let mut health =
+            health_figures(install.clone(), (start, end), before.as_ref().is_some_and(is_error), &attempts);
         health.last_success = self.store.last_success(tenant, install).await?;
         health.shared = self.store.privacy_settings(tenant).await?.share_health;
         Ok(health)
@@ -161,55 +147,24 @@ mod tests {
     }
 
     fn figures(down_at_start: bool, marks: &[(i64, char)]) -> ConnectorHealth {
-        health_figures(
-            InstallId::new("i"),
-            (at(0), at(100)),
-            down_at_start,
-            &history(marks),
-        )
+        health_figures(InstallId::new("i"), (at(0), at(100)), down_at_start, &history(marks))
     }
 
     #[test]
     fn a_quiet_install_is_up_with_no_rates() {
         let health = figures(false, &[]);
-        assert_eq!(
-            (
-                health.uptime_percent,
-                health.error_rate,
-                health.mean_seconds_between_errors
-            ),
-            (100.0, None, None)
-        );
+        assert_eq!((health.uptime_percent, health.error_rate, health.mean_seconds_between_errors), (100.0, None, None));
     }
 
     #[test]
     fn two_outages_give_uptime_mean_time_between_errors_and_to_recover() {
         // Down 10..20 (two errors, one outage), down 50..80: 40 of 100 minutes down.
-        let health = figures(
-            false,
-            &[
-                (5, 'o'),
-                (10, 'e'),
-                (15, 'e'),
-                (20, 'o'),
-                (50, 'a'),
-                (80, 'o'),
-                (90, 'p'),
-            ],
-        );
+        let health = figures(false, &[(5, 'o'), (10, 'e'), (15, 'e'), (20, 'o'), (50, 'a'), (80, 'o'), (90, 'p')]);
         assert_eq!((health.attempts, health.errors), (7, 3));
         assert_eq!(health.uptime_percent, 60.0);
         assert_eq!(health.error_rate, Some(3.0 / 7.0));
-        assert_eq!(
-            health.mean_seconds_between_errors,
-            Some(60.0 * 60.0 / 2.0),
-            "60 minutes up over 2 outages"
-        );
-        assert_eq!(
-            health.mean_seconds_to_recover,
-            Some(20.0 * 60.0),
-            "10 and 30 minutes"
-        );
+        assert_eq!(health.mean_seconds_between_errors, Some(60.0 * 60.0 / 2.0), "60 minutes up over 2 outages");
+        assert_eq!(health.mean_seconds_to_recover, Some(20.0 * 60.0), "10 and 30 minutes");
     }
 
     #[test]
@@ -218,19 +173,12 @@ mod tests {
         let health = figures(true, &[(30, 'o'), (90, 'e')]);
         assert_eq!(health.uptime_percent, 60.0);
         assert_eq!(health.mean_seconds_to_recover, Some(30.0 * 60.0));
-        assert_eq!(
-            health.mean_seconds_between_errors,
-            Some(60.0 * 60.0),
-            "one outage began inside the window"
-        );
+        assert_eq!(health.mean_seconds_between_errors, Some(60.0 * 60.0), "one outage began inside the window");
     }
 
     #[test]
     fn request_errors_from_a_working_vendor_are_not_downtime() {
         let health = figures(false, &[(10, 'p'), (20, 'p')]);
-        assert_eq!(
-            (health.uptime_percent, health.errors, health.error_rate),
-            (100.0, 0, Some(0.0))
-        );
+        assert_eq!((health.uptime_percent, health.errors, health.error_rate), (100.0, 0, Some(0.0)));
     }
 }

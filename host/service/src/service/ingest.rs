@@ -113,7 +113,8 @@ impl Service {
                 Ok((location, vec![install]))
             }
             Target::Location(id) => {
-                let location = self.store.location_any_tenant(id).await?.ok_or_else(|| ServiceError::not_found("location", id))?;
+                let location =
+                    self.store.location_any_tenant(id).await?.ok_or_else(|| ServiceError::not_found("location", id))?;
                 let installs = self.store.installs_at_location(&location.tenant_id, id).await?;
                 if installs.is_empty() {
                     return Err(ServiceError::InvalidInput(format!("location `{id}` has no enabled install")));
@@ -133,7 +134,12 @@ impl Service {
 
     /// Stores the event for every install, plans and queues its jobs, and
     /// commits, all or nothing.
-    pub async fn ingest(&self, location: &Location, installs: &[Install], incoming: IncomingEvent) -> Result<Ingested, ServiceError> {
+    pub async fn ingest(
+        &self,
+        location: &Location,
+        installs: &[Install],
+        incoming: IncomingEvent,
+    ) -> Result<Ingested, ServiceError> {
         let tenant = &location.tenant_id;
         let mut policies = Vec::with_capacity(installs.len());
         for install in installs {
@@ -161,9 +167,9 @@ impl Service {
                 EventInsert::Inserted(id) => id,
                 EventInsert::Duplicate(id) => {
                     let previous = tx.event_receipt(tenant, &id).await?;
-                    let receipt = previous
-                        .and_then(|text| serde_json::from_str(&text).ok())
-                        .ok_or_else(|| ServiceError::InvalidInput(format!("event `{}` is being processed", incoming.dedup_key)))?;
+                    let receipt = previous.and_then(|text| serde_json::from_str(&text).ok()).ok_or_else(|| {
+                        ServiceError::InvalidInput(format!("event `{}` is being processed", incoming.dedup_key))
+                    })?;
                     return Ok(Ingested { receipt, duplicate: true });
                 }
             };
@@ -210,12 +216,22 @@ impl Service {
                         crate::domain::Subject::Visit(id) => tx.visit(tenant, &install.id, id).await?,
                         crate::domain::Subject::Employee(_) => None,
                     };
-                    let ctx = PlanContext { policy: &parsed, supported: &stored.supported_actions, visit: visit.as_ref(), now };
+                    let ctx = PlanContext {
+                        policy: &parsed,
+                        supported: &stored.supported_actions,
+                        visit: visit.as_ref(),
+                        now,
+                    };
                     Ok(policy::plan(event, &ctx))
                 }
             },
         };
-        let plan = plan.unwrap_or_else(|reason| Plan { ignored: Some(reason), immediate: vec![], scheduled: vec![], visit: None });
+        let plan = plan.unwrap_or_else(|reason| Plan {
+            ignored: Some(reason),
+            immediate: vec![],
+            scheduled: vec![],
+            visit: None,
+        });
 
         if let Some(visit) = &plan.visit {
             tx.upsert_visit(tenant, &install.id, visit, now).await?;
@@ -311,7 +327,11 @@ impl Service {
         candidate: Option<&str>,
         at: Option<DateTime<Utc>>,
     ) -> Result<super::DryRun, ServiceError> {
-        let install = self.store.install(tenant, install_id).await?.ok_or_else(|| ServiceError::not_found("install", install_id))?;
+        let install = self
+            .store
+            .install(tenant, install_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("install", install_id))?;
         let (parsed, supported, version) = match candidate {
             Some(source) => {
                 let pools = self.store.card_pools(tenant, install_id).await?;
@@ -319,7 +339,11 @@ impl Service {
                 (checked.policy, checked.supported, None)
             }
             None => {
-                let stored = self.store.policy(tenant, install_id, None).await?.ok_or_else(|| ServiceError::not_found("policy of install", install_id))?;
+                let stored = self
+                    .store
+                    .policy(tenant, install_id, None)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("policy of install", install_id))?;
                 (policy::parse(&stored.source)?, stored.supported_actions, Some(stored.version))
             }
         };
@@ -328,7 +352,8 @@ impl Service {
             crate::domain::Subject::Employee(_) => None,
         };
         let now = at.unwrap_or_else(|| self.clock.now());
-        let plan = policy::plan(event, &PlanContext { policy: &parsed, supported: &supported, visit: visit.as_ref(), now });
+        let plan =
+            policy::plan(event, &PlanContext { policy: &parsed, supported: &supported, visit: visit.as_ref(), now });
         Ok(super::DryRun { policy_version: version, planned_at: now, plan })
     }
 }

@@ -63,7 +63,12 @@ impl Service {
     }
 
     /// Replaces the configuration of an existing install.
-    pub async fn configure_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
+    pub async fn configure_install(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        spec: InstallSpec,
+    ) -> Result<(), ServiceError> {
         self.install(tenant, &spec.id).await?;
         self.put_install(actor, tenant, spec).await
     }
@@ -75,7 +80,13 @@ impl Service {
     }
 
     /// Switches an install on or off; a disabled install takes no events.
-    pub async fn set_install_enabled(&self, actor: &str, tenant: &TenantId, id: &InstallId, enabled: bool) -> Result<(), ServiceError> {
+    pub async fn set_install_enabled(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        id: &InstallId,
+        enabled: bool,
+    ) -> Result<(), ServiceError> {
         let (mut install, _) = self.install(tenant, id).await?;
         let before = install.enabled;
         install.enabled = enabled;
@@ -94,13 +105,25 @@ impl Service {
     }
 
     /// The choices of one set-up picker (groups, partitions, companies, access codes).
-    pub async fn install_options(&self, tenant: &TenantId, id: &InstallId, picker: &str) -> Result<Vec<SetupOption>, ServiceError> {
+    pub async fn install_options(
+        &self,
+        tenant: &TenantId,
+        id: &InstallId,
+        picker: &str,
+    ) -> Result<Vec<SetupOption>, ServiceError> {
         let (install, _) = self.install(tenant, id).await?;
         Ok(self.gateway.list_options(&install, picker).await?)
     }
 
     /// Sets a secret of the install, or rotates it when it exists.
-    pub async fn set_secret(&self, actor: &str, tenant: &TenantId, id: &InstallId, name: &str, value: &str) -> Result<(), ServiceError> {
+    pub async fn set_secret(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        id: &InstallId,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ServiceError> {
         let (install, _) = self.install(tenant, id).await?;
         let existed = self.gateway.secret_names(&install).await?.iter().any(|n| n == name);
         let mut tx = self.store.begin().await?;
@@ -111,7 +134,13 @@ impl Service {
         Ok(tx.commit().await?)
     }
 
-    pub async fn delete_secret(&self, actor: &str, tenant: &TenantId, id: &InstallId, name: &str) -> Result<(), ServiceError> {
+    pub async fn delete_secret(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        id: &InstallId,
+        name: &str,
+    ) -> Result<(), ServiceError> {
         let (install, _) = self.install(tenant, id).await?;
         let mut tx = self.store.begin().await?;
         self.audit(&mut tx, tenant, actor, "secret.delete", format!("install:{id}"), json!({ "name": name })).await?;
@@ -130,11 +159,18 @@ impl Service {
     /// The install's current policy.
     pub async fn current_policy(&self, tenant: &TenantId, install: &InstallId) -> Result<StoredPolicy, ServiceError> {
         self.install(tenant, install).await?;
-        self.store.policy(tenant, install, None).await?.ok_or_else(|| ServiceError::not_found("policy of install", install))
+        self.store
+            .policy(tenant, install, None)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("policy of install", install))
     }
 
     /// Every version of the install's policy, newest first.
-    pub async fn policy_versions(&self, tenant: &TenantId, install: &InstallId) -> Result<Vec<StoredPolicy>, ServiceError> {
+    pub async fn policy_versions(
+        &self,
+        tenant: &TenantId,
+        install: &InstallId,
+    ) -> Result<Vec<StoredPolicy>, ServiceError> {
         self.install(tenant, install).await?;
         Ok(self.store.policies(tenant, install).await?)
     }

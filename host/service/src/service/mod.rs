@@ -16,14 +16,16 @@ mod retention;
 mod setup;
 mod tokens;
 
-pub use delivery::{check_outbound_webhook, DeliverySetting, DeliveryView, OutboundWebhookView, SmtpRelaySpec, SmtpRelayView};
+pub use delivery::{
+    check_outbound_webhook, DeliverySetting, DeliveryView, OutboundWebhookView, SmtpRelaySpec, SmtpRelayView,
+};
 pub use erasure::{ErasureOutcome, ErasureTarget, ErasureView, PersonSelector};
 pub use health::{health_figures, ConnectorHealth};
 pub use ingest::{EventReceipt, EventSource, IncomingEvent, IngestReceipt, Ingested, JobSummary, Target};
 pub use plugins::{CanaryView, PluginRestore, PluginVersionView, PluginView, RoutingView};
 pub use queries::{AttachmentView, DryRun, JobQuery, JobView, Occupancy};
-pub use setup::{CheckedPolicy, InstallSpec, PolicyPut};
 pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
+pub use setup::{CheckedPolicy, InstallSpec, PolicyPut};
 pub use tokens::IssuedToken;
 
 use crate::clock::Clock;
@@ -79,7 +81,15 @@ pub struct Service {
 
 impl Service {
     pub fn new(store: Store, clock: Arc<dyn Clock>, gateway: Arc<dyn ConnectorGateway>, sealer: Sealer) -> Self {
-        Self { store, clock, gateway, sealer, work_arrived: Arc::new(Notify::new()), plugins: None, metrics: Metrics::default() }
+        Self {
+            store,
+            clock,
+            gateway,
+            sealer,
+            work_arrived: Arc::new(Notify::new()),
+            plugins: None,
+            metrics: Metrics::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {

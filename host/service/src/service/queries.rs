@@ -5,8 +5,8 @@ use super::{Service, ServiceError};
 use crate::domain::{AttachmentId, CardCredential, InstallId, JobId, LocationId, Subject, TenantId, VisitId};
 use crate::policy::Plan;
 use crate::store::{
-    AttachmentBody, AuditEntry, AuditFilter, EventFilter, JobFilter, JobRecord, OccupancyRecord, Redrive, SignedInVisitor,
-    StepRecord, StoredEvent,
+    AttachmentBody, AuditEntry, AuditFilter, EventFilter, JobFilter, JobRecord, OccupancyRecord, Redrive,
+    SignedInVisitor, StepRecord, StoredEvent,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,7 +68,10 @@ impl Service {
     /// The tenant's jobs matching `query`, newest first.
     pub async fn jobs(&self, tenant: &TenantId, query: &JobQuery) -> Result<Vec<JobRecord>, ServiceError> {
         if let Some(status) = query.status.as_deref().filter(|s| !JOB_STATUSES.contains(s)) {
-            return Err(ServiceError::InvalidInput(format!("unknown job status `{status}`; expected one of {}", JOB_STATUSES.join(", "))));
+            return Err(ServiceError::InvalidInput(format!(
+                "unknown job status `{status}`; expected one of {}",
+                JOB_STATUSES.join(", ")
+            )));
         }
         let mut subjects: Option<Vec<Subject>> = query.visit.clone().map(|v| vec![Subject::Visit(v)]);
         if let Some(email) = &query.person {
@@ -102,7 +105,11 @@ impl Service {
 
     /// Who is signed in now at the location.
     pub async fn occupancy(&self, tenant: &TenantId, location_id: &LocationId) -> Result<Occupancy, ServiceError> {
-        let location = self.store.location(tenant, location_id).await?.ok_or_else(|| ServiceError::not_found("location", location_id))?;
+        let location = self
+            .store
+            .location(tenant, location_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("location", location_id))?;
         let visitors = self.store.signed_in_visitors(tenant, location_id).await?;
         let local_midnight = self
             .clock
@@ -115,7 +122,11 @@ impl Service {
         let mut employees: Vec<OccupancyRecord> = Vec::new();
         for record in self.store.occupancy(tenant, location_id).await?.into_iter().rev() {
             let today = local_midnight.is_none_or(|midnight| record.occurred_at >= midnight);
-            if today && !employees.iter().any(|e| e.pacs_person_id == record.pacs_person_id && e.install_id == record.install_id) {
+            if today
+                && !employees
+                    .iter()
+                    .any(|e| e.pacs_person_id == record.pacs_person_id && e.install_id == record.install_id)
+            {
                 employees.push(record);
             }
         }
@@ -142,7 +153,12 @@ impl Service {
     }
 
     /// Every job of a visit at an install, in the order they run.
-    pub async fn visit_jobs(&self, tenant: &TenantId, install: &InstallId, visit: &VisitId) -> Result<Vec<JobRecord>, ServiceError> {
+    pub async fn visit_jobs(
+        &self,
+        tenant: &TenantId,
+        install: &InstallId,
+        visit: &VisitId,
+    ) -> Result<Vec<JobRecord>, ServiceError> {
         Ok(self.store.jobs_for_subject(tenant, install, &Subject::Visit(visit.clone())).await?)
     }
 
@@ -158,7 +174,9 @@ impl Service {
         let from_first_step = match tx.redrive_job(tenant, job_id, self.clock.now()).await? {
             Redrive::Requeued { from_first_step } => from_first_step,
             Redrive::NotStopped => {
-                return Err(ServiceError::InvalidInput(format!("job `{job_id}` is not dead or failed, or does not exist")))
+                return Err(ServiceError::InvalidInput(format!(
+                    "job `{job_id}` is not dead or failed, or does not exist"
+                )))
             }
             Redrive::CompensationUnfinished(compensation) => {
                 return Err(ServiceError::Conflict(format!(
@@ -168,7 +186,13 @@ impl Service {
             }
         };
         let detail = json!({ "from_first_step": from_first_step });
-        let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: "job.redrive".into(), subject: format!("job:{job_id}"), detail };
+        let entry = AuditEntry {
+            at: self.clock.now(),
+            actor: actor.into(),
+            action: "job.redrive".into(),
+            subject: format!("job:{job_id}"),
+            detail,
+        };
         tx.append_audit(tenant, &entry).await?;
         tx.commit().await?;
         self.work_arrived.notify_one();
@@ -176,10 +200,21 @@ impl Service {
     }
 
     /// The PIN of an attachment, the first time it is asked for; `None` after.
-    pub async fn reveal_pin_once(&self, actor: &str, tenant: &TenantId, attachment: &AttachmentId) -> Result<Option<String>, ServiceError> {
+    pub async fn reveal_pin_once(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        attachment: &AttachmentId,
+    ) -> Result<Option<String>, ServiceError> {
         let mut tx = self.store.begin().await?;
         let Some(sealed) = tx.take_pin(tenant, attachment).await? else { return Ok(None) };
-        let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: "pin.reveal".into(), subject: format!("attachment:{attachment}"), detail: json!({}) };
+        let entry = AuditEntry {
+            at: self.clock.now(),
+            actor: actor.into(),
+            action: "pin.reveal".into(),
+            subject: format!("attachment:{attachment}"),
+            detail: json!({}),
+        };
         tx.append_audit(tenant, &entry).await?;
         let pin = self.sealer.open_pin(&sealed)?;
         tx.commit().await?;

@@ -16,14 +16,8 @@ pub const SCHEDULED_PURGE_ACTOR: &str = "system:retention";
 
 impl Service {
     /// The tenant's privacy settings (the defaults until it sets its own).
-    pub async fn privacy_settings(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<PrivacySettings, ServiceError> {
-        self.store
-            .tenant(tenant)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
+    pub async fn privacy_settings(&self, tenant: &TenantId) -> Result<PrivacySettings, ServiceError> {
+        self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
         Ok(self.store.privacy_settings(tenant).await?)
     }
 
@@ -34,14 +28,10 @@ impl Service {
         tenant: &TenantId,
         settings: PrivacySettings,
     ) -> Result<(), ServiceError> {
-        settings
-            .retention
-            .validate()
-            .map_err(ServiceError::InvalidInput)?;
+        settings.retention.validate().map_err(ServiceError::InvalidInput)?;
         let before = self.privacy_settings(tenant).await?;
         let mut tx = self.store.begin().await?;
-        tx.put_privacy_settings(tenant, &settings, self.clock.now())
-            .await?;
+        tx.put_privacy_settings(tenant, &settings, self.clock.now()).await?;
         let entry = AuditEntry {
             at: self.clock.now(),
             actor: actor.into(),
@@ -61,11 +51,7 @@ impl Service {
 
     /// The purge someone asked for: as [`Service::purge`], and the audit
     /// entry is written even when nothing was left to remove.
-    pub async fn purge_on_request(
-        &self,
-        actor: &str,
-        tenant: &TenantId,
-    ) -> Result<PurgeCounts, ServiceError> {
+    pub async fn purge_on_request(&self, actor: &str, tenant: &TenantId) -> Result<PurgeCounts, ServiceError> {
         self.purge_recording(actor, tenant, true).await
     }
 
@@ -80,25 +66,17 @@ impl Service {
         let before = |days: u32| now - Duration::days(i64::from(days));
         let mut counts = PurgeCounts::default();
         let mut tx = self.store.begin().await?;
-        for (install, subject) in tx
-            .ended_visits_with_personal_data(tenant, before(retention.personal_data_days))
-            .await?
+        for (install, subject) in
+            tx.ended_visits_with_personal_data(tenant, before(retention.personal_data_days)).await?
         {
             let (person, events) = tx.anonymise_subject(tenant, &install, &subject).await?;
             counts.visits_anonymised += u64::from(person);
             counts.events_scrubbed += events;
         }
-        tx.purge_unattached_personal_data(
-            tenant,
-            before(retention.personal_data_days),
-            &mut counts,
-        )
-        .await?;
+        tx.purge_unattached_personal_data(tenant, before(retention.personal_data_days), &mut counts).await?;
         // Erasure records go first, so the jobs only they kept go in the same run.
-        tx.purge_audit(tenant, before(retention.audit_days), &mut counts)
-            .await?;
-        tx.purge_job_history(tenant, before(retention.job_history_days), &mut counts)
-            .await?;
+        tx.purge_audit(tenant, before(retention.audit_days), &mut counts).await?;
+        tx.purge_job_history(tenant, before(retention.job_history_days), &mut counts).await?;
         if record_empty || counts != PurgeCounts::default() {
             let detail = json!({ "retention": retention, "purged": counts });
             let entry = AuditEntry {

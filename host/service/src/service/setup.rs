@@ -3,9 +3,7 @@
 //! are sealed before they reach the store and never appear in the audit trail.
 
 use super::{Service, ServiceError};
-use crate::domain::{
-    system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, Tenant, TenantId,
-};
+use crate::domain::{system_tenant, ActionKind, CardPool, Install, InstallId, Location, LocationId, Tenant, TenantId};
 use crate::gateway::RuntimeGateway;
 use crate::policy;
 use crate::store::AuditEntry;
@@ -42,7 +40,15 @@ fn enabled() -> bool {
 }
 
 impl Service {
-    pub(super) async fn audit(&self, tx: &mut crate::store::WriteTx, tenant: &TenantId, actor: &str, action: &str, subject: String, detail: serde_json::Value) -> Result<(), ServiceError> {
+    pub(super) async fn audit(
+        &self,
+        tx: &mut crate::store::WriteTx,
+        tenant: &TenantId,
+        actor: &str,
+        action: &str,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> Result<(), ServiceError> {
         let entry = AuditEntry { at: self.clock.now(), actor: actor.into(), action: action.into(), subject, detail };
         Ok(tx.append_audit(tenant, &entry).await?)
     }
@@ -63,10 +69,17 @@ impl Service {
     }
 
     /// Creates or updates a location; `time_zone` is an IANA name.
-    pub async fn put_location(&self, actor: &str, tenant: &TenantId, id: &LocationId, name: &str, time_zone: &str) -> Result<(), ServiceError> {
-        let zone: chrono_tz::Tz = time_zone
-            .parse()
-            .map_err(|_| ServiceError::InvalidInput(format!("`{time_zone}` is not an IANA time zone (e.g. Europe/Paris)")))?;
+    pub async fn put_location(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        id: &LocationId,
+        name: &str,
+        time_zone: &str,
+    ) -> Result<(), ServiceError> {
+        let zone: chrono_tz::Tz = time_zone.parse().map_err(|_| {
+            ServiceError::InvalidInput(format!("`{time_zone}` is not an IANA time zone (e.g. Europe/Paris)"))
+        })?;
         self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
         let before = self.store.location_any_tenant(id).await?;
         if before.as_ref().is_some_and(|l| l.tenant_id != *tenant) {
@@ -83,7 +96,10 @@ impl Service {
 
     /// Creates or reconfigures an install with its card pools.
     pub async fn put_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
-        self.store.location(tenant, &spec.location_id).await?.ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
+        self.store
+            .location(tenant, &spec.location_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("location", &spec.location_id))?;
         spec.check()?;
         let before = self.store.install_any_tenant(&spec.id).await?;
         if before.as_ref().is_some_and(|i| i.tenant_id != *tenant) {
@@ -109,8 +125,18 @@ impl Service {
 
     /// Validates a policy against the install's plugin and card pools and
     /// stores it as the install's next version, which it returns.
-    pub async fn put_policy(&self, actor: &str, tenant: &TenantId, install_id: &InstallId, source: &str) -> Result<i64, ServiceError> {
-        let install = self.store.install(tenant, install_id).await?.ok_or_else(|| ServiceError::not_found("install", install_id))?;
+    pub async fn put_policy(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        install_id: &InstallId,
+        source: &str,
+    ) -> Result<i64, ServiceError> {
+        let install = self
+            .store
+            .install(tenant, install_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("install", install_id))?;
         let pools = self.store.card_pools(tenant, install_id).await?;
         let checked = self.check_policy(&install, &pools, source).await?;
         let mut tx = self.store.begin().await?;
@@ -123,7 +149,13 @@ impl Service {
 
     /// Like [`Service::put_policy`], but a source identical to the current
     /// version's stores nothing: re-applying the same file is a no-op.
-    pub async fn put_policy_if_changed(&self, actor: &str, tenant: &TenantId, install_id: &InstallId, source: &str) -> Result<PolicyPut, ServiceError> {
+    pub async fn put_policy_if_changed(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        install_id: &InstallId,
+        source: &str,
+    ) -> Result<PolicyPut, ServiceError> {
         match self.store.policy(tenant, install_id, None).await? {
             Some(current) if current.source == source => Ok(PolicyPut { version: current.version, created: false }),
             _ => Ok(PolicyPut { version: self.put_policy(actor, tenant, install_id, source).await?, created: true }),
@@ -132,7 +164,12 @@ impl Service {
 
     /// Checks a policy against an install's plugin and card pools without
     /// storing anything (the install need not be saved yet).
-    pub async fn check_policy(&self, install: &Install, pools: &[CardPool], source: &str) -> Result<CheckedPolicy, ServiceError> {
+    pub async fn check_policy(
+        &self,
+        install: &Install,
+        pools: &[CardPool],
+        source: &str,
+    ) -> Result<CheckedPolicy, ServiceError> {
         let policy = policy::parse(source)?;
         let manifest = self.gateway.manifest(install).await?;
         let supported = policy::validate(&policy, &manifest, pools)?;
@@ -185,7 +222,8 @@ impl InstallSpec {
     pub fn check_card_pools(&self) -> Result<(), ServiceError> {
         let mut facility_codes = BTreeSet::new();
         for pool in &self.card_pools {
-            let invalid = |why: String| Err(ServiceError::InvalidInput(format!("card pool {}: {why}", pool.facility_code)));
+            let invalid =
+                |why: String| Err(ServiceError::InvalidInput(format!("card pool {}: {why}", pool.facility_code)));
             if pool.min > pool.max || pool.max > i64::MAX as u64 {
                 return invalid(format!("the range {}..={} is empty or too large", pool.min, pool.max));
             }

@@ -34,7 +34,9 @@ impl Service {
     ) -> Result<IssuedToken, ServiceError> {
         if let TokenScope::Tenant(tenant) = &scope {
             if *tenant == system_tenant() {
-                return Err(ServiceError::InvalidInput("the system tenant has no tokens of its own; create an admin token".into()));
+                return Err(ServiceError::InvalidInput(
+                    "the system tenant has no tokens of its own; create an admin token".into(),
+                ));
             }
             self.store.tenant(tenant).await?.ok_or_else(|| ServiceError::not_found("tenant", tenant))?;
         }
@@ -51,8 +53,10 @@ impl Service {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_token(&token, &hash(&secret)).await?;
-        let detail = json!({ "after": { "label": label, "access": access, "admin": token.scope == TokenScope::Admin } });
-        self.audit(&mut tx, &token.scope.audit_tenant(), actor, "token.create", format!("token:{}", token.id), detail).await?;
+        let detail =
+            json!({ "after": { "label": label, "access": access, "admin": token.scope == TokenScope::Admin } });
+        self.audit(&mut tx, &token.scope.audit_tenant(), actor, "token.create", format!("token:{}", token.id), detail)
+            .await?;
         tx.commit().await?;
         Ok(IssuedToken { token, secret })
     }

@@ -106,7 +106,11 @@ impl WriteTx {
     }
 
     /// Hands out a sealed PIN the first time only; afterwards `None`.
-    pub async fn take_pin(&mut self, tenant: &TenantId, attachment: &AttachmentId) -> Result<Option<SealedPin>, StoreError> {
+    pub async fn take_pin(
+        &mut self,
+        tenant: &TenantId,
+        attachment: &AttachmentId,
+    ) -> Result<Option<SealedPin>, StoreError> {
         let row = sqlx::query(
             "UPDATE attachments SET pin_revealed = TRUE
              WHERE tenant_id = $1 AND id = $2 AND kind = 'pin' AND pin_revealed = FALSE RETURNING sealed_pin",
@@ -144,7 +148,8 @@ impl Store {
     }
 
     pub async fn attachments(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<Attachment>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM attachments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id");
+        let sql =
+            format!("SELECT {COLUMNS} FROM attachments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id");
         let rows = sqlx::query(&sql).bind(tenant.as_str()).bind(job.as_str()).fetch_all(self.pool()).await?;
         rows.iter().map(attachment_from).collect()
     }

@@ -115,12 +115,13 @@ impl WriteTx {
         now: DateTime<Utc>,
     ) -> Result<IssuedCardHold, StoreError> {
         let (fc, wanted) = (i64::from(facility_code), parse(i64::try_from(number))?);
-        let holder = sqlx::query("SELECT owner FROM card_numbers WHERE install_id = $1 AND facility_code = $2 AND number = $3")
-            .bind(install.as_str())
-            .bind(fc)
-            .bind(wanted)
-            .fetch_optional(self.conn())
-            .await?;
+        let holder =
+            sqlx::query("SELECT owner FROM card_numbers WHERE install_id = $1 AND facility_code = $2 AND number = $3")
+                .bind(install.as_str())
+                .bind(fc)
+                .bind(wanted)
+                .fetch_optional(self.conn())
+                .await?;
         if let Some(row) = holder {
             let holder: String = get(&row, "owner")?;
             return Ok(if holder == owner { IssuedCardHold::AsAllocated } else { IssuedCardHold::HeldByOther(holder) });
@@ -165,7 +166,15 @@ impl WriteTx {
     }
 
     /// Marks `number` live for `owner`.
-    async fn hold(&mut self, tenant: &TenantId, install: &InstallId, fc: i64, number: i64, owner: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn hold(
+        &mut self,
+        tenant: &TenantId,
+        install: &InstallId,
+        fc: i64,
+        number: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO card_numbers (tenant_id, install_id, facility_code, number, owner, issued_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -182,7 +191,12 @@ impl WriteTx {
     }
 
     /// Returns every number `owner` holds at the install to its pool.
-    pub async fn release_cards(&mut self, tenant: &TenantId, install: &InstallId, owner: &str) -> Result<u64, StoreError> {
+    pub async fn release_cards(
+        &mut self,
+        tenant: &TenantId,
+        install: &InstallId,
+        owner: &str,
+    ) -> Result<u64, StoreError> {
         Ok(sqlx::query("DELETE FROM card_numbers WHERE tenant_id = $1 AND install_id = $2 AND owner = $3")
             .bind(tenant.as_str())
             .bind(install.as_str())
@@ -193,7 +207,12 @@ impl WriteTx {
     }
 
     /// The live numbers of one pool, ascending.
-    pub async fn live_cards(&mut self, tenant: &TenantId, install: &InstallId, facility_code: u32) -> Result<Vec<u64>, StoreError> {
+    pub async fn live_cards(
+        &mut self,
+        tenant: &TenantId,
+        install: &InstallId,
+        facility_code: u32,
+    ) -> Result<Vec<u64>, StoreError> {
         let rows = sqlx::query(
             "SELECT number FROM card_numbers WHERE tenant_id = $1 AND install_id = $2 AND facility_code = $3 ORDER BY number",
         )

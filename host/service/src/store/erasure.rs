@@ -51,15 +51,13 @@ impl WriteTx {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO erasures (id, tenant_id, actor, requested_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id.as_str())
-        .bind(tenant.as_str())
-        .bind(actor)
-        .bind(to_millis(now))
-        .execute(self.conn())
-        .await?;
+        sqlx::query("INSERT INTO erasures (id, tenant_id, actor, requested_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.as_str())
+            .bind(tenant.as_str())
+            .bind(actor)
+            .bind(to_millis(now))
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 
@@ -93,28 +91,19 @@ impl WriteTx {
     }
 
     /// Deletes the badge occupancy records of an e-mail address.
-    pub async fn delete_occupancy_of(
-        &mut self,
-        tenant: &TenantId,
-        email: &str,
-    ) -> Result<u64, StoreError> {
-        Ok(
-            sqlx::query("DELETE FROM occupancy WHERE tenant_id = $1 AND LOWER(email) = $2")
-                .bind(tenant.as_str())
-                .bind(email.to_lowercase())
-                .execute(self.conn())
-                .await?
-                .rows_affected(),
-        )
+    pub async fn delete_occupancy_of(&mut self, tenant: &TenantId, email: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM occupancy WHERE tenant_id = $1 AND LOWER(email) = $2")
+            .bind(tenant.as_str())
+            .bind(email.to_lowercase())
+            .execute(self.conn())
+            .await?
+            .rows_affected())
     }
 }
 
 impl Store {
     /// Every person the tenant's installs know, with the install.
-    pub async fn persons_of_tenant(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<Vec<(InstallId, Person)>, StoreError> {
+    pub async fn persons_of_tenant(&self, tenant: &TenantId) -> Result<Vec<(InstallId, Person)>, StoreError> {
         let rows = sqlx::query(
             "SELECT install_id, kind, external_id, details, pacs_id FROM persons WHERE tenant_id = $1 ORDER BY install_id, external_id",
         )
@@ -122,27 +111,16 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|row| {
-                Ok((
-                    InstallId::new(get::<String>(row, "install_id")?),
-                    super::visits::person_from(row)?,
-                ))
-            })
+            .map(|row| Ok((InstallId::new(get::<String>(row, "install_id")?), super::visits::person_from(row)?)))
             .collect()
     }
 
-    pub async fn erasure(
-        &self,
-        tenant: &TenantId,
-        id: &ErasureId,
-    ) -> Result<Option<ErasureRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT actor, requested_at FROM erasures WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant.as_str())
-        .bind(id.as_str())
-        .fetch_optional(self.pool())
-        .await?;
+    pub async fn erasure(&self, tenant: &TenantId, id: &ErasureId) -> Result<Option<ErasureRecord>, StoreError> {
+        let row = sqlx::query("SELECT actor, requested_at FROM erasures WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(id.as_str())
+            .fetch_optional(self.pool())
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let targets = sqlx::query(
             "SELECT t.install_id, t.subject, t.job_id, t.not_planned, t.reason, j.status, j.reason AS job_reason
@@ -156,31 +134,21 @@ impl Store {
         let targets = targets
             .iter()
             .map(|row| {
-                let job = match (
-                    get::<Option<String>>(row, "job_id")?,
-                    get::<Option<String>>(row, "status")?,
-                ) {
+                let job = match (get::<Option<String>>(row, "job_id")?, get::<Option<String>>(row, "status")?) {
                     (Some(job), Some(status)) => Some((
                         JobId::new(job),
-                        super::rows::parse(JobStatus::from_parts(
-                            &status,
-                            get(row, "job_reason")?,
-                        ))?,
+                        super::rows::parse(JobStatus::from_parts(&status, get(row, "job_reason")?))?,
                     )),
                     _ => None,
                 };
                 let not_planned = match get::<Option<String>>(row, "not_planned")?.as_deref() {
-                    Some("unsupported") => Some((
-                        NotPlanned::Unsupported,
-                        get::<Option<String>>(row, "reason")?.unwrap_or_default(),
-                    )),
-                    Some("failed") => Some((
-                        NotPlanned::Failed,
-                        get::<Option<String>>(row, "reason")?.unwrap_or_default(),
-                    )),
-                    Some(other) => {
-                        return Err(StoreError::corrupt(format!("erasure target state {other}")))
+                    Some("unsupported") => {
+                        Some((NotPlanned::Unsupported, get::<Option<String>>(row, "reason")?.unwrap_or_default()))
                     }
+                    Some("failed") => {
+                        Some((NotPlanned::Failed, get::<Option<String>>(row, "reason")?.unwrap_or_default()))
+                    }
+                    Some(other) => return Err(StoreError::corrupt(format!("erasure target state {other}"))),
                     None => None,
                 };
                 Ok(ErasureTargetRecord {

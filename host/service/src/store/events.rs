@@ -105,7 +105,12 @@ impl WriteTx {
     }
 
     /// Stores the intake's answer with the event, for redeliveries.
-    pub async fn set_event_receipt(&mut self, tenant: &TenantId, event: &EventId, receipt: &str) -> Result<(), StoreError> {
+    pub async fn set_event_receipt(
+        &mut self,
+        tenant: &TenantId,
+        event: &EventId,
+        receipt: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE events SET receipt = $3 WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.as_str())
             .bind(event.as_str())

@@ -16,9 +16,8 @@ pub struct AttemptRecord {
 }
 
 fn attempt_from(row: &sqlx::sqlite::SqliteRow) -> Result<AttemptRecord, StoreError> {
-    let kind = get::<Option<String>>(row, "error_kind")?
-        .map(|k| super::rows::parse(ErrorKind::parse(&k)))
-        .transpose()?;
+    let kind =
+        get::<Option<String>>(row, "error_kind")?.map(|k| super::rows::parse(ErrorKind::parse(&k))).transpose()?;
     Ok(AttemptRecord {
         started_at: instant(row, "started_at")?,
         finished_at: instant(row, "finished_at")?,

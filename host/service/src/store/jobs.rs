@@ -86,7 +86,9 @@ pub struct JobFilter {
 /// What [`WriteTx::redrive_job`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Redrive {
-    Requeued { from_first_step: bool },
+    Requeued {
+        from_first_step: bool,
+    },
     /// The job is not dead or failed (or not the tenant's).
     NotStopped,
     /// This compensation of the job has not finished; redriving now would race it.
@@ -96,16 +98,29 @@ pub enum Redrive {
 /// How a claimed step ended.
 #[derive(Clone, Debug)]
 pub enum StepUpdate {
-    Done { outcome: serde_json::Value },
+    Done {
+        outcome: serde_json::Value,
+    },
     /// Failed in a way that may pass; run again at `at`.
-    Retry { at: DateTime<Utc>, kind: ErrorKind, error: String },
+    Retry {
+        at: DateTime<Utc>,
+        kind: ErrorKind,
+        error: String,
+    },
     /// Stop the job: retrying cannot help.
-    Failed { kind: ErrorKind, error: String },
+    Failed {
+        kind: ErrorKind,
+        error: String,
+    },
     /// The retry budget is spent.
-    Dead { kind: ErrorKind, error: String },
+    Dead {
+        kind: ErrorKind,
+        error: String,
+    },
 }
 
-const JOB_COLUMNS: &str = "id, tenant_id, install_id, event_id, schedule_entry_id, subject, policy_version, status, reason,
+const JOB_COLUMNS: &str =
+    "id, tenant_id, install_id, event_id, schedule_entry_id, subject, policy_version, status, reason,
     compensates, generation, created_at, updated_at";
 
 /// The stored names of the actions that grant access ([`StepAction::grants_access`]), as a SQL list.
@@ -270,11 +285,13 @@ impl WriteTx {
             }
             StepUpdate::Retry { .. } => None,
             StepUpdate::Failed { error, .. } => {
-                sqlx::query("UPDATE job_steps SET status = 'skipped', updated_at = $2 WHERE job_id = $1 AND status = 'pending'")
-                    .bind(step.job_id.as_str())
-                    .bind(now_ms)
-                    .execute(self.conn())
-                    .await?;
+                sqlx::query(
+                    "UPDATE job_steps SET status = 'skipped', updated_at = $2 WHERE job_id = $1 AND status = 'pending'",
+                )
+                .bind(step.job_id.as_str())
+                .bind(now_ms)
+                .execute(self.conn())
+                .await?;
                 Some(JobStatus::Failed(format!("{}: {error}", step.planned.action.name())))
             }
             StepUpdate::Dead { error, .. } => Some(JobStatus::Dead(format!(
@@ -291,19 +308,31 @@ impl WriteTx {
 
     /// Ends a job that never started, as `status` (`Ignored` or `Held`);
     /// its steps are skipped, or stay pending for a hold.
-    pub async fn stop_unstarted_job(&mut self, job: &JobId, status: &JobStatus, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn stop_unstarted_job(
+        &mut self,
+        job: &JobId,
+        status: &JobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         if !matches!(status, JobStatus::Held(_)) {
-            sqlx::query("UPDATE job_steps SET status = 'skipped', updated_at = $2 WHERE job_id = $1 AND status = 'pending'")
-                .bind(job.as_str())
-                .bind(to_millis(now))
-                .execute(self.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE job_steps SET status = 'skipped', updated_at = $2 WHERE job_id = $1 AND status = 'pending'",
+            )
+            .bind(job.as_str())
+            .bind(to_millis(now))
+            .execute(self.conn())
+            .await?;
         }
         self.set_job_status(job, status, now).await
     }
 
     /// Puts the subject's held jobs back in the queue, to be admitted again.
-    pub async fn release_held_jobs(&mut self, install: &InstallId, subject: &Subject, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    pub async fn release_held_jobs(
+        &mut self,
+        install: &InstallId,
+        subject: &Subject,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         Ok(sqlx::query(
             "UPDATE jobs SET status = 'queued', reason = NULL, updated_at = $3
              WHERE install_id = $1 AND subject = $2 AND status = 'held'",
@@ -316,7 +345,12 @@ impl WriteTx {
         .rows_affected())
     }
 
-    pub async fn set_job_status(&mut self, job: &JobId, status: &JobStatus, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn set_job_status(
+        &mut self,
+        job: &JobId,
+        status: &JobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE jobs SET status = $2, reason = $3, updated_at = $4 WHERE id = $1")
             .bind(job.as_str())
             .bind(status.name())
@@ -333,7 +367,12 @@ impl WriteTx {
     /// generation of idempotency keys, since its effects were undone; it waits
     /// until every compensation of it is done. Otherwise only its unfinished
     /// steps run again, under their keys.
-    pub async fn redrive_job(&mut self, tenant: &TenantId, job: &JobId, now: DateTime<Utc>) -> Result<Redrive, StoreError> {
+    pub async fn redrive_job(
+        &mut self,
+        tenant: &TenantId,
+        job: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Redrive, StoreError> {
         let row = sqlx::query("SELECT status, generation FROM jobs WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.as_str())
             .bind(job.as_str())
@@ -365,7 +404,10 @@ impl WriteTx {
             parse(u32::try_from(get::<i64>(&row, "generation")?))?
         } else {
             let generation = parse(u32::try_from(get::<i64>(&row, "generation")? + 1))?;
-            let steps = sqlx::query("SELECT id, seq FROM job_steps WHERE job_id = $1").bind(job.as_str()).fetch_all(self.conn()).await?;
+            let steps = sqlx::query("SELECT id, seq FROM job_steps WHERE job_id = $1")
+                .bind(job.as_str())
+                .fetch_all(self.conn())
+                .await?;
             for step in &steps {
                 let seq = parse(u32::try_from(get::<i64>(step, "seq")?))?;
                 sqlx::query(
@@ -435,7 +477,11 @@ impl Store {
     /// The next step of each subject whose turn has come, oldest job first:
     /// a step runs only after every earlier step of its job is done and every
     /// earlier job of its subject has finished.
-    pub async fn runnable_steps_any_tenant(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<RunnableStep>, StoreError> {
+    pub async fn runnable_steps_any_tenant(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RunnableStep>, StoreError> {
         let sql = format!(
             "SELECT {STEP_COLUMNS}, j.tenant_id, j.install_id, j.subject
              FROM job_steps s JOIN jobs j ON j.id = s.job_id
@@ -476,7 +522,8 @@ impl Store {
     }
 
     pub async fn steps(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<StepRecord>, StoreError> {
-        let sql = format!("SELECT {STEP_COLUMNS} FROM job_steps s WHERE s.tenant_id = $1 AND s.job_id = $2 ORDER BY s.seq");
+        let sql =
+            format!("SELECT {STEP_COLUMNS} FROM job_steps s WHERE s.tenant_id = $1 AND s.job_id = $2 ORDER BY s.seq");
         let rows = sqlx::query(&sql).bind(tenant.as_str()).bind(job.as_str()).fetch_all(self.pool()).await?;
         rows.iter().map(step_from).collect()
     }

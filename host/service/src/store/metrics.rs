@@ -8,13 +8,10 @@ use chrono::{DateTime, Utc};
 impl Store {
     /// How many jobs are in each status, every tenant together.
     pub async fn job_counts_any_tenant(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|row| Ok((get(row, "status")?, get(row, "n")?)))
-            .collect()
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok((get(row, "status")?, get(row, "n")?))).collect()
     }
 
     /// Pending steps of unfinished jobs that are due at `now`.

@@ -35,13 +35,13 @@ pub use cards::{CardAllocation, IssuedCardHold};
 pub use erasure::{ErasureRecord, ErasureTargetRecord, NotPlanned};
 pub use events::{EventFilter, EventInsert, NewEvent, StoredEvent};
 pub use health::AttemptRecord;
+pub use installs::StoredPolicy;
 pub use jobs::{JobFilter, JobRecord, NewJob, Redrive, RunnableStep, StepRecord, StepUpdate};
 pub use occupancy::{OccupancyRecord, OutboundDelivery};
 pub use plugins::UploadedPluginVersion;
 pub use retention::PurgeCounts;
-pub use visits::SignedInVisitor;
 pub use schedule::{NewScheduleEntry, ScheduleEntry};
-pub use installs::StoredPolicy;
+pub use visits::SignedInVisitor;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};

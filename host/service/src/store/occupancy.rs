@@ -133,7 +133,11 @@ impl Store {
         row.map(|row| get(&row, "cursor")).transpose()
     }
 
-    pub async fn occupancy(&self, tenant: &TenantId, location: &LocationId) -> Result<Vec<OccupancyRecord>, StoreError> {
+    pub async fn occupancy(
+        &self,
+        tenant: &TenantId,
+        location: &LocationId,
+    ) -> Result<Vec<OccupancyRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT install_id, location_id, pacs_event_id, email, pacs_person_id, door, occurred_at FROM occupancy
              WHERE tenant_id = $1 AND location_id = $2 ORDER BY occurred_at, id",
@@ -157,7 +161,11 @@ impl Store {
             .collect()
     }
 
-    pub async fn due_outbound_any_tenant(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OutboundDelivery>, StoreError> {
+    pub async fn due_outbound_any_tenant(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboundDelivery>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, tenant_id, kind, payload, attempts FROM outbound_deliveries
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",

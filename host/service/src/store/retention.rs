@@ -6,23 +6,11 @@
 
 use super::rows::get;
 use super::{Store, StoreError, WriteTx};
-use crate::domain::{
-    to_millis, InstallId, PersonDetails, PrivacySettings, Retention, Subject, TenantId,
-};
+use crate::domain::{to_millis, InstallId, PersonDetails, PrivacySettings, Retention, Subject, TenantId};
 use chrono::{DateTime, Utc};
 
 /// What one purge removed, by kind (counts only: the audit entry holds these).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PurgeCounts {
     pub visits_anonymised: u64,
     pub events_scrubbed: u64,
@@ -59,9 +47,8 @@ impl Store {
         let Some(row) = row else {
             return Ok(PrivacySettings::default());
         };
-        let days = |column: &str| -> Result<u32, StoreError> {
-            super::rows::parse(u32::try_from(get::<i64>(&row, column)?))
-        };
+        let days =
+            |column: &str| -> Result<u32, StoreError> { super::rows::parse(u32::try_from(get::<i64>(&row, column)?)) };
         Ok(PrivacySettings {
             retention: Retention {
                 personal_data_days: days("personal_data_days")?,
@@ -126,10 +113,7 @@ impl WriteTx {
         rows.iter()
             .map(|row| {
                 let visit = crate::domain::VisitId::new(get::<String>(row, "visit_id")?);
-                Ok((
-                    InstallId::new(get::<String>(row, "install_id")?),
-                    Subject::Visit(visit),
-                ))
+                Ok((InstallId::new(get::<String>(row, "install_id")?), Subject::Visit(visit)))
             })
             .collect()
     }
@@ -187,11 +171,7 @@ impl WriteTx {
             )
             .await?;
         counts.occupancy_deleted += self
-            .delete_before(
-                "DELETE FROM occupancy WHERE tenant_id = $1 AND occurred_at < $2",
-                tenant,
-                cutoff,
-            )
+            .delete_before("DELETE FROM occupancy WHERE tenant_id = $1 AND occurred_at < $2", tenant, cutoff)
             .await?;
         Ok(())
     }
@@ -206,42 +186,25 @@ impl WriteTx {
         counts: &mut PurgeCounts,
     ) -> Result<(), StoreError> {
         counts.attachments_deleted += self
-            .delete_before(
-                &format!("DELETE FROM attachments WHERE job_id IN ({PURGEABLE_JOBS})"),
-                tenant,
-                cutoff,
-            )
+            .delete_before(&format!("DELETE FROM attachments WHERE job_id IN ({PURGEABLE_JOBS})"), tenant, cutoff)
             .await?;
         counts.steps_deleted += self
-            .delete_before(
-                &format!("DELETE FROM job_steps WHERE job_id IN ({PURGEABLE_JOBS})"),
-                tenant,
-                cutoff,
-            )
+            .delete_before(&format!("DELETE FROM job_steps WHERE job_id IN ({PURGEABLE_JOBS})"), tenant, cutoff)
             .await?;
         counts.attempts_deleted += self
-            .delete_before(
-                &format!("DELETE FROM step_attempts WHERE job_id IN ({PURGEABLE_JOBS})"),
-                tenant,
-                cutoff,
-            )
+            .delete_before(&format!("DELETE FROM step_attempts WHERE job_id IN ({PURGEABLE_JOBS})"), tenant, cutoff)
             .await?;
         counts.schedule_entries_deleted += self
-            .delete_before(
-                &format!("DELETE FROM schedule_entries WHERE job_id IN ({PURGEABLE_JOBS})"),
-                tenant,
-                cutoff,
-            )
+            .delete_before(&format!("DELETE FROM schedule_entries WHERE job_id IN ({PURGEABLE_JOBS})"), tenant, cutoff)
             .await?;
-        counts.jobs_deleted += self
-            .delete_before(
-                &format!("DELETE FROM jobs WHERE id IN ({PURGEABLE_JOBS})"),
-                tenant,
-                cutoff,
-            )
-            .await?;
+        counts.jobs_deleted +=
+            self.delete_before(&format!("DELETE FROM jobs WHERE id IN ({PURGEABLE_JOBS})"), tenant, cutoff).await?;
         counts.schedule_entries_deleted += self
-            .delete_before("DELETE FROM schedule_entries WHERE tenant_id = $1 AND cancelled = TRUE AND created_at < $2", tenant, cutoff)
+            .delete_before(
+                "DELETE FROM schedule_entries WHERE tenant_id = $1 AND cancelled = TRUE AND created_at < $2",
+                tenant,
+                cutoff,
+            )
             .await?;
         counts.events_deleted += self
             .delete_before(
@@ -269,34 +232,15 @@ impl WriteTx {
         )
         .await?;
         counts.erasures_deleted += self
-            .delete_before(
-                "DELETE FROM erasures WHERE tenant_id = $1 AND requested_at < $2",
-                tenant,
-                cutoff,
-            )
+            .delete_before("DELETE FROM erasures WHERE tenant_id = $1 AND requested_at < $2", tenant, cutoff)
             .await?;
-        counts.audit_entries_deleted += self
-            .delete_before(
-                "DELETE FROM audit_entries WHERE tenant_id = $1 AND at < $2",
-                tenant,
-                cutoff,
-            )
-            .await?;
+        counts.audit_entries_deleted +=
+            self.delete_before("DELETE FROM audit_entries WHERE tenant_id = $1 AND at < $2", tenant, cutoff).await?;
         Ok(())
     }
 
     /// Runs a statement (delete or scrub) bound to (`$1` tenant, `$2` cutoff); returns the rows it changed.
-    async fn delete_before(
-        &mut self,
-        sql: &str,
-        tenant: &TenantId,
-        cutoff: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql)
-            .bind(tenant.as_str())
-            .bind(to_millis(cutoff))
-            .execute(self.conn())
-            .await?
-            .rows_affected())
+    async fn delete_before(&mut self, sql: &str, tenant: &TenantId, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).bind(tenant.as_str()).bind(to_millis(cutoff)).execute(self.conn()).await?.rows_affected())
     }
 }

@@ -104,7 +104,11 @@ impl WriteTx {
     }
 
     /// Entries due at `now`, oldest first.
-    pub async fn due_entries_any_tenant(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ScheduleEntry>, StoreError> {
+    pub async fn due_entries_any_tenant(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ScheduleEntry>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM schedule_entries WHERE fired = FALSE AND cancelled = FALSE AND due_at <= $1
              ORDER BY due_at, created_at LIMIT $2"
@@ -146,9 +150,10 @@ impl Store {
     }
 
     pub async fn next_entry_due_any_tenant(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(due_at) AS due FROM schedule_entries WHERE fired = FALSE AND cancelled = FALSE")
-            .fetch_one(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT MIN(due_at) AS due FROM schedule_entries WHERE fired = FALSE AND cancelled = FALSE")
+                .fetch_one(self.pool())
+                .await?;
         super::rows::opt_instant(&row, "due")
     }
 }

@@ -45,7 +45,8 @@ impl WriteTx {
         install: &InstallId,
         visit: &VisitId,
     ) -> Result<Option<Visit>, StoreError> {
-        let sql = format!("SELECT {VISIT_COLUMNS} FROM visits WHERE tenant_id = $1 AND install_id = $2 AND visit_id = $3");
+        let sql =
+            format!("SELECT {VISIT_COLUMNS} FROM visits WHERE tenant_id = $1 AND install_id = $2 AND visit_id = $3");
         let row = sqlx::query(&sql)
             .bind(tenant.as_str())
             .bind(install.as_str())
@@ -153,8 +154,14 @@ impl WriteTx {
 }
 
 impl Store {
-    pub async fn visit(&self, tenant: &TenantId, install: &InstallId, visit: &VisitId) -> Result<Option<Visit>, StoreError> {
-        let sql = format!("SELECT {VISIT_COLUMNS} FROM visits WHERE tenant_id = $1 AND install_id = $2 AND visit_id = $3");
+    pub async fn visit(
+        &self,
+        tenant: &TenantId,
+        install: &InstallId,
+        visit: &VisitId,
+    ) -> Result<Option<Visit>, StoreError> {
+        let sql =
+            format!("SELECT {VISIT_COLUMNS} FROM visits WHERE tenant_id = $1 AND install_id = $2 AND visit_id = $3");
         let row = sqlx::query(&sql)
             .bind(tenant.as_str())
             .bind(install.as_str())
@@ -164,7 +171,12 @@ impl Store {
         row.as_ref().map(visit_from).transpose()
     }
 
-    pub async fn person(&self, tenant: &TenantId, install: &InstallId, external_id: &str) -> Result<Option<Person>, StoreError> {
+    pub async fn person(
+        &self,
+        tenant: &TenantId,
+        install: &InstallId,
+        external_id: &str,
+    ) -> Result<Option<Person>, StoreError> {
         let row = sqlx::query(
             "SELECT kind, external_id, details, pacs_id FROM persons
              WHERE tenant_id = $1 AND install_id = $2 AND external_id = $3",
@@ -178,7 +190,11 @@ impl Store {
     }
 
     /// Visitors signed in now at any install of the location, with what we know of them.
-    pub async fn signed_in_visitors(&self, tenant: &TenantId, location: &LocationId) -> Result<Vec<SignedInVisitor>, StoreError> {
+    pub async fn signed_in_visitors(
+        &self,
+        tenant: &TenantId,
+        location: &LocationId,
+    ) -> Result<Vec<SignedInVisitor>, StoreError> {
         let sql = format!(
             "SELECT v.install_id AS visit_install, {VISIT_COLUMNS}, p.kind, p.external_id, p.details, p.pacs_id
              FROM visits v JOIN installs i ON i.id = v.install_id
@@ -200,10 +216,12 @@ impl Store {
 
     /// The visit ids of visitors known by this e-mail address (case ignored).
     pub async fn visits_of_email(&self, tenant: &TenantId, email: &str) -> Result<Vec<VisitId>, StoreError> {
-        let rows = sqlx::query("SELECT kind, external_id, details, pacs_id FROM persons WHERE tenant_id = $1 AND kind = 'visitor'")
-            .bind(tenant.as_str())
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT kind, external_id, details, pacs_id FROM persons WHERE tenant_id = $1 AND kind = 'visitor'",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(self.pool())
+        .await?;
         let mut visits = Vec::new();
         for row in &rows {
             let person = person_from(row)?;

@@ -52,8 +52,10 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         .replace("{token}", if template.starts_with("/v1/tokens") { &ids.admin_token } else { &ids.tenant_token });
     let token_body = json!({ "access": "read-only", "label": "sample" });
     let body = match (method.as_str(), template) {
-        ("POST", "/v1/events") => Some(json!({ "event_id": fresh("e"), "install_id": ids.install, "type": "visitor.signed_in",
-            "visit": { "id": fresh("v"), "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } })),
+        ("POST", "/v1/events") => {
+            Some(json!({ "event_id": fresh("e"), "install_id": ids.install, "type": "visitor.signed_in",
+            "visit": { "id": fresh("v"), "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } }))
+        }
         ("POST", "/v1/installs/{install}/webhooks/envoy") => Some(json!({})),
         ("POST", "/v1/tokens") | ("POST", "/v1/tenants/{tenant}/tokens") => Some(token_body),
         ("POST", "/v1/tenants") => Some(json!({ "id": fresh("tenant"), "name": "Sample" })),
@@ -63,16 +65,22 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
             Some(json!({ "url": "http://127.0.0.1:9/occupancy", "secret": SECRET_VALUE }))
         }
         ("PUT", "/v1/tenants/{tenant}/delivery/email-template") => Some(json!({ "template": "Hello {first_name}" })),
-        ("PUT", "/v1/tenants/{tenant}/locations/{location}") => Some(json!({ "name": "Renamed", "time_zone": "Europe/Paris" })),
+        ("PUT", "/v1/tenants/{tenant}/locations/{location}") => {
+            Some(json!({ "name": "Renamed", "time_zone": "Europe/Paris" }))
+        }
         ("POST", "/v1/tenants/{tenant}/installs") => Some(json!({ "id": fresh("install"), "location_id": ids.location,
             "plugin_id": "fake", "webhook_secret": WEBHOOK_SECRET_VALUE })),
-        ("PUT", "/v1/tenants/{tenant}/installs/{install}") => Some(json!({ "location_id": ids.location, "plugin_id": "fake",
+        ("PUT", "/v1/tenants/{tenant}/installs/{install}") => {
+            Some(json!({ "location_id": ids.location, "plugin_id": "fake",
             "card_pools": [{ "facility_code": 100, "format": "wiegand-standard-26", "min": 5000, "max": 5009 }],
-            "webhook_secret": WEBHOOK_SECRET_VALUE })),
+            "webhook_secret": WEBHOOK_SECRET_VALUE }))
+        }
         ("PUT", "/v1/tenants/{tenant}/installs/{install}/secrets/{name}") => Some(json!({ "value": SECRET_VALUE })),
         ("PUT", "/v1/tenants/{tenant}/installs/{install}/policy") => Some(json!({ "source": super::POLICY })),
-        ("POST", "/v1/tenants/{tenant}/installs/{install}/policy/dry-run") => Some(json!({ "event": { "type": "visitor.signed_in",
-            "visit": { "id": "dry", "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } } })),
+        ("POST", "/v1/tenants/{tenant}/installs/{install}/policy/dry-run") => {
+            Some(json!({ "event": { "type": "visitor.signed_in",
+            "visit": { "id": "dry", "visitor_type": "Guest" }, "person": { "first_name": "Ada", "last_name": "Lovelace" } } }))
+        }
         ("PUT", "/v1/tenants/{tenant}/privacy") => {
             Some(json!({ "personal_data_days": 30, "job_history_days": 60, "audit_days": 365, "share_health": true }))
         }
@@ -81,7 +89,13 @@ pub fn sample(method: &axum::http::Method, template: &'static str, ids: &Ids) ->
         ("PUT", "/v1/plugins/{plugin}/canaries/{tenant}/{install}") => Some(json!({ "version": "1.0.0" })),
         ("GET", _) | ("DELETE", _) => None,
         ("POST", "/v1/tenants/{tenant}/purge") => None,
-        ("POST", t) if ["/enable", "/disable", "/validate", "/redrive", "/activate", "/rollback"].iter().any(|end| t.ends_with(end)) => None,
+        ("POST", t)
+            if ["/enable", "/disable", "/validate", "/redrive", "/activate", "/rollback"]
+                .iter()
+                .any(|end| t.ends_with(end)) =>
+        {
+            None
+        }
         (m, t) => panic!("no sample request for {m} {t}: add one to tests/common/api.rs"),
     };
     Call { method: reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(), path, body }

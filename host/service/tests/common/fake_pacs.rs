@@ -69,7 +69,11 @@ impl FakePacs {
 
     /// The actions called, in order, as `action:external-id`.
     pub fn call_log(&self) -> Vec<String> {
-        self.state().calls.iter().map(|c| format!("{}:{}", c.action.kind().as_str(), c.action.who().external_id)).collect()
+        self.state()
+            .calls
+            .iter()
+            .map(|c| format!("{}:{}", c.action.kind().as_str(), c.action.who().external_id))
+            .collect()
     }
 
     pub fn person(&self, external_id: &str) -> Option<PacsPerson> {
@@ -125,7 +129,13 @@ impl FakePacs {
                 state.people.remove(&who);
             }
         }
-        StepOutcome { pacs_id: Some(format!("pacs-{who}")), credential, changed: true, detail: json!({}), plugin_version: None }
+        StepOutcome {
+            pacs_id: Some(format!("pacs-{who}")),
+            credential,
+            changed: true,
+            detail: json!({}),
+            plugin_version: None,
+        }
     }
 }
 
@@ -178,7 +188,12 @@ impl ConnectorGateway for FakePacs {
         Ok(outcome)
     }
 
-    async fn poll_events(&self, _install: &Install, cursor: Option<&str>, max: u32) -> Result<BadgeBatch, ConnectorError> {
+    async fn poll_events(
+        &self,
+        _install: &Install,
+        cursor: Option<&str>,
+        max: u32,
+    ) -> Result<BadgeBatch, ConnectorError> {
         let state = self.state();
         let from: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
         let events: Vec<_> = state.badges.iter().skip(from).take(max as usize).cloned().collect();

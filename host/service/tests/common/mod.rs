@@ -85,7 +85,12 @@ impl Harness {
             config: serde_json::json!({}),
             grants: serde_json::json!({}),
             enabled: true,
-            card_pools: vec![CardPool { facility_code: 100, format: "wiegand-standard-26".into(), min: 5000, max: 5009 }],
+            card_pools: vec![CardPool {
+                facility_code: 100,
+                format: "wiegand-standard-26".into(),
+                min: 5000,
+                max: 5009,
+            }],
             webhook_secret: Some(WEBHOOK_SECRET.into()),
         };
         service.put_install("test", &tenant, spec).await.unwrap();
@@ -125,7 +130,8 @@ pub fn envoy_signature(secret: &str, body: &[u8]) -> String {
 
 /// Posts one event of our JSON to the intake and returns the receipt.
 pub async fn post_event(base: &str, token: &str, event: serde_json::Value) -> gatehouse::service::IngestReceipt {
-    let response = reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(token).json(&event).send().await.unwrap();
+    let response =
+        reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(token).json(&event).send().await.unwrap();
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, 202, "{body}");
@@ -161,7 +167,11 @@ impl Harness {
 
     /// The job statuses of a visit, oldest first, as `status` or `status: reason`.
     pub async fn visit_job_statuses(&self, visit: &str) -> Vec<String> {
-        let jobs = self.service.visit_jobs(&self.tenant, &self.install, &gatehouse::domain::VisitId::new(visit)).await.unwrap();
+        let jobs = self
+            .service
+            .visit_jobs(&self.tenant, &self.install, &gatehouse::domain::VisitId::new(visit))
+            .await
+            .unwrap();
         jobs.iter()
             .map(|j| match j.status.reason() {
                 Some(reason) => format!("{}: {reason}", j.status.name()),

@@ -81,7 +81,12 @@ pub fn sign_out(event_id: &str, visit: &str) -> Value {
 }
 
 /// Posts one event to the intake with a tenant token: every event goes through here.
-pub async fn post_event(client: &reqwest::Client, base: &str, token: &str, event: &Value) -> reqwest::Result<reqwest::StatusCode> {
+pub async fn post_event(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    event: &Value,
+) -> reqwest::Result<reqwest::StatusCode> {
     Ok(client.post(format!("{base}/v1/events")).bearer_auth(token).json(event).send().await?.status())
 }
 

@@ -9,9 +9,7 @@ mod attacks;
 #[cfg(test)]
 mod tests;
 
-use gatehouse_sdk::{
-    Action, ActionDescriptor, ActionKind, Call, Check, Connector, ConnectorError, Manifest, Outcome,
-};
+use gatehouse_sdk::{Action, ActionDescriptor, ActionKind, Call, Check, Connector, ConnectorError, Manifest, Outcome};
 use serde::Deserialize;
 
 use attacks::Attack;

@@ -44,7 +44,9 @@ impl Connector for WasiFixture {
             actions: vec![gatehouse_sdk::ActionDescriptor {
                 kind: gatehouse_sdk::ActionKind::UpsertPerson,
                 description: "Probes the WASI sandbox and reports what it could reach.".into(),
-                params_schema: r#"{"type": "object", "properties": {"path": {"type": "string"}, "var": {"type": "string"}}}"#.into(),
+                params_schema:
+                    r#"{"type": "object", "properties": {"path": {"type": "string"}, "var": {"type": "string"}}}"#
+                        .into(),
             }],
             emits_events: false,
         }

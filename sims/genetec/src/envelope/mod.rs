@@ -64,10 +64,7 @@ pub struct SdkFailure {
 
 impl SdkFailure {
     pub fn new(code: SdkErrorCode, message: impl Into<String>) -> Self {
-        SdkFailure {
-            code,
-            message: message.into(),
-        }
+        SdkFailure { code, message: message.into() }
     }
 
     pub fn invalid_operation(message: impl Into<String>) -> Self {
@@ -88,10 +85,7 @@ impl SdkFailure {
 
     /// ASSUMPTION: an unknown entity is `UnableToRetrieveEntity` (spec §6 OP4 [I]).
     pub fn unknown_entity(reference: impl std::fmt::Display) -> Self {
-        Self::new(
-            SdkErrorCode::UnableToRetrieveEntity,
-            format!("Unable to retrieve entity {reference}"),
-        )
+        Self::new(SdkErrorCode::UnableToRetrieveEntity, format!("Unable to retrieve entity {reference}"))
     }
 }
 
@@ -111,17 +105,11 @@ pub struct SdkResponse {
 impl SdkResponse {
     /// A write-only success: `{"Rsp":{"Status":"Ok"}}`.
     pub fn ok() -> Self {
-        SdkResponse {
-            status: RspStatus::Ok,
-            result: None,
-        }
+        SdkResponse { status: RspStatus::Ok, result: None }
     }
 
     pub fn with_result(result: Value) -> Self {
-        SdkResponse {
-            status: RspStatus::Ok,
-            result: Some(result),
-        }
+        SdkResponse { status: RspStatus::Ok, result: Some(result) }
     }
 
     pub fn fail(failure: SdkFailure) -> Self {
@@ -208,10 +196,7 @@ pub fn render(response: &SdkResponse, representation: Representation, bom: bool)
     };
     let body = if bom { format!("\u{feff}{body}") } else { body };
     let mut http = (StatusCode::OK, body).into_response();
-    http.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(representation.content_type()),
-    );
+    http.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(representation.content_type()));
     http
 }
 
@@ -221,10 +206,7 @@ fn legacy_json(response: &SdkResponse) -> Value {
     if response.is_fail() {
         let result = response.result.clone().unwrap_or_default();
         rsp.insert("status".into(), "fail".into());
-        rsp.insert(
-            "error".into(),
-            json!({ "Code": result["SdkErrorCode"], "Message": result["Message"] }),
-        );
+        rsp.insert("error".into(), json!({ "Code": result["SdkErrorCode"], "Message": result["Message"] }));
     } else {
         rsp.insert("status".into(), "ok".into());
         match &response.result {

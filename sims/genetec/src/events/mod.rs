@@ -18,7 +18,5 @@ pub const LINE_END: &str = "\r\n";
 /// One event part: boundary, part content type, one `text/json` line.
 pub fn frame(event: &AccessEvent) -> Bytes {
     let body = SdkResponse::with_result(event.to_stream_result()).to_text_json();
-    Bytes::from(format!(
-        "{BOUNDARY}{LINE_END}Content-type: text/json{LINE_END}{body}{LINE_END}"
-    ))
+    Bytes::from(format!("{BOUNDARY}{LINE_END}Content-type: text/json{LINE_END}{body}{LINE_END}"))
 }

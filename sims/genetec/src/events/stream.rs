@@ -37,11 +37,7 @@ struct StreamState {
 }
 
 pub fn body(sim: Arc<SimState>, registration: StreamRegistration, keepalive: Duration) -> Body {
-    let StreamRegistration {
-        connection_id,
-        receiver,
-        closer,
-    } = registration;
+    let StreamRegistration { connection_id, receiver, closer } = registration;
     let mut ticks = interval_at(Instant::now() + keepalive, keepalive);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = StreamState {

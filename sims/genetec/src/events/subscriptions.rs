@@ -48,17 +48,12 @@ pub fn parse(directory: &Directory, query: &str) -> Result<Vec<Subscription>, Sd
             .filter(|_| name.trim().parse::<u32>().is_err())
             .ok_or_else(|| SdkFailure::invalid_value(format!("Unknown event type '{name}'")))?;
         let entities = match EntityType::parse(&target.to_text()) {
-            Some(entity_type) => directory
-                .headers()
-                .into_iter()
-                .filter(|(t, _)| *t == entity_type)
-                .map(|(_, h)| h.guid)
-                .collect(),
+            Some(entity_type) => {
+                directory.headers().into_iter().filter(|(t, _)| *t == entity_type).map(|(_, h)| h.guid).collect()
+            }
             None => {
                 let reference = parse_entity_ref(target)?;
-                let guid = directory
-                    .resolve(&reference)
-                    .ok_or_else(|| SdkFailure::unknown_entity(target.to_text()))?;
+                let guid = directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(target.to_text()))?;
                 BTreeSet::from([guid])
             }
         };
@@ -69,11 +64,7 @@ pub fn parse(directory: &Directory, query: &str) -> Result<Vec<Subscription>, Sd
 
 pub fn subscribe(session: &mut Session, subscriptions: Vec<Subscription>) {
     for subscription in subscriptions {
-        session
-            .subscriptions
-            .entry(subscription.event_type)
-            .or_default()
-            .extend(subscription.entities);
+        session.subscriptions.entry(subscription.event_type).or_default().extend(subscription.entities);
     }
 }
 

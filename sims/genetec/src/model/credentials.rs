@@ -172,10 +172,7 @@ impl CredentialFormat {
         };
         let numbers: Vec<u64> = args
             .iter()
-            .map(|a| {
-                a.parse::<u64>()
-                    .map_err(|_| FormatError(format!("'{a}' is not a number")))
-            })
+            .map(|a| a.parse::<u64>().map_err(|_| FormatError(format!("'{a}' is not a number"))))
             .collect::<Result<_, _>>()?;
         let (facility, card) = match (spec.facility_max, &numbers[..]) {
             (Some(_), [facility, card]) => (*facility, *card),
@@ -243,15 +240,9 @@ impl CredentialFormat {
                 )
             }
             CredentialFormat::Keypad { pin } => ("Keypad", Uuid::nil(), None, None, pin.clone(), None, "Keypad"),
-            CredentialFormat::LicensePlate { plate } => (
-                "License plate",
-                Uuid::nil(),
-                None,
-                None,
-                plate.clone(),
-                None,
-                "LicensePlate",
-            ),
+            CredentialFormat::LicensePlate { plate } => {
+                ("License plate", Uuid::nil(), None, None, plate.clone(), None, "LicensePlate")
+            }
         };
         serde_json::json!({
             "Name": name,
@@ -272,9 +263,7 @@ fn keypad(pin: &str, min_pin_digits: usize) -> Result<CredentialFormat, FormatEr
         return fail(format!("PIN '{pin}' must contain digits only"));
     }
     if pin.len() > PIN_MAX_DIGITS || pin.len() < min_pin_digits {
-        return fail(format!(
-            "A PIN must have between {min_pin_digits} and {PIN_MAX_DIGITS} digits"
-        ));
+        return fail(format!("A PIN must have between {min_pin_digits} and {PIN_MAX_DIGITS} digits"));
     }
     Ok(CredentialFormat::Keypad { pin: pin.to_string() })
 }
@@ -283,23 +272,13 @@ fn wiegand(format: WiegandFormat, facility: u64, card: u64) -> Result<Credential
     let spec = spec(format);
     if let Some(max) = spec.facility_max {
         if facility > u64::from(max) {
-            return fail(format!(
-                "Facility code {facility} is out of range for {} (0-{max})",
-                spec.display_name
-            ));
+            return fail(format!("Facility code {facility} is out of range for {} (0-{max})", spec.display_name));
         }
     }
     if card > spec.card_max {
-        return fail(format!(
-            "Card number {card} is out of range for {} (0-{})",
-            spec.display_name, spec.card_max
-        ));
+        return fail(format!("Card number {card} is out of range for {} (0-{})", spec.display_name, spec.card_max));
     }
-    Ok(CredentialFormat::Wiegand {
-        format,
-        facility: facility as u32,
-        card,
-    })
+    Ok(CredentialFormat::Wiegand { format, facility: facility as u32, card })
 }
 
 /// Decodes `<UndecodedWiegand><BitLength>26</BitLength><FormatType>…0200</FormatType><Raw>hex</Raw>`.
@@ -317,15 +296,11 @@ fn parse_undecoded_wiegand(xml: &str) -> Result<CredentialFormat, FormatError> {
             _ => fail(format!("UndecodedWiegand is missing <{tag}>")),
         }
     };
-    let bits: u32 = field("BitLength")?
-        .parse()
-        .map_err(|_| FormatError("BitLength is not a number".into()))?;
+    let bits: u32 = field("BitLength")?.parse().map_err(|_| FormatError("BitLength is not a number".into()))?;
     let format_type = field("FormatType")?;
     let raw = field("Raw")?;
     if parse_guid(&format_type) != Some(Uuid::from_u128(0x200)) || bits != 26 {
-        return fail(format!(
-            "Undecoded Wiegand format {format_type} with {bits} bits is not supported"
-        ));
+        return fail(format!("Undecoded Wiegand format {format_type} with {bits} bits is not supported"));
     }
     let value = u128::from_str_radix(&raw, 16).map_err(|_| FormatError(format!("Raw '{raw}' is not hexadecimal")))?;
     if raw.len() > 32 || value >> 26 != 0 {
@@ -382,10 +357,7 @@ mod tests {
     fn raw_form_decodes_to_the_same_card_as_the_constructor() {
         let raw = standard26_raw_hex(101, 12345);
         let xml = format!("Format=<UndecodedWiegand><BitLength>26</BitLength><FormatType>00000000-0000-0000-0000-000000000200</FormatType><Raw>{raw}</Raw></UndecodedWiegand>");
-        assert_eq!(
-            parse(&xml).unwrap(),
-            parse("Format=WiegandStandardCredentialFormat(101,12345)").unwrap()
-        );
+        assert_eq!(parse(&xml).unwrap(), parse("Format=WiegandStandardCredentialFormat(101,12345)").unwrap());
     }
 
     #[test]

@@ -60,9 +60,7 @@ impl EntityType {
     /// Type names are case-insensitive (`EntityTypes@Cardholdergroup` works, spec §3.2).
     pub fn parse(name: &str) -> Option<EntityType> {
         let name = name.trim();
-        EntityType::ALL
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(name))
+        EntityType::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
     }
 
     /// Whether `NewEntity(T)` can create this type in the simulator.

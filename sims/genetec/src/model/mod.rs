@@ -45,9 +45,7 @@ fn default_min_pin_length() -> usize {
 
 impl Default for SystemSettings {
     fn default() -> Self {
-        SystemSettings {
-            min_pin_length: default_min_pin_length(),
-        }
+        SystemSettings { min_pin_length: default_min_pin_length() }
     }
 }
 
@@ -98,10 +96,7 @@ impl Directory {
             (self.cardholders.contains_key(&guid), EntityType::Cardholder),
             (self.visitors.contains_key(&guid), EntityType::Visitor),
             (self.credentials.contains_key(&guid), EntityType::Credential),
-            (
-                guid == well_known::SYSTEM_CONFIGURATION,
-                EntityType::SystemConfiguration,
-            ),
+            (guid == well_known::SYSTEM_CONFIGURATION, EntityType::SystemConfiguration),
         ];
         found.into_iter().find(|(present, _)| *present).map(|(_, t)| t)
     }
@@ -147,11 +142,7 @@ impl Directory {
         all.extend(self.partitions.values().map(|e| (EntityType::Partition, e.header())));
         all.extend(self.areas.values().map(|e| (EntityType::Area, e.header())));
         all.extend(self.doors.values().map(|e| (EntityType::Door, e.header())));
-        all.extend(
-            self.cardholder_groups
-                .values()
-                .map(|e| (EntityType::CardholderGroup, e.header())),
-        );
+        all.extend(self.cardholder_groups.values().map(|e| (EntityType::CardholderGroup, e.header())));
         all.extend(self.cardholders.values().map(|e| (EntityType::Cardholder, e.header())));
         all.extend(self.visitors.values().map(|e| (EntityType::Visitor, e.header())));
         all.extend(self.credentials.values().map(|e| (EntityType::Credential, e.header())));
@@ -164,20 +155,14 @@ impl Directory {
             EntityRef::Guid(guid) => self.entity_type(*guid).map(|_| *guid),
             EntityRef::LogicalId { entity_type, id } => {
                 let wanted = EntityType::parse(entity_type)?;
-                self.headers()
-                    .into_iter()
-                    .find(|(t, h)| *t == wanted && h.logical_id == Some(*id))
-                    .map(|(_, h)| h.guid)
+                self.headers().into_iter().find(|(t, h)| *t == wanted && h.logical_id == Some(*id)).map(|(_, h)| h.guid)
             }
         }
     }
 
     /// The cardholder or visitor part of a person entity.
     pub fn person(&self, guid: Uuid) -> Option<&Person> {
-        self.cardholders
-            .get(&guid)
-            .map(|c| &c.person)
-            .or_else(|| self.visitors.get(&guid).map(|v| &v.person))
+        self.cardholders.get(&guid).map(|c| &c.person).or_else(|| self.visitors.get(&guid).map(|v| &v.person))
     }
 
     pub fn person_mut(&mut self, guid: Uuid) -> Option<&mut Person> {
@@ -188,25 +173,15 @@ impl Directory {
     }
 
     pub fn groups_of(&self, person: Uuid) -> Vec<Uuid> {
-        self.cardholder_groups
-            .values()
-            .filter(|g| g.members.contains(&person))
-            .map(|g| g.header.guid)
-            .collect()
+        self.cardholder_groups.values().filter(|g| g.members.contains(&person)).map(|g| g.header.guid).collect()
     }
 
     pub fn credentials_of(&self, person: Uuid) -> Vec<Uuid> {
-        self.credentials
-            .values()
-            .filter(|c| c.cardholder == Some(person))
-            .map(|c| c.header.guid)
-            .collect()
+        self.credentials.values().filter(|c| c.cardholder == Some(person)).map(|c| c.header.guid).collect()
     }
 
     pub fn custom_field(&self, entity_type: EntityType, name: &str) -> Option<&CustomFieldDefinition> {
-        self.custom_fields
-            .iter()
-            .find(|f| f.entity_type == entity_type && f.name.eq_ignore_ascii_case(name.trim()))
+        self.custom_fields.iter().find(|f| f.entity_type == entity_type && f.name.eq_ignore_ascii_case(name.trim()))
     }
 
     pub fn user(&self, name: &str) -> Option<&User> {

@@ -23,16 +23,9 @@ pub enum State {
 
 impl State {
     pub fn parse(text: &str) -> Option<State> {
-        [
-            State::Active,
-            State::Inactive,
-            State::Expired,
-            State::Lost,
-            State::Stolen,
-            State::Requested,
-        ]
-        .into_iter()
-        .find(|s| s.name().eq_ignore_ascii_case(text.trim()))
+        [State::Active, State::Inactive, State::Expired, State::Lost, State::Stolen, State::Requested]
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(text.trim()))
     }
 
     pub fn name(self) -> &'static str {
@@ -87,13 +80,7 @@ impl Default for Status {
 
 impl Status {
     pub fn with_state(state: State) -> Self {
-        Status {
-            state,
-            activation_date: None,
-            expiration: Expiration::Never,
-            first_use: None,
-            last_use: None,
-        }
+        Status { state, activation_date: None, expiration: Expiration::Never, first_use: None, last_use: None }
     }
 
     /// ASSUMPTION: a future activation date reads as Inactive and a passed expiry as

@@ -86,9 +86,6 @@ pub const DEMO_APPLICATION_ID: &str = "KxsD11z743Hf5Gq9mv3+5ekxzemlCiUXkTFY5ba1N
 impl Licence {
     pub fn allows(&self, application_id: &str) -> bool {
         (self.demo && application_id == DEMO_APPLICATION_ID)
-            || self
-                .parts
-                .iter()
-                .any(|p| p.activated && p.application_id == application_id)
+            || self.parts.iter().any(|p| p.activated && p.application_id == application_id)
     }
 }

@@ -60,20 +60,12 @@ pub fn validate(directory: &Directory) -> Result<(), String> {
         if door.area.is_some_and(|a| !directory.areas.contains_key(&a)) {
             return Err(format!("Door '{}' is in an unknown area", door.header.name));
         }
-        if door
-            .access_groups
-            .iter()
-            .any(|g| !directory.cardholder_groups.contains_key(g))
-        {
+        if door.access_groups.iter().any(|g| !directory.cardholder_groups.contains_key(g)) {
             return Err(format!("Door '{}' names an unknown access group", door.header.name));
         }
     }
     let mut user_names = BTreeSet::new();
-    if let Some(user) = directory
-        .users
-        .iter()
-        .find(|u| !user_names.insert(u.name.to_lowercase()))
-    {
+    if let Some(user) = directory.users.iter().find(|u| !user_names.insert(u.name.to_lowercase())) {
         return Err(format!("User '{}' is defined twice", user.name));
     }
     Ok(())
@@ -98,20 +90,11 @@ fn validate_credentials(directory: &Directory) -> Result<(), String> {
             .validate(directory.system.min_pin_length)
             .map_err(|e| format!("Credential '{}': {e}", credential.header.name))?;
         if let Some(other) = keys.insert(credential.format.unique_key(), credential.header.guid) {
-            return Err(format!(
-                "Credentials {other} and {} have the same card",
-                credential.header.guid
-            ));
+            return Err(format!("Credentials {other} and {} have the same card", credential.header.guid));
         }
         if let Some(owner) = credential.cardholder {
-            if !matches!(
-                directory.entity_type(owner),
-                Some(EntityType::Cardholder | EntityType::Visitor)
-            ) {
-                return Err(format!(
-                    "Credential '{}' belongs to unknown cardholder {owner}",
-                    credential.header.name
-                ));
+            if !matches!(directory.entity_type(owner), Some(EntityType::Cardholder | EntityType::Visitor)) {
+                return Err(format!("Credential '{}' belongs to unknown cardholder {owner}", credential.header.name));
             }
         }
     }

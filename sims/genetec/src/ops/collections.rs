@@ -25,9 +25,7 @@ pub fn edit(
     item: &Value,
     edit: Edit,
 ) -> Result<(), SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     let [name] = path else {
         return Err(not_found(&path.join("."), entity_type));
     };
@@ -48,9 +46,7 @@ pub fn edit(
 
 /// `*Coll`.
 pub fn clear(directory: &mut Directory, guid: Uuid, path: &[String]) -> Result<(), SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     let [name] = path else {
         return Err(not_found(&path.join("."), entity_type));
     };
@@ -66,11 +62,7 @@ pub fn clear(directory: &mut Directory, guid: Uuid, path: &[String]) -> Result<(
             }
         }
         (EntityType::Cardholder | EntityType::Visitor, "credentials") => {
-            for credential in directory
-                .credentials
-                .values_mut()
-                .filter(|c| c.cardholder == Some(guid))
-            {
+            for credential in directory.credentials.values_mut().filter(|c| c.cardholder == Some(guid)) {
                 credential.cardholder = None;
             }
         }
@@ -81,9 +73,7 @@ pub fn clear(directory: &mut Directory, guid: Uuid, path: &[String]) -> Result<(
 
 fn resolve(directory: &Directory, item: &Value) -> Result<Uuid, SdkFailure> {
     let reference = parse_entity_ref(item)?;
-    directory
-        .resolve(&reference)
-        .ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))
+    directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))
 }
 
 /// Adds or removes `person` in `group`.
@@ -97,11 +87,7 @@ pub fn membership(directory: &mut Directory, group: Uuid, person: Uuid, edit: Ed
     let is_visitor = match directory.entity_type(person) {
         Some(EntityType::Visitor) => true,
         Some(EntityType::Cardholder) => false,
-        _ => {
-            return Err(SdkFailure::invalid_value(format!(
-                "{person} is not a cardholder or visitor"
-            )))
-        }
+        _ => return Err(SdkFailure::invalid_value(format!("{person} is not a cardholder or visitor"))),
     };
     let group_entity = directory
         .cardholder_groups
@@ -132,13 +118,8 @@ pub fn membership(directory: &mut Directory, group: Uuid, person: Uuid, edit: Ed
 /// ASSUMPTION: assigning a credential that another cardholder holds fails rather than
 /// moving it, whichever side of the relation is written [I].
 pub fn assign_credential(directory: &mut Directory, owner: Uuid, credential: Uuid) -> Result<(), SdkFailure> {
-    if !matches!(
-        directory.entity_type(owner),
-        Some(EntityType::Cardholder | EntityType::Visitor)
-    ) {
-        return Err(SdkFailure::invalid_value(format!(
-            "{owner} is not a cardholder or visitor"
-        )));
+    if !matches!(directory.entity_type(owner), Some(EntityType::Cardholder | EntityType::Visitor)) {
+        return Err(SdkFailure::invalid_value(format!("{owner} is not a cardholder or visitor")));
     }
     let entity = directory
         .credentials
@@ -159,11 +140,7 @@ pub fn assign_credential(directory: &mut Directory, owner: Uuid, credential: Uui
 }
 
 fn unassign_credential(directory: &mut Directory, owner: Uuid, credential: Uuid) {
-    if let Some(entity) = directory
-        .credentials
-        .get_mut(&credential)
-        .filter(|c| c.cardholder == Some(owner))
-    {
+    if let Some(entity) = directory.credentials.get_mut(&credential).filter(|c| c.cardholder == Some(owner)) {
         entity.cardholder = None;
     }
 }

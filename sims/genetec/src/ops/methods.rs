@@ -12,10 +12,7 @@ use crate::model::{Directory, EntityType};
 use crate::query::{parse_entity_ref, Value};
 
 fn unknown_method(method: &str, entity_type: EntityType) -> SdkFailure {
-    SdkFailure::invalid_operation(format!(
-        "Could not find method '{method}' on entity type '{}'",
-        entity_type.name()
-    ))
+    SdkFailure::invalid_operation(format!("Could not find method '{method}' on entity type '{}'", entity_type.name()))
 }
 
 pub fn call(
@@ -26,9 +23,7 @@ pub fn call(
     args: &[Value],
     now: DateTime<Utc>,
 ) -> Result<(), SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     match receiver {
         [] => entity_method(directory, guid, entity_type, method, args, now),
         [status] if status.eq_ignore_ascii_case("Status") => {
@@ -149,16 +144,12 @@ fn status_method(
             visitor.checkin_date = Some(now);
         }
     }
-    let person = directory
-        .person_mut(guid)
-        .ok_or_else(|| unknown_method(&format!("Status.{method}"), entity_type))?;
+    let person = directory.person_mut(guid).ok_or_else(|| unknown_method(&format!("Status.{method}"), entity_type))?;
     update(&mut person.status);
     Ok(())
 }
 
 fn resolve(directory: &Directory, value: &Value) -> Result<Uuid, SdkFailure> {
     let reference = parse_entity_ref(value)?;
-    directory
-        .resolve(&reference)
-        .ok_or_else(|| SdkFailure::unknown_entity(value.to_text()))
+    directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(value.to_text()))
 }

@@ -45,9 +45,7 @@ pub fn execute(
     if !context.post && query.writes() {
         // ASSUMPTION: a GET that writes is refused (the verb rule, spec §3.2); method
         // calls alone are allowed on GET ("a GET method call can change state") [I].
-        return Err(SdkFailure::invalid_operation(
-            "Creating or modifying entities requires POST",
-        ));
+        return Err(SdkFailure::invalid_operation("Creating or modifying entities requires POST"));
     }
     let mut results = Vec::new();
     for segment in &query.segments {
@@ -69,9 +67,7 @@ fn execute_segment(
 ) -> Result<Map<String, Value>, SdkFailure> {
     let (guid, skip_format) = match &segment.target {
         Target::Existing(reference) => {
-            let guid = directory
-                .resolve(reference)
-                .ok_or_else(|| SdkFailure::unknown_entity(describe(reference)))?;
+            let guid = directory.resolve(reference).ok_or_else(|| SdkFailure::unknown_entity(describe(reference)))?;
             (guid, None)
         }
         Target::New { entity_type, .. } => create(directory, entity_type, segment, context)?,
@@ -142,20 +138,12 @@ fn create(
     let name = format!("New_{}_{}", entity_type.name(), guid.simple());
     let header = Header::new(guid, name, context.creation_partition, context.now);
     if !directory.partitions.contains_key(&context.creation_partition) {
-        return Err(SdkFailure::invalid_operation(
-            "The session's creation partition no longer exists",
-        ));
+        return Err(SdkFailure::invalid_operation("The session's creation partition no longer exists"));
     }
     let mut format_token = None;
     match entity_type {
         EntityType::Cardholder => {
-            directory.cardholders.insert(
-                guid,
-                Cardholder {
-                    header,
-                    person: Person::default(),
-                },
-            );
+            directory.cardholders.insert(guid, Cardholder { header, person: Person::default() });
         }
         EntityType::Visitor => {
             let visitor = Visitor {
@@ -171,15 +159,9 @@ fn create(
         EntityType::Credential => {
             let (index, format) = credential_format(directory, segment)?;
             write::ensure_card_is_free(directory, &format, None)?;
-            directory.credentials.insert(
-                guid,
-                Credential {
-                    header,
-                    format,
-                    cardholder: None,
-                    status: Default::default(),
-                },
-            );
+            directory
+                .credentials
+                .insert(guid, Credential { header, format, cardholder: None, status: Default::default() });
             format_token = Some(index);
         }
         EntityType::CardholderGroup => {
@@ -195,14 +177,7 @@ fn create(
             directory.partitions.insert(guid, Partition { header });
         }
         EntityType::Door => {
-            directory.doors.insert(
-                guid,
-                Door {
-                    header,
-                    area: None,
-                    access_groups: Default::default(),
-                },
-            );
+            directory.doors.insert(guid, Door { header, area: None, access_groups: Default::default() });
         }
         EntityType::Area => {
             directory.areas.insert(guid, Area { header });
@@ -213,10 +188,7 @@ fn create(
 }
 
 fn unreachable_type(entity_type: EntityType) -> Result<(), SdkFailure> {
-    Err(SdkFailure::invalid_operation(format!(
-        "The simulator cannot create entities of type '{}'",
-        entity_type.name()
-    )))
+    Err(SdkFailure::invalid_operation(format!("The simulator cannot create entities of type '{}'", entity_type.name())))
 }
 
 /// ASSUMPTION: a new credential must get its `Format=` in the creating query [I].

@@ -40,16 +40,8 @@ const PERSON_PROPERTIES: &[&str] = &[
     "AccessRules",
 ];
 const VISITOR_PROPERTIES: &[&str] = &["Arrival", "Departure", "CheckinDate"];
-const CREDENTIAL_PROPERTIES: &[&str] = &[
-    "Format",
-    "CardholderGuid",
-    "Cardholder",
-    "State",
-    "Status",
-    "ActivationDate",
-    "ExpirationDate",
-    "BadgeTemplate",
-];
+const CREDENTIAL_PROPERTIES: &[&str] =
+    &["Format", "CardholderGuid", "Cardholder", "State", "Status", "ActivationDate", "ExpirationDate", "BadgeTemplate"];
 const GROUP_PROPERTIES: &[&str] = &["Members", "IsVisitorGroup", "EmailAddress"];
 const DOOR_PROPERTIES: &[&str] = &["Area"];
 const AREA_PROPERTIES: &[&str] = &["Doors"];
@@ -69,26 +61,17 @@ pub fn property_names(entity_type: EntityType) -> Vec<&'static str> {
         EntityType::Area => &[AREA_PROPERTIES],
         _ => &[],
     };
-    BASE_PROPERTIES
-        .iter()
-        .chain(specific.iter().flat_map(|s| s.iter()))
-        .copied()
-        .collect()
+    BASE_PROPERTIES.iter().chain(specific.iter().flat_map(|s| s.iter())).copied().collect()
 }
 
 /// The canonical spelling of a built-in property, if the type has it.
 pub fn canonical_property(entity_type: EntityType, name: &str) -> Option<&'static str> {
-    property_names(entity_type)
-        .into_iter()
-        .find(|p| p.eq_ignore_ascii_case(name.trim()))
+    property_names(entity_type).into_iter().find(|p| p.eq_ignore_ascii_case(name.trim()))
 }
 
 pub fn not_found(name: &str, entity_type: EntityType) -> SdkFailure {
     // ASSUMPTION: wording modelled on the observed report message [I].
-    SdkFailure::invalid_operation(format!(
-        "Could not find property '{name}' on entity type '{}'",
-        entity_type.name()
-    ))
+    SdkFailure::invalid_operation(format!("Could not find property '{name}' on entity type '{}'", entity_type.name()))
 }
 
 /// `Prop` or `Prop.Sub`: the result key (canonical, dotted) and its value.
@@ -98,12 +81,8 @@ pub fn project(
     path: &[String],
     now: DateTime<Utc>,
 ) -> Result<(String, Value), SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
-    let (first, rest) = path
-        .split_first()
-        .ok_or_else(|| SdkFailure::invalid_operation("Empty projection"))?;
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let (first, rest) = path.split_first().ok_or_else(|| SdkFailure::invalid_operation("Empty projection"))?;
     let (mut key, mut value) = property(directory, guid, entity_type, first, now)?;
     for part in rest {
         let Value::Object(fields) = &value else {
@@ -122,14 +101,8 @@ pub fn project(
 
 /// Every property of an entity; only the base class when `basic`.
 pub fn all_properties(directory: &Directory, guid: Uuid, basic: bool, now: DateTime<Utc>) -> Result<Value, SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
-    let names = if basic {
-        BASE_PROPERTIES.to_vec()
-    } else {
-        property_names(entity_type)
-    };
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let names = if basic { BASE_PROPERTIES.to_vec() } else { property_names(entity_type) };
     let mut fields = Map::new();
     for name in names {
         let (key, value) = property(directory, guid, entity_type, name, now)?;
@@ -150,14 +123,8 @@ fn property(
     }
     let header = directory.header(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     let Some(canonical) = canonical_property(entity_type, name) else {
-        let field = directory
-            .custom_field(entity_type, name)
-            .ok_or_else(|| not_found(name, entity_type))?;
-        let value = header
-            .custom_fields
-            .get(&field.name)
-            .cloned()
-            .unwrap_or_else(|| field.default_value.clone());
+        let field = directory.custom_field(entity_type, name).ok_or_else(|| not_found(name, entity_type))?;
+        let value = header.custom_fields.get(&field.name).cloned().unwrap_or_else(|| field.default_value.clone());
         return Ok((field.name.clone(), value));
     };
     let guids = |list: Vec<Uuid>| json!(list.iter().map(Uuid::to_string).collect::<Vec<_>>());
@@ -177,21 +144,10 @@ fn property(
         "Credentials" => guids(directory.credentials_of(guid)),
         "AccessRules" => json!([]),
         "Members" => guids(
-            directory
-                .cardholder_groups
-                .get(&guid)
-                .map(|g| g.members.iter().copied().collect())
-                .unwrap_or_default(),
+            directory.cardholder_groups.get(&guid).map(|g| g.members.iter().copied().collect()).unwrap_or_default(),
         ),
         "IsVisitorGroup" => json!(directory.cardholder_groups.get(&guid).is_some_and(|g| g.visitor_group)),
-        "Doors" => guids(
-            directory
-                .doors
-                .values()
-                .filter(|d| d.area == Some(guid))
-                .map(|d| d.header.guid)
-                .collect(),
-        ),
+        "Doors" => guids(directory.doors.values().filter(|d| d.area == Some(guid)).map(|d| d.header.guid).collect()),
         "Area" => json!(directory.doors.get(&guid).and_then(|d| d.area).map(|a| a.to_string())),
         _ => typed_property(directory, guid, canonical, now),
     };
@@ -265,12 +221,7 @@ fn custom_field_values(
         .custom_fields
         .iter()
         .filter(|f| f.entity_type == entity_type)
-        .map(|f| {
-            (
-                f.name.clone(),
-                values.get(&f.name).cloned().unwrap_or_else(|| f.default_value.clone()),
-            )
-        });
+        .map(|f| (f.name.clone(), values.get(&f.name).cloned().unwrap_or_else(|| f.default_value.clone())));
     Value::Object(fields.collect())
 }
 

@@ -21,9 +21,7 @@ pub fn date(value: &Value) -> Result<DateTime<Utc>, SdkFailure> {
 }
 
 pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value) -> Result<(), SdkFailure> {
-    let entity_type = directory
-        .entity_type(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     let [name] = path else {
         return Err(not_found(&path.join("."), entity_type));
     };
@@ -31,10 +29,7 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
         return Err(no_setter(name));
     }
     let write_only = (name.trim().eq_ignore_ascii_case("ActivationMode")
-        && matches!(
-            entity_type,
-            EntityType::Cardholder | EntityType::Visitor | EntityType::Credential
-        ))
+        && matches!(entity_type, EntityType::Cardholder | EntityType::Visitor | EntityType::Credential))
     .then_some("ActivationMode");
     let Some(canonical) = canonical_property(entity_type, name).or(write_only) else {
         return set_custom_field(directory, guid, entity_type, name, value);
@@ -51,10 +46,7 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
         (EntityType::CardholderGroup, "IsVisitorGroup") => {
             let flag =
                 parse_bool(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a boolean")))?;
-            let group = directory
-                .cardholder_groups
-                .get(&guid)
-                .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+            let group = directory.cardholder_groups.get(&guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
             if !flag && group.members.iter().any(|m| directory.visitors.contains_key(m)) {
                 // ASSUMPTION: a group with visitor members cannot stop accepting visitors [I].
                 return Err(SdkFailure::invalid_operation("The group has visitor members"));
@@ -83,9 +75,7 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
 }
 
 fn header(directory: &mut Directory, guid: Uuid) -> Result<&mut crate::model::Header, SdkFailure> {
-    directory
-        .header_mut(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))
+    directory.header_mut(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))
 }
 
 /// Empty or the nil GUID mean "none".
@@ -148,9 +138,7 @@ fn set_person(
     if is_visitor && name == "ActivationMode" {
         return Err(no_setter(name));
     }
-    let person = directory
-        .person_mut(guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+    let person = directory.person_mut(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     match name {
         "FirstName" => person.first_name = text,
         "LastName" => person.last_name = text,
@@ -178,10 +166,7 @@ fn parse_state(text: &str, credential: bool) -> Result<State, SdkFailure> {
 /// `ActivationMode=SpecificActivationPeriod(from,to)|SpecificDeactivation(to)|RelativeDeactivation(ts)`.
 pub fn apply_activation_mode(status: &mut Status, value: &Value) -> Result<(), SdkFailure> {
     let Value::Call { name, args, .. } = value else {
-        return Err(SdkFailure::invalid_value(format!(
-            "'{}' is not an activation mode",
-            value.to_text()
-        )));
+        return Err(SdkFailure::invalid_value(format!("'{}' is not an activation mode", value.to_text())));
     };
     match (name.to_ascii_lowercase().as_str(), &args[..]) {
         ("specificactivationperiod", [from, to]) => status.activate(Some(date(from)?), Some(date(to)?)),
@@ -189,16 +174,9 @@ pub fn apply_activation_mode(status: &mut Status, value: &Value) -> Result<(), S
         ("relativedeactivation", [span]) => {
             let span = parse_time_span(&span.to_text())
                 .ok_or_else(|| SdkFailure::invalid_value(format!("'{}' is not a time span", span.to_text())))?;
-            status.expiration = Expiration::OnFirstUse {
-                seconds: span.num_seconds(),
-            };
+            status.expiration = Expiration::OnFirstUse { seconds: span.num_seconds() };
         }
-        _ => {
-            return Err(SdkFailure::invalid_value(format!(
-                "'{}' is not an activation mode",
-                value.to_text()
-            )))
-        }
+        _ => return Err(SdkFailure::invalid_value(format!("'{}' is not an activation mode", value.to_text()))),
     }
     Ok(())
 }
@@ -227,10 +205,7 @@ fn set_credential(directory: &mut Directory, guid: Uuid, name: &str, value: &Val
 }
 
 fn credential_mut(directory: &mut Directory, guid: Uuid) -> Result<&mut crate::model::Credential, SdkFailure> {
-    directory
-        .credentials
-        .get_mut(&guid)
-        .ok_or_else(|| SdkFailure::unknown_entity(guid))
+    directory.credentials.get_mut(&guid).ok_or_else(|| SdkFailure::unknown_entity(guid))
 }
 
 /// One credential per (format, facility, card) (spec §10.7).
@@ -240,19 +215,11 @@ pub fn ensure_card_is_free(
     except: Option<Uuid>,
 ) -> Result<(), SdkFailure> {
     let key = format.unique_key();
-    match directory
-        .credentials
-        .values()
-        .find(|c| Some(c.header.guid) != except && c.format.unique_key() == key)
-    {
+    match directory.credentials.values().find(|c| Some(c.header.guid) != except && c.format.unique_key() == key) {
         // ASSUMPTION: the code and wording for a duplicate card [I].
         Some(other) => Err(SdkFailure::new(
             crate::envelope::SdkErrorCode::EntityAlreadyExists,
-            format!(
-                "A credential with unique id {} already exists ({})",
-                format.unique_id(),
-                other.header.guid
-            ),
+            format!("A credential with unique id {} already exists ({})", format.unique_id(), other.header.guid),
         )),
         None => Ok(()),
     }
@@ -267,13 +234,8 @@ pub fn set_custom_field(
     name: &str,
     value: &Value,
 ) -> Result<(), SdkFailure> {
-    let field = directory
-        .custom_field(entity_type, name)
-        .ok_or_else(|| not_found(name, entity_type))?;
-    let stored = field
-        .data_type
-        .coerce(&value.to_text())
-        .map_err(SdkFailure::invalid_value)?;
+    let field = directory.custom_field(entity_type, name).ok_or_else(|| not_found(name, entity_type))?;
+    let stored = field.data_type.coerce(&value.to_text()).map_err(SdkFailure::invalid_value)?;
     let field_name = field.name.clone();
     header(directory, guid)?.custom_fields.insert(field_name, stored);
     Ok(())

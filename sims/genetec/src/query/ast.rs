@@ -56,11 +56,7 @@ pub enum OpKind {
     /// `*Coll`.
     Clear(Path),
     /// `Method(args)` (empty receiver) or `Prop.Method(args)`.
-    Call {
-        receiver: Path,
-        method: String,
-        args: Vec<Value>,
-    },
+    Call { receiver: Path, method: String, args: Vec<Value> },
 }
 
 /// One comma-separated token, with the text the client sent for error messages.
@@ -73,10 +69,7 @@ pub struct Op {
 impl Op {
     /// Whether the operation changes state (and therefore needs POST).
     pub fn writes(&self) -> bool {
-        matches!(
-            self.kind,
-            OpKind::Set(..) | OpKind::Add(..) | OpKind::Remove(..) | OpKind::Clear(..)
-        )
+        matches!(self.kind, OpKind::Set(..) | OpKind::Add(..) | OpKind::Remove(..) | OpKind::Clear(..))
     }
 }
 
@@ -90,10 +83,7 @@ pub enum EntityRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Existing(EntityRef),
-    New {
-        entity_type: String,
-        subtype: Option<String>,
-    },
+    New { entity_type: String, subtype: Option<String> },
 }
 
 /// `entity=X` followed by the operations that apply to X.
@@ -111,8 +101,6 @@ pub struct EntityQuery {
 impl EntityQuery {
     /// Whether any part of the query creates or writes (the verb rule: POST).
     pub fn writes(&self) -> bool {
-        self.segments
-            .iter()
-            .any(|s| matches!(s.target, Target::New { .. }) || s.ops.iter().any(Op::writes))
+        self.segments.iter().any(|s| matches!(s.target, Target::New { .. }) || s.ops.iter().any(Op::writes))
     }
 }

@@ -103,18 +103,12 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
         }
         if c == '#' {
             // The guide lists '#' as unsupported.
-            return Err(QueryError::new(format!(
-                "The character '#' is not supported (position {at})"
-            )));
+            return Err(QueryError::new(format!("The character '#' is not supported (position {at})")));
         }
         match Sym::from_char(c) {
             Some(sym) => {
                 flush_text(&mut tokens, &mut text, text_start, at);
-                tokens.push(Token {
-                    kind: TokenKind::Sym(sym),
-                    start: at,
-                    end: at + 1,
-                });
+                tokens.push(Token { kind: TokenKind::Sym(sym), start: at, end: at + 1 });
             }
             None => {
                 if text.is_empty() {
@@ -130,11 +124,7 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
 
 fn flush_text(tokens: &mut Vec<Token>, text: &mut String, start: usize, end: usize) {
     if !text.is_empty() {
-        tokens.push(Token {
-            kind: TokenKind::Text(std::mem::take(text)),
-            start,
-            end,
-        });
+        tokens.push(Token { kind: TokenKind::Text(std::mem::take(text)), start, end });
     }
 }
 
@@ -150,11 +140,7 @@ mod tests {
     fn escaped_comma_is_text_not_a_separator() {
         assert_eq!(
             kinds(r"Hi\, there,x"),
-            vec![
-                TokenKind::Text("Hi, there".into()),
-                TokenKind::Sym(Sym::Comma),
-                TokenKind::Text("x".into())
-            ]
+            vec![TokenKind::Text("Hi, there".into()), TokenKind::Sym(Sym::Comma), TokenKind::Text("x".into())]
         );
     }
 

@@ -22,9 +22,7 @@ pub struct QueryError {
 
 impl QueryError {
     pub fn new(message: impl Into<String>) -> Self {
-        QueryError {
-            message: message.into(),
-        }
+        QueryError { message: message.into() }
     }
 }
 

@@ -29,19 +29,11 @@ pub fn parse_entity_query(query: &str) -> Result<EntityQuery, QueryError> {
     for op in parse_ops(query)? {
         match &op.kind {
             OpKind::Set(path, value) if is_name(path, "entity") => {
-                segments.push(Segment {
-                    target: parse_target(value)?,
-                    ops: Vec::new(),
-                });
+                segments.push(Segment { target: parse_target(value)?, ops: Vec::new() });
             }
             _ => match segments.last_mut() {
                 Some(segment) => segment.ops.push(op),
-                None => {
-                    return Err(QueryError::new(format!(
-                        "'{}' comes before any 'entity=' token",
-                        op.source
-                    )))
-                }
+                None => return Err(QueryError::new(format!("'{}' comes before any 'entity=' token", op.source))),
             },
         }
     }
@@ -64,10 +56,7 @@ pub fn parse_entity_ref(value: &Value) -> Result<EntityRef, QueryError> {
             .ok()
             .filter(|n| *n <= 9_999_999)
             .ok_or_else(|| QueryError::new(format!("'{id}' is not a logical id (0 to 9999999)")))?;
-        return Ok(EntityRef::LogicalId {
-            entity_type: entity_type.to_text().trim().into(),
-            id,
-        });
+        return Ok(EntityRef::LogicalId { entity_type: entity_type.to_text().trim().into(), id });
     }
     let text = value.to_text();
     parse_guid(&text)
@@ -78,14 +67,9 @@ pub fn parse_entity_ref(value: &Value) -> Result<EntityRef, QueryError> {
 fn parse_target(value: &Value) -> Result<Target, QueryError> {
     if let Some(args) = value.as_call("NewEntity") {
         let mut args = args.iter().map(|a| a.to_text().trim().to_string());
-        let entity_type = args
-            .next()
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| QueryError::new("NewEntity needs an entity type"))?;
-        return Ok(Target::New {
-            entity_type,
-            subtype: args.next(),
-        });
+        let entity_type =
+            args.next().filter(|t| !t.is_empty()).ok_or_else(|| QueryError::new("NewEntity needs an entity type"))?;
+        return Ok(Target::New { entity_type, subtype: args.next() });
     }
     parse_entity_ref(value).map(Target::Existing)
 }
@@ -102,10 +86,7 @@ fn parse_op(query: &str, item: &[Token]) -> Result<Op, QueryError> {
         if !rest.is_empty() {
             return Err(error("unexpected text after the collection name"));
         }
-        return Ok(Op {
-            kind: OpKind::Clear(path),
-            source,
-        });
+        return Ok(Op { kind: OpKind::Clear(path), source });
     }
     let (mut path, rest) = parse_path(item).ok_or_else(|| error("expected a property name"))?;
     let kind = match rest.first().map(|t| &t.kind) {
@@ -130,11 +111,7 @@ fn parse_op(query: &str, item: &[Token]) -> Result<Op, QueryError> {
                 return Err(error("unexpected text after ')'"));
             }
             let method = path.pop().unwrap_or_default();
-            OpKind::Call {
-                receiver: path,
-                method,
-                args: parse_args(&rest[1..close])?,
-            }
+            OpKind::Call { receiver: path, method, args: parse_args(&rest[1..close])? }
         }
         Some(_) => return Err(error("unexpected character after the property name")),
     };
@@ -191,10 +168,7 @@ fn parse_args(tokens: &[Token]) -> Result<Vec<Value>, QueryError> {
     if trim(tokens).is_empty() {
         return Ok(Vec::new());
     }
-    split_top_level(tokens, Sym::Comma)?
-        .into_iter()
-        .map(parse_value)
-        .collect()
+    split_top_level(tokens, Sym::Comma)?.into_iter().map(parse_value).collect()
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -234,9 +208,8 @@ fn split_top_level(tokens: &[Token], separator: Sym) -> Result<Vec<&[Token]>, Qu
         match token.kind {
             TokenKind::Sym(Sym::OpenParen | Sym::OpenBrace) => depth += 1,
             TokenKind::Sym(Sym::CloseParen | Sym::CloseBrace) => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| QueryError::new(format!("Unbalanced '{}'", token.text())))?;
+                depth =
+                    depth.checked_sub(1).ok_or_else(|| QueryError::new(format!("Unbalanced '{}'", token.text())))?;
             }
             TokenKind::Sym(sym) if sym == separator && depth == 0 => {
                 parts.push(&tokens[start..i]);

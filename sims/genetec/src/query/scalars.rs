@@ -7,17 +7,18 @@ use uuid::Uuid;
 pub fn parse_guid(text: &str) -> Option<Uuid> {
     let text = text.trim();
     let bare = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(text);
-    let well_formed = match bare.len() {
-        32 => bare.chars().all(|c| c.is_ascii_hexdigit()),
-        36 => bare.chars().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        }),
-        _ => false,
-    };
+    let well_formed =
+        match bare.len() {
+            32 => bare.chars().all(|c| c.is_ascii_hexdigit()),
+            36 => bare.chars().enumerate().all(|(i, c)| {
+                if matches!(i, 8 | 13 | 18 | 23) {
+                    c == '-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            }),
+            _ => false,
+        };
     well_formed.then(|| Uuid::parse_str(bare).ok()).flatten()
 }
 
@@ -37,10 +38,7 @@ pub fn parse_date_time(text: &str) -> Option<DateTime<Utc>> {
     }
     if let Some((local, offset)) = split_offset(text) {
         let naive = parse_naive(local)?;
-        return offset
-            .from_local_datetime(&naive)
-            .single()
-            .map(|at| at.with_timezone(&Utc));
+        return offset.from_local_datetime(&naive).single().map(|at| at.with_timezone(&Utc));
     }
     if let Some(naive) = parse_naive(text) {
         return Some(Utc.from_utc_datetime(&naive));

@@ -21,10 +21,7 @@ fn text(s: &str) -> Value {
 fn bare_name_is_a_projection_and_dots_make_a_path() {
     assert_eq!(
         kinds("Name,Cardholder.Guid"),
-        vec![
-            OpKind::Project(vec!["Name".into()]),
-            OpKind::Project(vec!["Cardholder".into(), "Guid".into()])
-        ]
+        vec![OpKind::Project(vec!["Name".into()]), OpKind::Project(vec!["Cardholder".into(), "Guid".into()])]
     );
 }
 
@@ -50,9 +47,7 @@ fn escaped_comma_stays_inside_the_value() {
 #[test]
 fn escaped_comma_inside_method_arguments_does_not_split_them() {
     let ops = kinds(&format!(r"SendMessage({GUID}, Hi\, this is a message)"));
-    let OpKind::Call { method, args, .. } = &ops[0] else {
-        panic!("not a call: {ops:?}")
-    };
+    let OpKind::Call { method, args, .. } = &ops[0] else { panic!("not a call: {ops:?}") };
     assert_eq!(method, "SendMessage");
     assert_eq!(args, &vec![text(GUID), text("Hi, this is a message")]);
 }
@@ -71,24 +66,14 @@ fn method_on_a_sub_object_names_its_receiver() {
 
 #[test]
 fn method_without_arguments_has_an_empty_argument_list() {
-    assert_eq!(
-        kinds("Checkout()"),
-        vec![OpKind::Call {
-            receiver: vec![],
-            method: "Checkout".into(),
-            args: vec![]
-        }]
-    );
+    assert_eq!(kinds("Checkout()"), vec![OpKind::Call { receiver: vec![], method: "Checkout".into(), args: vec![] }]);
 }
 
 #[test]
 fn at_chains_add_several_items() {
     assert_eq!(
         kinds("EntityTypes@User@UserGroup"),
-        vec![OpKind::Add(
-            vec!["EntityTypes".into()],
-            vec![text("User"), text("UserGroup")]
-        )]
+        vec![OpKind::Add(vec!["EntityTypes".into()], vec![text("User"), text("UserGroup")])]
     );
 }
 
@@ -105,14 +90,8 @@ fn braced_and_parenthesised_collection_items_are_unwrapped() {
 
 #[test]
 fn dash_removes_an_item_even_when_the_item_is_a_dashed_guid() {
-    assert_eq!(
-        kinds(&format!("Groups-{GUID}")),
-        vec![OpKind::Remove(vec!["Groups".into()], text(GUID))]
-    );
-    assert_eq!(
-        kinds(&format!("Members-({GUID})")),
-        vec![OpKind::Remove(vec!["Members".into()], text(GUID))]
-    );
+    assert_eq!(kinds(&format!("Groups-{GUID}")), vec![OpKind::Remove(vec!["Groups".into()], text(GUID))]);
+    assert_eq!(kinds(&format!("Members-({GUID})")), vec![OpKind::Remove(vec!["Members".into()], text(GUID))]);
 }
 
 #[test]
@@ -124,47 +103,29 @@ fn star_clears_a_collection() {
 fn collection_item_may_be_a_call_with_commas() {
     let ops = kinds("UniqueIds@WiegandStandardCredentialFormat(101,12345)");
     let OpKind::Add(_, items) = &ops[0] else { panic!() };
-    assert_eq!(
-        items[0].as_call("wiegandstandardcredentialformat"),
-        Some(&[text("101"), text("12345")][..])
-    );
+    assert_eq!(items[0].as_call("wiegandstandardcredentialformat"), Some(&[text("101"), text("12345")][..]));
 }
 
 #[test]
 fn setter_value_may_be_a_call_expression() {
     let ops = kinds("Format=WiegandStandardCredentialFormat(101,12345)");
     let OpKind::Set(_, value) = &ops[0] else { panic!() };
-    assert_eq!(
-        value.as_call("WiegandStandardCredentialFormat").map(<[Value]>::len),
-        Some(2)
-    );
+    assert_eq!(value.as_call("WiegandStandardCredentialFormat").map(<[Value]>::len), Some(2));
     assert_eq!(value.to_text(), "WiegandStandardCredentialFormat(101,12345)");
 }
 
 #[test]
 fn raw_undecoded_wiegand_xml_is_one_text_value() {
     let xml = "<UndecodedWiegand><BitLength>26</BitLength><FormatType>00000000-0000-0000-0000-000000000200</FormatType><Raw>0000000000000000000000000032F272</Raw></UndecodedWiegand>";
-    assert_eq!(
-        kinds(&format!("Format={xml}")),
-        vec![OpKind::Set(vec!["Format".into()], text(xml))]
-    );
+    assert_eq!(kinds(&format!("Format={xml}")), vec![OpKind::Set(vec!["Format".into()], text(xml))]);
 }
 
 #[test]
 fn entity_segments_group_the_tokens_that_follow_them() {
     let query = parse_entity_query("entity=NewEntity(Door),Name=D1,entity=NewEntity(Door),Name=D2").unwrap();
     assert_eq!(query.segments.len(), 2);
-    assert_eq!(
-        query.segments[1].target,
-        Target::New {
-            entity_type: "Door".into(),
-            subtype: None
-        }
-    );
-    assert_eq!(
-        query.segments[1].ops[0].kind,
-        OpKind::Set(vec!["Name".into()], text("D2"))
-    );
+    assert_eq!(query.segments[1].target, Target::New { entity_type: "Door".into(), subtype: None });
+    assert_eq!(query.segments[1].ops[0].kind, OpKind::Set(vec!["Name".into()], text("D2")));
     assert!(query.writes());
 }
 
@@ -173,10 +134,7 @@ fn new_entity_takes_an_optional_subtype() {
     let query = parse_entity_query("entity=NewEntity(AccessRule,Permanent),Guid").unwrap();
     assert_eq!(
         query.segments[0].target,
-        Target::New {
-            entity_type: "AccessRule".into(),
-            subtype: Some("Permanent".into())
-        }
+        Target::New { entity_type: "AccessRule".into(), subtype: Some("Permanent".into()) }
     );
 }
 
@@ -190,19 +148,9 @@ fn entity_keyword_is_case_insensitive() {
 #[test]
 fn guid_is_accepted_dashed_bare_and_braced() {
     let bare = GUID.replace('-', "");
-    for form in [
-        GUID.to_string(),
-        bare.clone(),
-        format!("{{{GUID}}}"),
-        format!("{{{bare}}}"),
-        GUID.to_uppercase(),
-    ] {
+    for form in [GUID.to_string(), bare.clone(), format!("{{{GUID}}}"), format!("{{{bare}}}"), GUID.to_uppercase()] {
         let query = parse_entity_query(&format!("entity={form},Name")).unwrap();
-        assert_eq!(
-            query.segments[0].target,
-            Target::Existing(EntityRef::Guid(guid())),
-            "form {form}"
-        );
+        assert_eq!(query.segments[0].target, Target::Existing(EntityRef::Guid(guid())), "form {form}");
     }
 }
 
@@ -215,13 +163,7 @@ fn malformed_guid_is_rejected() {
 #[test]
 fn logical_id_reference_allows_spaces() {
     let query = parse_entity_query("entity=LogicalId(Door, 1),Name").unwrap();
-    assert_eq!(
-        query.segments[0].target,
-        Target::Existing(EntityRef::LogicalId {
-            entity_type: "Door".into(),
-            id: 1
-        })
-    );
+    assert_eq!(query.segments[0].target, Target::Existing(EntityRef::LogicalId { entity_type: "Door".into(), id: 1 }));
 }
 
 #[test]
@@ -244,19 +186,13 @@ fn unbalanced_brackets_are_rejected() {
 fn empty_items_and_surrounding_spaces_are_ignored() {
     assert_eq!(
         kinds(" Name , ,Guid,"),
-        vec![
-            OpKind::Project(vec!["Name".into()]),
-            OpKind::Project(vec!["Guid".into()])
-        ]
+        vec![OpKind::Project(vec!["Name".into()]), OpKind::Project(vec!["Guid".into()])]
     );
 }
 
 #[test]
 fn value_keeps_inner_spaces_and_parentheses_as_written() {
-    assert_eq!(
-        kinds("Name=John Smith (Jr)"),
-        vec![OpKind::Set(vec!["Name".into()], text("John Smith (Jr)"))]
-    );
+    assert_eq!(kinds("Name=John Smith (Jr)"), vec![OpKind::Set(vec!["Name".into()], text("John Smith (Jr)"))]);
     let ops = kinds("Name=Smith(Jr, Sr)");
     let OpKind::Set(_, value) = &ops[0] else { panic!() };
     assert_eq!(value.to_text(), "Smith(Jr, Sr)");
@@ -293,11 +229,7 @@ fn dates_accept_z_offsets_short_offsets_and_no_zone() {
         "2025-06-15T08:00:00.000Z",
     ] {
         let parsed = parse_date_time(form).unwrap_or_else(|| panic!("{form}"));
-        assert_eq!(
-            parsed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            expected,
-            "{form}"
-        );
+        assert_eq!(parsed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), expected, "{form}");
     }
     assert_eq!(parse_date_time("June 15"), None);
 }

@@ -46,9 +46,7 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
     if !filters.narrowing() {
         // Activity reports require at least one filter (spec §7, C S1).
         // ASSUMPTION: the wording [I].
-        return Err(SdkFailure::invalid_operation(
-            "An activity report requires at least one filter",
-        ));
+        return Err(SdkFailure::invalid_operation("An activity report requires at least one filter"));
     }
     let mut events: Vec<_> = directory
         .door_activity
@@ -58,11 +56,7 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         .filter(|e| filters.credentials.is_empty() || e.credential.is_some_and(|c| filters.credentials.contains(&c)))
         .filter(|e| filters.events.is_empty() || filters.events.contains(&e.event_type))
         // ASSUMPTION: both ends of the time range are inclusive [I].
-        .filter(|e| {
-            filters
-                .range
-                .is_none_or(|(from, to)| from <= e.timestamp && e.timestamp <= to)
-        })
+        .filter(|e| filters.range.is_none_or(|(from, to)| from <= e.timestamp && e.timestamp <= to))
         .collect();
     // ASSUMPTION: SortOrder defaults to Ascending (by timestamp) [I].
     events.sort_by_key(|e| e.timestamp);
@@ -75,10 +69,7 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         events.truncate(maximum);
     }
     let rows = events.iter().map(|e| e.to_row()).collect();
-    Ok(SdkResponse {
-        status,
-        result: Some(serde_json::Value::Array(rows)),
-    })
+    Ok(SdkResponse { status, result: Some(serde_json::Value::Array(rows)) })
 }
 
 fn parse(directory: &Directory, kind: Kind, ops: &[Op]) -> Result<Filters, SdkFailure> {
@@ -104,9 +95,8 @@ fn parse(directory: &Directory, kind: Kind, ops: &[Op]) -> Result<Filters, SdkFa
                 };
                 for item in items {
                     let reference = parse_entity_ref(item)?;
-                    let guid = directory
-                        .resolve(&reference)
-                        .ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))?;
+                    let guid =
+                        directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(item.to_text()))?;
                     set.insert(guid);
                 }
             }

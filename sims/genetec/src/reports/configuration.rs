@@ -29,9 +29,7 @@ impl TextFilter {
     /// ASSUMPTION: the default search mode is StartsWith for every text filter (S10
     /// re-checks `Name=` results for equality) [I].
     fn matches(&self, candidate: &str) -> bool {
-        self.mode
-            .unwrap_or(SearchMode::StartsWith)
-            .matches(candidate, &self.wanted)
+        self.mode.unwrap_or(SearchMode::StartsWith).matches(candidate, &self.wanted)
     }
 }
 
@@ -108,30 +106,17 @@ fn set(kind: Kind, filters: &mut Filters, op: &Op, name: &str, value: &Value) ->
     if let Some(field) = text_filters(kind).iter().find(|f| f.eq_ignore_ascii_case(name)) {
         match filters.text.iter_mut().find(|(f, _)| f == field) {
             Some((_, filter)) => filter.wanted = text,
-            None => filters.text.push((
-                field,
-                TextFilter {
-                    wanted: text,
-                    mode: None,
-                },
-            )),
+            None => filters.text.push((field, TextFilter { wanted: text, mode: None })),
         }
         return Ok(());
     }
-    if let Some(field) = lower
-        .strip_suffix("searchmode")
-        .and_then(|f| text_filters(kind).iter().find(|n| n.eq_ignore_ascii_case(f)))
+    if let Some(field) =
+        lower.strip_suffix("searchmode").and_then(|f| text_filters(kind).iter().find(|n| n.eq_ignore_ascii_case(f)))
     {
         let mode = SearchMode::parse(op, &text)?;
         match filters.text.iter_mut().find(|(f, _)| f == field) {
             Some((_, filter)) => filter.mode = Some(mode),
-            None => filters.text.push((
-                field,
-                TextFilter {
-                    wanted: String::new(),
-                    mode: Some(mode),
-                },
-            )),
+            None => filters.text.push((field, TextFilter { wanted: String::new(), mode: Some(mode) })),
         }
         return Ok(());
     }
@@ -153,11 +138,9 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         Kind::Cardholder => vec![EntityType::Cardholder],
         Kind::Credential => vec![EntityType::Credential],
         // ASSUMPTION: without `EntityTypes@`, every type the user may view is searched [I].
-        Kind::Entity if filters.types.is_empty() => EntityType::ALL
-            .iter()
-            .copied()
-            .filter(|t| user.may_view(*t).is_ok())
-            .collect(),
+        Kind::Entity if filters.types.is_empty() => {
+            EntityType::ALL.iter().copied().filter(|t| user.may_view(*t).is_ok()).collect()
+        }
         Kind::Entity => filters.types.clone(),
     };
     // ASSUMPTION: searching for a type the user may not view fails like reading it [I].
@@ -173,12 +156,7 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         .collect();
     // ASSUMPTION: rows come sorted by name (case-insensitive), then GUID, so pages
     // are stable [I].
-    matches.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.guid.cmp(&b.guid))
-    });
+    matches.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.guid.cmp(&b.guid)));
     let mut status = RspStatus::Ok;
     let rows: Vec<&Header> = if filters.page.is_some() || filters.page_size.is_some() {
         // One extra row comes back when another page exists (spec §6 OP2, C S12).
@@ -198,14 +176,8 @@ pub fn run(directory: &Directory, kind: Kind, ops: &[Op], user: &User) -> Result
         }
         _ => rows,
     };
-    let rows = rows
-        .into_iter()
-        .map(|h| json!({ "Guid": h.guid.to_string() }))
-        .collect();
-    Ok(SdkResponse {
-        status,
-        result: Some(serde_json::Value::Array(rows)),
-    })
+    let rows = rows.into_iter().map(|h| json!({ "Guid": h.guid.to_string() })).collect();
+    Ok(SdkResponse { status, result: Some(serde_json::Value::Array(rows)) })
 }
 
 fn matches_filters(directory: &Directory, filters: &Filters, entity_type: EntityType, header: &Header) -> bool {
@@ -224,27 +196,19 @@ fn matches_filters(directory: &Directory, filters: &Filters, entity_type: Entity
     let logical_ok = filters.logical_id.is_none_or(|id| header.logical_id == Some(id));
     let custom_ok = filters.custom_fields.iter().all(|(field, wanted)| {
         // ASSUMPTION: an unset field compares as its default value [I].
-        directory
-            .custom_fields
-            .iter()
-            .find(|f| f.guid == *field && f.entity_type == entity_type)
-            .is_some_and(|definition| {
-                let stored = header
-                    .custom_fields
-                    .get(&definition.name)
-                    .unwrap_or(&definition.default_value);
+        directory.custom_fields.iter().find(|f| f.guid == *field && f.entity_type == entity_type).is_some_and(
+            |definition| {
+                let stored = header.custom_fields.get(&definition.name).unwrap_or(&definition.default_value);
                 definition.value_matches(stored, wanted)
-            })
+            },
+        )
     });
     let unique_ok = filters.unique_ids.is_empty()
         || directory.credentials.get(&header.guid).is_some_and(|credential| {
-            filters
-                .unique_ids
-                .iter()
-                .any(|wanted| match CredentialFormat::parse(wanted, 0) {
-                    Ok(format) => format.unique_key() == credential.format.unique_key(),
-                    Err(_) => wanted.to_text().eq_ignore_ascii_case(&credential.format.unique_id()),
-                })
+            filters.unique_ids.iter().any(|wanted| match CredentialFormat::parse(wanted, 0) {
+                Ok(format) => format.unique_key() == credential.format.unique_key(),
+                Err(_) => wanted.to_text().eq_ignore_ascii_case(&credential.format.unique_id()),
+            })
         });
     text_ok && logical_ok && custom_ok && unique_ok
 }

@@ -34,13 +34,9 @@ impl SearchMode {
             ("EndsWith", SearchMode::EndsWith),
             ("DoesNotContain", SearchMode::DoesNotContain),
         ];
-        modes
-            .into_iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(text.trim()))
-            .map(|(_, mode)| mode)
-            .ok_or_else(|| {
-                SdkFailure::invalid_value(format!("'{text}' is not a search mode in filter '{}'", op.source))
-            })
+        modes.into_iter().find(|(name, _)| name.eq_ignore_ascii_case(text.trim())).map(|(_, mode)| mode).ok_or_else(
+            || SdkFailure::invalid_value(format!("'{text}' is not a search mode in filter '{}'", op.source)),
+        )
     }
 
     /// ASSUMPTION: comparisons ignore case [I].

@@ -19,9 +19,7 @@ pub fn run(directory: &Directory, report_type: &str, query: &str, user: &User) -
             "cardholderactivity" => activity::run(directory, activity::Kind::Cardholder, &ops, user),
             "credentialactivity" => activity::run(directory, activity::Kind::Credential, &ops, user),
             // ASSUMPTION: an unknown report type is a Fail envelope, not an HTTP error [I].
-            _ => Err(SdkFailure::invalid_operation(format!(
-                "Unknown report type '{report_type}'"
-            ))),
+            _ => Err(SdkFailure::invalid_operation(format!("Unknown report type '{report_type}'"))),
         }
     });
     result.into()

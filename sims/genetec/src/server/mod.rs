@@ -70,10 +70,7 @@ async fn connection<S>(stream: S, peer: SocketAddr, role: ListenerRole, app: Rou
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let context = ConnectionContext {
-        role,
-        kill: CancellationToken::new(),
-    };
+    let context = ConnectionContext { role, kill: CancellationToken::new() };
     let kill = context.kill.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(context.clone());

@@ -47,18 +47,15 @@ impl Refusal {
         let (status, reason) = match self {
             Refusal::MissingCredentials => (StatusCode::UNAUTHORIZED, "Authorization required"),
             Refusal::UnknownUserOrPassword => (StatusCode::UNAUTHORIZED, "Invalid user name or password"),
-            Refusal::ActiveDirectoryUser => (
-                StatusCode::UNAUTHORIZED,
-                "Active Directory users cannot log on to the Web SDK",
-            ),
-            Refusal::NoSdkPrivilege => (
-                StatusCode::FORBIDDEN,
-                "The user does not have the 'Log on using the SDK' privilege",
-            ),
-            Refusal::ApplicationNotLicensed => (
-                StatusCode::FORBIDDEN,
-                "The application id is not licensed: its license part is not activated",
-            ),
+            Refusal::ActiveDirectoryUser => {
+                (StatusCode::UNAUTHORIZED, "Active Directory users cannot log on to the Web SDK")
+            }
+            Refusal::NoSdkPrivilege => {
+                (StatusCode::FORBIDDEN, "The user does not have the 'Log on using the SDK' privilege")
+            }
+            Refusal::ApplicationNotLicensed => {
+                (StatusCode::FORBIDDEN, "The application id is not licensed: its license part is not activated")
+            }
         };
         let body = format!(
             "<html><head><title>{}</title></head><body><h1>{}</h1><p>{reason}</p></body></html>",
@@ -67,15 +64,9 @@ impl Refusal {
         );
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         if status == StatusCode::UNAUTHORIZED {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"WebSdk\""),
-            );
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"WebSdk\""));
         }
         response
     }
@@ -102,11 +93,7 @@ fn parse_basic(headers: &HeaderMap) -> Option<Credentials> {
         Some((user, application_id)) => (user, Some(application_id.to_string())),
         None => (username, None),
     };
-    Some(Credentials {
-        user: user.to_string(),
-        application_id,
-        password: password.to_string(),
-    })
+    Some(Credentials { user: user.to_string(), application_id, password: password.to_string() })
 }
 
 /// Checks the credentials and opens or refreshes the session.
@@ -122,17 +109,11 @@ pub async fn authenticate(sim: &Arc<SimState>, headers: &HeaderMap) -> Result<Au
     if !user.has(Privilege::LogOnUsingSdk) {
         return Err(Refusal::NoSdkPrivilege);
     }
-    let application_id = credentials
-        .application_id
-        .filter(|a| !a.is_empty())
-        .ok_or(Refusal::ApplicationNotLicensed)?;
+    let application_id = credentials.application_id.filter(|a| !a.is_empty()).ok_or(Refusal::ApplicationNotLicensed)?;
     if !sim.read(|d| d.licence.allows(&application_id)) {
         return Err(Refusal::ApplicationNotLicensed);
     }
-    let key = SessionKey {
-        user: user.name.to_lowercase(),
-        application_id,
-    };
+    let key = SessionKey { user: user.name.to_lowercase(), application_id };
     let now = sim.clock.now();
     let (session_id, new) = sim.live().touch(&key, now, sim.settings.session_idle_timeout);
     if new && !sim.settings.session_start_latency.is_zero() {

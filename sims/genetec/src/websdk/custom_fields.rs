@@ -13,20 +13,14 @@ use crate::query::{parse_guid, query_parameter, Value};
 pub fn handle(call: &Call<'_>) -> Reply {
     let args = &call.segments[1..];
     let result = match (call.method, args) {
-        (&Method::POST, [entity_type, name, data_type, default @ ..]) if default.len() <= 1 => define(
-            call,
-            entity_type,
-            name,
-            data_type,
-            default.first().map_or("", String::as_str),
-        ),
+        (&Method::POST, [entity_type, name, data_type, default @ ..]) if default.len() <= 1 => {
+            define(call, entity_type, name, data_type, default.first().map_or("", String::as_str))
+        }
         (&Method::DELETE, [entity_type, name]) => remove(call, entity_type, name),
         (&Method::GET, [entity, name]) => read(call, entity, name),
         (&Method::PUT, [entity, name, value @ ..]) if value.len() <= 1 => {
             // `?val=` carries values that contain `%2f` (spec §5.5).
-            let value = query_parameter(call.raw_query, "val")
-                .or_else(|| value.first().cloned())
-                .unwrap_or_default();
+            let value = query_parameter(call.raw_query, "val").or_else(|| value.first().cloned()).unwrap_or_default();
             write(call, entity, name, &value)
         }
         _ => return Reply::Http(super::html(StatusCode::NOT_FOUND, "The resource cannot be found.")),
@@ -83,15 +77,9 @@ fn remove(call: &Call<'_>, type_name: &str, name: &str) -> Result<SdkResponse, S
             .custom_field(entity_type, name)
             .map(|f| f.name.clone())
             .ok_or_else(|| SdkFailure::invalid_value(format!("No custom field '{name}' on {}", entity_type.name())))?;
-        directory
-            .custom_fields
-            .retain(|f| !(f.entity_type == entity_type && f.name == field));
-        let guids: Vec<Uuid> = directory
-            .headers()
-            .iter()
-            .filter(|(t, _)| *t == entity_type)
-            .map(|(_, h)| h.guid)
-            .collect();
+        directory.custom_fields.retain(|f| !(f.entity_type == entity_type && f.name == field));
+        let guids: Vec<Uuid> =
+            directory.headers().iter().filter(|(t, _)| *t == entity_type).map(|(_, h)| h.guid).collect();
         for guid in guids {
             if let Some(header) = directory.header_mut(guid) {
                 header.custom_fields.remove(&field);
@@ -117,9 +105,7 @@ fn read(call: &Call<'_>, entity: &str, name: &str) -> Result<SdkResponse, SdkFai
 fn write(call: &Call<'_>, entity: &str, name: &str, value: &str) -> Result<SdkResponse, SdkFailure> {
     let guid = parse_guid(entity).ok_or_else(|| SdkFailure::invalid_value(format!("'{entity}' is not a GUID")))?;
     call.sim.transact(|directory| {
-        let entity_type = directory
-            .entity_type(guid)
-            .ok_or_else(|| SdkFailure::unknown_entity(guid))?;
+        let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
         set_custom_field(directory, guid, entity_type, name, &Value::Text(value.to_string()))?;
         Ok(SdkResponse::ok())
     })

@@ -27,10 +27,7 @@ pub fn handle(call: &Call<'_>, rest: &[&str]) -> Reply {
         ([_], &Method::GET) => read_all(call, &original[0], false).into(),
         ([_], &Method::DELETE) => delete(call, &original[0]).into(),
         ([] | ["exists", _] | ["basic", _] | [_], _) => Reply::Http(method_not_allowed()),
-        _ => Reply::Http(super::html(
-            axum::http::StatusCode::NOT_FOUND,
-            "The resource cannot be found.",
-        )),
+        _ => Reply::Http(super::html(axum::http::StatusCode::NOT_FOUND, "The resource cannot be found.")),
     }
 }
 
@@ -50,24 +47,16 @@ fn query(call: &Call<'_>) -> SdkResponse {
         post: call.method == Method::POST,
     };
     let mutating = parsed.writes()
-        || parsed
-            .segments
-            .iter()
-            .any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Call { .. })));
+        || parsed.segments.iter().any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Call { .. })));
     call.sim.run_query(mutating, |directory| {
         let result = ops::execute(directory, &parsed, &context)?;
-        Ok(SdkResponse {
-            status: crate::envelope::RspStatus::Ok,
-            result,
-        })
+        Ok(SdkResponse { status: crate::envelope::RspStatus::Ok, result })
     })
 }
 
 fn resolve(directory: &Directory, id: &str) -> Result<uuid::Uuid, SdkFailure> {
     let reference = parse_entity_ref(&value_of(id))?;
-    directory
-        .resolve(&reference)
-        .ok_or_else(|| SdkFailure::unknown_entity(id))
+    directory.resolve(&reference).ok_or_else(|| SdkFailure::unknown_entity(id))
 }
 
 /// A path id as a query value (`LogicalId(Door, 1)` is a call).
@@ -109,21 +98,13 @@ fn delete(call: &Call<'_>, id: &str) -> SdkResponse {
     call.sim
         .transact(|directory| {
             let guid = resolve(directory, id)?;
-            let protected = [
-                well_known::ROOT_PARTITION,
-                well_known::SYSTEM_PARTITION,
-                well_known::SYSTEM_CONFIGURATION,
-            ];
+            let protected =
+                [well_known::ROOT_PARTITION, well_known::SYSTEM_PARTITION, well_known::SYSTEM_CONFIGURATION];
             if protected.contains(&guid) {
-                return Err(SdkFailure::invalid_operation(format!(
-                    "Entity {guid} cannot be deleted"
-                )));
+                return Err(SdkFailure::invalid_operation(format!("Entity {guid} cannot be deleted")));
             }
             if directory.entity_type(guid) == Some(EntityType::Partition)
-                && directory
-                    .headers()
-                    .iter()
-                    .any(|(_, h)| h.partition == guid && h.guid != guid)
+                && directory.headers().iter().any(|(_, h)| h.partition == guid && h.guid != guid)
             {
                 // ASSUMPTION: a partition that still holds entities cannot be deleted [I].
                 return Err(SdkFailure::invalid_operation(format!("Partition {guid} is not empty")));
@@ -139,9 +120,7 @@ pub fn report(call: &Call<'_>, report_type: &str) -> Reply {
         Ok(query) => query,
         Err(failure) => return SdkResponse::fail(failure).into(),
     };
-    call.sim
-        .read(|d| reports::run(d, report_type, &query, &call.auth.user))
-        .into()
+    call.sim.read(|d| reports::run(d, report_type, &query, &call.auth.user)).into()
 }
 
 /// `POST creationpartition/{guid}`: where this session's new entities go (spec §5.4).

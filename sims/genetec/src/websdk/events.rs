@@ -36,10 +36,9 @@ fn open(call: &Call<'_>) -> Reply {
     let body = stream::body(call.sim.clone(), registration, call.sim.settings.keepalive_interval);
     let mut response = (StatusCode::OK, body).into_response();
     // ASSUMPTION: the stream's content type is multipart with Genetec's boundary [I].
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("multipart/mixed; boundary=GENETECBOUNDARY"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/mixed; boundary=GENETECBOUNDARY"));
     Reply::Http(response)
 }
 
@@ -90,10 +89,7 @@ fn change(call: &Call<'_>, subscribe: bool) -> SdkResponse {
 
 fn subscribed(call: &Call<'_>) -> SdkResponse {
     let mut live = call.sim.live();
-    let listing = live
-        .session_mut(&call.auth.key)
-        .map(|s| subscriptions::listing(s))
-        .unwrap_or_default();
+    let listing = live.session_mut(&call.auth.key).map(|s| subscriptions::listing(s)).unwrap_or_default();
     SdkResponse::with_result(listing)
 }
 
@@ -103,8 +99,6 @@ fn close(call: &Call<'_>, id: &str) -> SdkResponse {
         SdkResponse::ok()
     } else {
         // ASSUMPTION: closing an unknown or foreign connection is a Fail envelope [I].
-        SdkResponse::fail(SdkFailure::invalid_value(format!(
-            "No open event connection '{id}' in this session"
-        )))
+        SdkResponse::fail(SdkFailure::invalid_value(format!("No open event connection '{id}' in this session")))
     }
 }

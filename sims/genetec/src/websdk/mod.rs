@@ -68,9 +68,7 @@ pub async fn handle(State(sim): State<Arc<SimState>>, request: Request) -> Respo
         parts
             .uri
             .query()
-            .map(|q| percent_decode_str(&q.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned())
+            .map(|q| percent_decode_str(&q.replace('+', " ")).decode_utf8_lossy().into_owned())
             .unwrap_or_default()
     );
     let decision = sim.faults().decide(&target);
@@ -163,24 +161,15 @@ async fn apply(
                 // The connection task drops this future with the socket.
                 std::future::pending::<Response>().await
             }
-            None => html(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Connection drop requested outside a connection",
-            ),
+            None => html(StatusCode::INTERNAL_SERVER_ERROR, "Connection drop requested outside a connection"),
         },
     }
 }
 
 pub fn html(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<html><head><title>{}</title></head><body><h1>{message}</h1></body></html>",
-        status.as_u16()
-    );
+    let body = format!("<html><head><title>{}</title></head><body><h1>{message}</h1></body></html>", status.as_u16());
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     response
 }
 

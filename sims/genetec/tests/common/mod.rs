@@ -15,18 +15,12 @@ pub async fn start() -> RunningSim {
 }
 
 pub async fn start_with(config: SimConfig) -> RunningSim {
-    let config = SimConfig {
-        keepalive_interval: Duration::from_millis(100),
-        ..config
-    };
+    let config = SimConfig { keepalive_interval: Duration::from_millis(100), ..config };
     GenetecSim::start(config).await.expect("simulator starts")
 }
 
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 pub struct Sdk {
@@ -65,10 +59,7 @@ impl Reply {
         assert_eq!(self.status, StatusCode::OK, "{}", self.text);
         assert_eq!(self.rsp_status(), "Fail", "{}", self.text);
         let result = &self.json()["Rsp"]["Result"];
-        (
-            result["SdkErrorCode"].as_str().unwrap().to_string(),
-            result["Message"].as_str().unwrap().to_string(),
-        )
+        (result["SdkErrorCode"].as_str().unwrap().to_string(), result["Message"].as_str().unwrap().to_string())
     }
 }
 
@@ -88,10 +79,7 @@ impl Sdk {
     }
 
     pub async fn send(&self, method: Method, path: &str, q: Option<&str>) -> Reply {
-        let mut request = self.http.request(
-            method.clone(),
-            format!("{}/{}", self.base, path.trim_start_matches('/')),
-        );
+        let mut request = self.http.request(method.clone(), format!("{}/{}", self.base, path.trim_start_matches('/')));
         request = request.basic_auth(&self.username, Some(&self.password));
         if let Some(accept) = self.accept {
             request = request.header(ACCEPT, accept);
@@ -103,11 +91,7 @@ impl Sdk {
             request = request.header(CONTENT_LENGTH, "0");
         }
         let response = request.send().await.expect("request reaches the simulator");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            text: response.text().await.unwrap(),
-        }
+        Reply { status: response.status(), headers: response.headers().clone(), text: response.text().await.unwrap() }
     }
 
     pub async fn get(&self, path: &str, q: Option<&str>) -> Reply {
@@ -141,10 +125,5 @@ impl Sdk {
 
 /// GUIDs of the `{"Guid":…}` rows of a report result.
 pub fn row_guids(result: &Value) -> Vec<String> {
-    result
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| r["Guid"].as_str().unwrap().to_string())
-        .collect()
+    result.as_array().expect("rows").iter().map(|r| r["Guid"].as_str().unwrap().to_string()).collect()
 }

@@ -24,13 +24,9 @@ impl Catalog {
     /// An empty multiMAX and an import database whose MessageTable holds `messages`.
     pub fn new(messages: &[(i64, String)]) -> Self {
         let mut message_table = StoredTable::new(ObjectId::MessageTable.columns().to_vec());
-        let rows = messages
-            .iter()
-            .map(|(status, text)| vec![(0, Value::Int(*status)), (1, Value::str(text))])
-            .collect();
-        message_table
-            .insert_rows(rows)
-            .expect("status messages fit MessageTable");
+        let rows =
+            messages.iter().map(|(status, text)| vec![(0, Value::Int(*status)), (1, Value::str(text))]).collect();
+        message_table.insert_rows(rows).expect("status messages fit MessageTable");
         Catalog {
             multimax: MultiMax::default(),
             data_import: StoredTable::new(ObjectId::DataImportTable.columns().to_vec()),
@@ -53,10 +49,7 @@ impl Catalog {
         let mut databases = Map::new();
         for database in [Database::MultiMax, Database::MultiMaxImport] {
             let mut objects = Map::new();
-            for object in ObjectId::ALL
-                .into_iter()
-                .filter(|o| o.database() == database)
-            {
+            for object in ObjectId::ALL.into_iter().filter(|o| o.database() == database) {
                 let columns = object.columns();
                 let sparse = object == ObjectId::DataImportTable;
                 let rows: Vec<Json> = self

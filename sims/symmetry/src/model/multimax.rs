@@ -76,11 +76,7 @@ pub struct MultiMax {
 impl MultiMax {
     /// Card number 0 is Symmetry's "no credential assigned" marker and never collides.
     pub fn card_exists(&self, number: i64, customer_code: i64) -> bool {
-        number != 0
-            && self
-                .cards
-                .iter()
-                .any(|c| c.number == number && c.customer_code == customer_code)
+        number != 0 && self.cards.iter().any(|c| c.number == number && c.customer_code == customer_code)
     }
 
     pub fn next_card_id(&self) -> i64 {
@@ -92,27 +88,17 @@ impl MultiMax {
         match object {
             ObjectId::CardHolderTable => self.cardholders.values().map(cardholder_row).collect(),
             ObjectId::CardInfoTable => self.cards.iter().map(card_row).collect(),
-            ObjectId::CompanyTable => self
-                .companies
-                .values()
-                .map(|c| vec![Value::Int(c.id), Value::str(&c.name)])
-                .collect(),
+            ObjectId::CompanyTable => {
+                self.companies.values().map(|c| vec![Value::Int(c.id), Value::str(&c.name)]).collect()
+            }
             ObjectId::AccessCodeTable => self
                 .access_codes
                 .values()
-                .map(|a| {
-                    vec![
-                        Value::Int(a.id),
-                        Value::str(&a.name),
-                        Value::opt_int(a.company_id),
-                    ]
-                })
+                .map(|a| vec![Value::Int(a.id), Value::str(&a.name), Value::opt_int(a.company_id)])
                 .collect(),
-            ObjectId::PersonalDataTitleTable => self
-                .personal_data_titles
-                .iter()
-                .map(|(n, t)| vec![Value::Int(*n as i64), Value::str(t)])
-                .collect(),
+            ObjectId::PersonalDataTitleTable => {
+                self.personal_data_titles.iter().map(|(n, t)| vec![Value::Int(*n as i64), Value::str(t)]).collect()
+            }
             ObjectId::ViewSmsCardHolders => self.card_holder_view_rows(),
             ObjectId::ViewSmsCardHolderPersonalData1To25 => self.personal_data_rows(1..=25),
             ObjectId::ViewSmsCardHolderPersonalData26To50 => self.personal_data_rows(26..=50),
@@ -121,12 +107,7 @@ impl MultiMax {
                 .iter()
                 .map(|((card_id, code), enabled)| {
                     let name = self.access_codes.get(code).map(|a| a.name.as_str());
-                    vec![
-                        Value::Int(*card_id),
-                        Value::Int(*code),
-                        Value::opt_str(name),
-                        Value::Bit(*enabled),
-                    ]
+                    vec![Value::Int(*card_id), Value::Int(*code), Value::opt_str(name), Value::Bit(*enabled)]
                 })
                 .collect(),
             ObjectId::DataImportTable | ObjectId::MessageTable => Vec::new(),
@@ -166,19 +147,12 @@ impl MultiMax {
     fn personal_data_rows(&self, fields: std::ops::RangeInclusive<u8>) -> Vec<Vec<Value>> {
         self.cardholders
             .values()
-            .map(|h| {
-                std::iter::once(Value::Int(h.card_id))
-                    .chain(personal_data_values(h, fields.clone()))
-                    .collect()
-            })
+            .map(|h| std::iter::once(Value::Int(h.card_id)).chain(personal_data_values(h, fields.clone())).collect())
             .collect()
     }
 }
 
-fn personal_data_values(
-    holder: &Cardholder,
-    fields: std::ops::RangeInclusive<u8>,
-) -> impl Iterator<Item = Value> + '_ {
+fn personal_data_values(holder: &Cardholder, fields: std::ops::RangeInclusive<u8>) -> impl Iterator<Item = Value> + '_ {
     fields.map(|n| Value::opt_str(holder.personal_data.get(&n).map(String::as_str)))
 }
 
@@ -223,39 +197,13 @@ mod tests {
     #[test]
     fn rows_match_the_declared_columns() {
         let mut m = MultiMax::default();
-        m.cardholders.insert(
-            1,
-            Cardholder {
-                card_id: 1,
-                ..Default::default()
-            },
-        );
-        m.cards.push(Card {
-            card_id: 1,
-            number: 5,
-            ..Default::default()
-        });
-        m.access_codes.insert(
-            3,
-            AccessCode {
-                id: 3,
-                name: "Lobby".into(),
-                company_id: None,
-            },
-        );
+        m.cardholders.insert(1, Cardholder { card_id: 1, ..Default::default() });
+        m.cards.push(Card { card_id: 1, number: 5, ..Default::default() });
+        m.access_codes.insert(3, AccessCode { id: 3, name: "Lobby".into(), company_id: None });
         m.access_rights.insert((1, 3), true);
         m.personal_data_titles.insert(5, "Email".into());
-        m.companies.insert(
-            1,
-            Company {
-                id: 1,
-                name: "Acme".into(),
-            },
-        );
-        for object in ObjectId::ALL
-            .into_iter()
-            .filter(|o| o.database() == super::super::schema::Database::MultiMax)
-        {
+        m.companies.insert(1, Company { id: 1, name: "Acme".into() });
+        for object in ObjectId::ALL.into_iter().filter(|o| o.database() == super::super::schema::Database::MultiMax) {
             for row in m.rows(object) {
                 assert_eq!(row.len(), object.columns().len(), "{object:?}");
             }
@@ -265,12 +213,7 @@ mod tests {
     #[test]
     fn card_number_zero_never_collides() {
         let mut m = MultiMax::default();
-        m.cards.push(Card {
-            card_id: 1,
-            number: 0,
-            customer_code: 7,
-            ..Default::default()
-        });
+        m.cards.push(Card { card_id: 1, number: 0, customer_code: 7, ..Default::default() });
         assert!(!m.card_exists(0, 7));
     }
 }

@@ -40,9 +40,7 @@ impl Database {
     }
 
     pub fn from_name(name: &str) -> Option<Database> {
-        Database::ALL
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(name))
+        Database::ALL.into_iter().find(|d| d.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -57,20 +55,11 @@ pub struct ColumnDef {
 }
 
 fn col(name: &str, ty: SqlType) -> ColumnDef {
-    ColumnDef {
-        name: name.to_string(),
-        ty,
-        nullable: true,
-        identity: false,
-        default: None,
-    }
+    ColumnDef { name: name.to_string(), ty, nullable: true, identity: false, default: None }
 }
 
 fn key(name: &str) -> ColumnDef {
-    ColumnDef {
-        nullable: false,
-        ..col(name, SqlType::Int)
-    }
+    ColumnDef { nullable: false, ..col(name, SqlType::Int) }
 }
 
 fn varchar(n: u16) -> SqlType {
@@ -154,9 +143,7 @@ impl ObjectId {
     }
 
     pub fn find(database: Database, name: &str) -> Option<ObjectId> {
-        ObjectId::ALL
-            .into_iter()
-            .find(|o| o.database() == database && o.name().eq_ignore_ascii_case(name))
+        ObjectId::ALL.into_iter().find(|o| o.database() == database && o.name().eq_ignore_ascii_case(name))
     }
 
     /// `multiMAX.dbo.CardInfoTable`
@@ -167,17 +154,12 @@ impl ObjectId {
     pub fn columns(self) -> &'static [ColumnDef] {
         static COLUMNS: LazyLock<Vec<Vec<ColumnDef>>> =
             LazyLock::new(|| ObjectId::ALL.iter().map(|o| build_columns(*o)).collect());
-        let index = ObjectId::ALL
-            .iter()
-            .position(|o| *o == self)
-            .expect("every object is listed");
+        let index = ObjectId::ALL.iter().position(|o| *o == self).expect("every object is listed");
         &COLUMNS[index]
     }
 
     pub fn column_index(self, name: &str) -> Option<usize> {
-        self.columns()
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns().iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -216,11 +198,9 @@ fn build_columns(object: ObjectId) -> Vec<ColumnDef> {
             col("DateTimeOfTxn", DATETIME),
         ],
         ObjectId::CompanyTable => vec![key("CompanyID"), col("CompanyName", varchar(50))],
-        ObjectId::AccessCodeTable => vec![
-            key("AccessCodeID"),
-            col("AccessCodeName", varchar(50)),
-            col("CompanyID", INT),
-        ],
+        ObjectId::AccessCodeTable => {
+            vec![key("AccessCodeID"), col("AccessCodeName", varchar(50)), col("CompanyID", INT)]
+        }
         ObjectId::PersonalDataTitleTable => {
             vec![key("PersonalDataNumber"), col("Title", varchar(50))]
         }
@@ -247,21 +227,16 @@ fn build_columns(object: ObjectId) -> Vec<ColumnDef> {
             cols.extend(personal_data(1..=PERSONAL_DATA_FIELDS));
             cols
         }
-        ObjectId::ViewSmsCardHolderPersonalData1To25 => std::iter::once(key("CardID"))
-            .chain(personal_data(1..=25))
-            .collect(),
-        ObjectId::ViewSmsCardHolderPersonalData26To50 => std::iter::once(key("CardID"))
-            .chain(personal_data(26..=50))
-            .collect(),
+        ObjectId::ViewSmsCardHolderPersonalData1To25 => {
+            std::iter::once(key("CardID")).chain(personal_data(1..=25)).collect()
+        }
+        ObjectId::ViewSmsCardHolderPersonalData26To50 => {
+            std::iter::once(key("CardID")).chain(personal_data(26..=50)).collect()
+        }
         // ASSUMPTION: besides the public CardID/AccessGroupName/IsEnabled the view also has
         // AccessCodeID, so access can be verified by id.
         ObjectId::ViewAccessRights => {
-            vec![
-                key("CardID"),
-                col("AccessCodeID", INT),
-                col("AccessGroupName", varchar(50)),
-                col("IsEnabled", BIT),
-            ]
+            vec![key("CardID"), col("AccessCodeID", INT), col("AccessGroupName", varchar(50)), col("IsEnabled", BIT)]
         }
         ObjectId::DataImportTable => data_import_columns(),
         // ASSUMPTION: MessageTable(RecordStatus int, Message varchar(255)) is a code-to-text lookup.
@@ -274,22 +249,11 @@ fn build_columns(object: ObjectId) -> Vec<ColumnDef> {
 /// varchar(255) guesses, ignored by the processor.
 fn data_import_columns() -> Vec<ColumnDef> {
     let mut cols = vec![
-        ColumnDef {
-            identity: true,
-            nullable: false,
-            ..col("RecordCount", INT)
-        },
+        ColumnDef { identity: true, nullable: false, ..col("RecordCount", INT) },
         col("RecordRequest", INT),
         // ASSUMPTION: RecordStatus is NOT NULL DEFAULT 0 and ImportNow defaults to 0.
-        ColumnDef {
-            nullable: false,
-            default: Some(Value::Int(0)),
-            ..col("RecordStatus", INT)
-        },
-        ColumnDef {
-            default: Some(Value::Bit(false)),
-            ..col("ImportNow", BIT)
-        },
+        ColumnDef { nullable: false, default: Some(Value::Int(0)), ..col("RecordStatus", INT) },
+        ColumnDef { default: Some(Value::Bit(false)), ..col("ImportNow", BIT) },
         col("LastName", varchar(40)),
         col("FirstName", varchar(40)),
         col("InitLet", varchar(40)),
@@ -308,41 +272,17 @@ fn data_import_columns() -> Vec<ColumnDef> {
         col("Priority", INT),
     ];
     cols.extend(personal_data(1..=PERSONAL_DATA_FIELDS));
-    for name in [
-        "ReaderGroupID",
-        "TimeCodeID",
-        "ReaderID",
-        "AreaID",
-        "DeactivateAtThreatLevel",
-        "CardUsageRemaining",
-    ] {
+    for name in ["ReaderGroupID", "TimeCodeID", "ReaderID", "AreaID", "DeactivateAtThreatLevel", "CardUsageRemaining"] {
         cols.push(col(name, INT));
     }
-    for name in [
-        "Encryption",
-        "IDSCode",
-        "CredentialIssueLevel",
-        "SystemCode",
-        "AgencyCode",
-    ] {
+    for name in ["Encryption", "IDSCode", "CredentialIssueLevel", "SystemCode", "AgencyCode"] {
         cols.push(col(name, INT));
     }
-    for name in [
-        "OrganisationCategory",
-        "OrganisationIdentifier",
-        "OrganisationAssociation",
-        "CredentialSeriesCode",
-    ] {
+    for name in ["OrganisationCategory", "OrganisationIdentifier", "OrganisationAssociation", "CredentialSeriesCode"] {
         cols.push(col(name, INT));
     }
     cols.push(col("DefaultBadge", BIT));
-    for name in [
-        "InactiveComment",
-        "FaceFile",
-        "SignatureFile",
-        "PersonIdentifier",
-        "CardIdentifier",
-    ] {
+    for name in ["InactiveComment", "FaceFile", "SignatureFile", "PersonIdentifier", "CardIdentifier"] {
         cols.push(col(name, varchar(255)));
     }
     for n in 1..=9 {
@@ -357,29 +297,16 @@ mod tests {
 
     #[test]
     fn objects_resolve_case_insensitively_within_their_database() {
-        assert_eq!(
-            ObjectId::find(Database::MultiMax, "viewsmscardholders"),
-            Some(ObjectId::ViewSmsCardHolders)
-        );
-        assert_eq!(
-            ObjectId::find(Database::MultiMaxImport, "CardInfoTable"),
-            None
-        );
-        assert_eq!(
-            Database::from_name("MULTIMAXIMPORT"),
-            Some(Database::MultiMaxImport)
-        );
+        assert_eq!(ObjectId::find(Database::MultiMax, "viewsmscardholders"), Some(ObjectId::ViewSmsCardHolders));
+        assert_eq!(ObjectId::find(Database::MultiMaxImport, "CardInfoTable"), None);
+        assert_eq!(Database::from_name("MULTIMAXIMPORT"), Some(Database::MultiMaxImport));
     }
 
     #[test]
     fn data_import_table_has_identity_key_and_fifty_personal_data_fields() {
         let cols = ObjectId::DataImportTable.columns();
         assert!(cols[0].identity);
-        assert!(ObjectId::DataImportTable
-            .column_index("PersonalData50")
-            .is_some());
-        assert!(ObjectId::DataImportTable
-            .column_index("ImportNow")
-            .is_some());
+        assert!(ObjectId::DataImportTable.column_index("PersonalData50").is_some());
+        assert!(ObjectId::DataImportTable.column_index("ImportNow").is_some());
     }
 }

@@ -30,11 +30,7 @@ pub struct StoredTable {
 
 impl StoredTable {
     pub fn new(columns: Vec<ColumnDef>) -> Self {
-        StoredTable {
-            columns,
-            rows: Vec::new(),
-            next_identity: 1,
-        }
+        StoredTable { columns, rows: Vec::new(), next_identity: 1 }
     }
 
     pub fn columns(&self) -> &[ColumnDef] {
@@ -50,25 +46,17 @@ impl StoredTable {
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// The identity value the next insert gets.
     pub fn current_identity(&self) -> Option<i64> {
-        self.columns
-            .iter()
-            .any(|c| c.identity)
-            .then_some(self.next_identity - 1)
+        self.columns.iter().any(|c| c.identity).then_some(self.next_identity - 1)
     }
 
     /// Inserts all rows or none. Each row names the columns it sets by index; the others get
     /// their default, the identity, or NULL. Returns the stored rows.
-    pub fn insert_rows(
-        &mut self,
-        rows: Vec<Vec<(usize, Value)>>,
-    ) -> Result<Vec<Vec<Value>>, InsertError> {
+    pub fn insert_rows(&mut self, rows: Vec<Vec<(usize, Value)>>) -> Result<Vec<Vec<Value>>, InsertError> {
         let mut identity = self.next_identity;
         let mut built = Vec::with_capacity(rows.len());
         for assignments in rows {
@@ -76,17 +64,12 @@ impl StoredTable {
             for (index, value) in assignments {
                 let column = &self.columns[index];
                 if column.identity {
-                    return Err(InsertError::IdentityInsert {
-                        column: column.name.clone(),
-                    });
+                    return Err(InsertError::IdentityInsert { column: column.name.clone() });
                 }
                 let converted = convert(&value, column.ty)?;
                 if !check_fits(&converted, column.ty) {
                     let truncated = cast(&converted, column.ty)?.to_display_string();
-                    return Err(InsertError::Truncated {
-                        column: column.name.clone(),
-                        truncated,
-                    });
+                    return Err(InsertError::Truncated { column: column.name.clone(), truncated });
                 }
                 row[index] = Some(converted);
             }
@@ -101,9 +84,7 @@ impl StoredTable {
                     None => column.default.clone().unwrap_or(Value::Null),
                 };
                 if value.is_null() && !column.nullable {
-                    return Err(InsertError::NullNotAllowed {
-                        column: column.name.clone(),
-                    });
+                    return Err(InsertError::NullNotAllowed { column: column.name.clone() });
                 }
                 complete.push(value);
             }
@@ -122,13 +103,7 @@ mod tests {
 
     fn table() -> StoredTable {
         StoredTable::new(vec![
-            ColumnDef {
-                name: "Id".into(),
-                ty: SqlType::Int,
-                nullable: false,
-                identity: true,
-                default: None,
-            },
+            ColumnDef { name: "Id".into(), ty: SqlType::Int, nullable: false, identity: true, default: None },
             ColumnDef {
                 name: "Name".into(),
                 ty: SqlType::VarChar(Len::Limited(3)),
@@ -149,13 +124,8 @@ mod tests {
     #[test]
     fn assigns_identity_and_defaults() {
         let mut t = table();
-        let rows = t
-            .insert_rows(vec![vec![(1, Value::str("ab"))], vec![]])
-            .unwrap();
-        assert_eq!(
-            rows[0],
-            vec![Value::Int(1), Value::str("ab"), Value::Int(0)]
-        );
+        let rows = t.insert_rows(vec![vec![(1, Value::str("ab"))], vec![]]).unwrap();
+        assert_eq!(rows[0], vec![Value::Int(1), Value::str("ab"), Value::Int(0)]);
         assert_eq!(rows[1][0], Value::Int(2));
         assert_eq!(t.current_identity(), Some(2));
     }
@@ -163,19 +133,8 @@ mod tests {
     #[test]
     fn a_failing_row_inserts_nothing() {
         let mut t = table();
-        let err = t
-            .insert_rows(vec![
-                vec![(1, Value::str("ok"))],
-                vec![(1, Value::str("toolong"))],
-            ])
-            .unwrap_err();
-        assert_eq!(
-            err,
-            InsertError::Truncated {
-                column: "Name".into(),
-                truncated: "too".into()
-            }
-        );
+        let err = t.insert_rows(vec![vec![(1, Value::str("ok"))], vec![(1, Value::str("toolong"))]]).unwrap_err();
+        assert_eq!(err, InsertError::Truncated { column: "Name".into(), truncated: "too".into() });
         assert!(t.rows().is_empty());
         assert_eq!(t.current_identity(), Some(0));
     }
@@ -183,13 +142,7 @@ mod tests {
     #[test]
     fn refuses_explicit_identity_and_null_in_not_null_columns() {
         let mut t = table();
-        assert!(matches!(
-            t.insert_rows(vec![vec![(0, Value::Int(9))]]),
-            Err(InsertError::IdentityInsert { .. })
-        ));
-        assert!(matches!(
-            t.insert_rows(vec![vec![(2, Value::Null)]]),
-            Err(InsertError::NullNotAllowed { .. })
-        ));
+        assert!(matches!(t.insert_rows(vec![vec![(0, Value::Int(9))]]), Err(InsertError::IdentityInsert { .. })));
+        assert!(matches!(t.insert_rows(vec![vec![(2, Value::Null)]]), Err(InsertError::NullNotAllowed { .. })));
     }
 }

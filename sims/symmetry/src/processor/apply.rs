@@ -33,21 +33,15 @@ pub struct ImportRow {
 impl ImportRow {
     /// Reads a stored DataImportTable row (columns in schema order).
     pub fn from_stored(row: &[Value]) -> ImportRow {
-        let get = |name: &str| {
-            ObjectId::DataImportTable
-                .column_index(name)
-                .map(|i| &row[i])
-                .unwrap_or(&Value::Null)
-        };
+        let get = |name: &str| ObjectId::DataImportTable.column_index(name).map(|i| &row[i]).unwrap_or(&Value::Null);
         let text = |name: &str| get(name).as_str().map(str::to_string);
         let int = |name: &str| get(name).as_i64();
         let time = |name: &str| match get(name) {
             Value::DateTime(t) => Some(*t),
             _ => None,
         };
-        let personal_data = (1..=PERSONAL_DATA_FIELDS)
-            .filter_map(|n| text(&format!("PersonalData{n}")).map(|v| (n, v)))
-            .collect();
+        let personal_data =
+            (1..=PERSONAL_DATA_FIELDS).filter_map(|n| text(&format!("PersonalData{n}")).map(|v| (n, v))).collect();
         ImportRow {
             record_request: int("RecordRequest"),
             last_name: text("LastName"),
@@ -101,8 +95,7 @@ pub fn apply(multimax: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Ou
         Some(3) => add_access_code(multimax, row),
         Some(4) => with_targets(multimax, row, |m, cards| {
             let holders = card_ids(m, &cards);
-            m.access_rights
-                .retain(|(card_id, _), _| !holders.contains(card_id));
+            m.access_rights.retain(|(card_id, _), _| !holders.contains(card_id));
             Outcome::Success
         }),
         Some(5) => set_active(multimax, row, now, true),
@@ -118,27 +111,14 @@ pub fn apply(multimax: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Ou
 // CustomerCode matches the card number under any facility code.
 fn target_cards(m: &MultiMax, row: &ImportRow) -> Vec<usize> {
     let holders_cards = |pred: &dyn Fn(&Cardholder) -> bool| -> Vec<usize> {
-        let ids: BTreeSet<i64> = m
-            .cardholders
-            .values()
-            .filter(|h| pred(h))
-            .map(|h| h.card_id)
-            .collect();
-        (0..m.cards.len())
-            .filter(|i| ids.contains(&m.cards[*i].card_id))
-            .collect()
+        let ids: BTreeSet<i64> = m.cardholders.values().filter(|h| pred(h)).map(|h| h.card_id).collect();
+        (0..m.cards.len()).filter(|i| ids.contains(&m.cards[*i].card_id)).collect()
     };
-    let same = |a: &Option<String>, b: &str| {
-        a.as_deref()
-            .is_some_and(|a| a.trim().eq_ignore_ascii_case(b.trim()))
-    };
+    let same = |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.trim().eq_ignore_ascii_case(b.trim()));
     if let Some(number) = row.card_number {
         return (0..m.cards.len())
             .filter(|i| {
-                m.cards[*i].number == number
-                    && row
-                        .customer_code
-                        .is_none_or(|cc| m.cards[*i].customer_code == cc)
+                m.cards[*i].number == number && row.customer_code.is_none_or(|cc| m.cards[*i].customer_code == cc)
             })
             .collect();
     }
@@ -146,9 +126,7 @@ fn target_cards(m: &MultiMax, row: &ImportRow) -> Vec<usize> {
         return holders_cards(&|h| same(&h.employee_number, reference));
     }
     match (&row.last_name, &row.first_name) {
-        (Some(last), Some(first)) => {
-            holders_cards(&|h| same(&h.last_name, last) && same(&h.first_name, first))
-        }
+        (Some(last), Some(first)) => holders_cards(&|h| same(&h.last_name, last) && same(&h.first_name, first)),
         _ => Vec::new(),
     }
 }
@@ -179,10 +157,7 @@ fn add(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
     let (Some(number), Some(_)) = (row.card_number, &row.last_name) else {
         return Outcome::MissingField;
     };
-    if row
-        .company_id
-        .is_some_and(|c| !m.companies.contains_key(&c))
-    {
+    if row.company_id.is_some_and(|c| !m.companies.contains_key(&c)) {
         return Outcome::CompanyNotFound;
     }
     let customer_code = row.customer_code.unwrap_or(0);
@@ -192,18 +167,11 @@ fn add(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
     let existing = row.employee_reference.as_ref().and_then(|reference| {
         m.cardholders
             .values()
-            .find(|h| {
-                h.employee_number
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(reference))
-            })
+            .find(|h| h.employee_number.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(reference)))
             .map(|h| h.card_id)
     });
     let card_id = existing.unwrap_or_else(|| m.next_card_id());
-    let holder = m.cardholders.entry(card_id).or_insert_with(|| Cardholder {
-        card_id,
-        ..Cardholder::default()
-    });
+    let holder = m.cardholders.entry(card_id).or_insert_with(|| Cardholder { card_id, ..Cardholder::default() });
     update_holder(holder, row, now);
     let primary = !m.cards.iter().any(|c| c.card_id == card_id);
     m.cards.push(Card {
@@ -224,10 +192,7 @@ fn add(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
 /// RecordRequest 1: modify.
 // ASSUMPTION: NULL means "not sent", so fields can be changed but not cleared.
 fn modify(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime) -> Outcome {
-    if row
-        .company_id
-        .is_some_and(|c| !m.companies.contains_key(&c))
-    {
+    if row.company_id.is_some_and(|c| !m.companies.contains_key(&c)) {
         return Outcome::CompanyNotFound;
     }
     with_targets(m, row, |m, cards| {
@@ -282,8 +247,7 @@ fn set_active(m: &mut MultiMax, row: &ImportRow, now: NaiveDateTime, active: boo
 }
 
 fn known_access_code(m: &MultiMax, row: &ImportRow) -> Option<i64> {
-    row.access_code_id
-        .filter(|id| m.access_codes.contains_key(id))
+    row.access_code_id.filter(|id| m.access_codes.contains_key(id))
 }
 
 /// RecordRequest 3: one access code per row; adding one twice is harmless.
@@ -340,29 +304,15 @@ mod tests {
     #[test]
     fn add_creates_a_cardholder_with_its_card_and_refuses_duplicates() {
         let mut m = multimax();
-        let row = ImportRow {
-            last_name: Some("Visitor".into()),
-            company_id: Some(2),
-            ..card(1001, 0)
-        };
+        let row = ImportRow { last_name: Some("Visitor".into()), company_id: Some(2), ..card(1001, 0) };
         assert_eq!(apply(&mut m, &row, now()), Outcome::Success);
         let created = m.cards.iter().find(|c| c.number == 1001).unwrap();
         assert!(created.primary && !created.inactive);
         assert_eq!(m.cardholders[&created.card_id].company_id, Some(2));
         assert_eq!(apply(&mut m, &row, now()), Outcome::CardAlreadyExists);
-        let no_company = ImportRow {
-            company_id: Some(99),
-            ..card(1002, 0)
-        };
+        let no_company = ImportRow { company_id: Some(99), ..card(1002, 0) };
         assert_eq!(
-            apply(
-                &mut m,
-                &ImportRow {
-                    last_name: Some("x".into()),
-                    ..no_company
-                },
-                now()
-            ),
+            apply(&mut m, &ImportRow { last_name: Some("x".into()), ..no_company }, now()),
             Outcome::CompanyNotFound
         );
         assert_eq!(apply(&mut m, &card(1003, 0), now()), Outcome::MissingField);
@@ -375,10 +325,7 @@ mod tests {
         let c = m.cards.iter().find(|c| c.number == 5003).unwrap();
         assert!(c.inactive && c.forced_inactive && c.inactive_since == Some(now()));
         let other = m.cards.iter().find(|c| c.number == 5103).unwrap();
-        assert!(
-            !other.inactive,
-            "a card key leaves the cardholder's other cards alone"
-        );
+        assert!(!other.inactive, "a card key leaves the cardholder's other cards alone");
         assert_eq!(apply(&mut m, &card(5003, 5), now()), Outcome::Success);
         assert!(!m.cards.iter().find(|c| c.number == 5003).unwrap().inactive);
         assert_eq!(apply(&mut m, &card(4242, 2), now()), Outcome::CardNotFound);
@@ -387,22 +334,13 @@ mod tests {
     #[test]
     fn access_codes_are_added_removed_and_validated() {
         let mut m = multimax();
-        let add = ImportRow {
-            access_code_id: Some(13),
-            ..card(5001, 3)
-        };
+        let add = ImportRow { access_code_id: Some(13), ..card(5001, 3) };
         assert_eq!(apply(&mut m, &add, now()), Outcome::Success);
         assert!(m.access_rights.contains_key(&(1, 13)));
-        let remove = ImportRow {
-            access_code_id: Some(13),
-            ..card(5001, 6)
-        };
+        let remove = ImportRow { access_code_id: Some(13), ..card(5001, 6) };
         assert_eq!(apply(&mut m, &remove, now()), Outcome::Success);
         assert!(!m.access_rights.contains_key(&(1, 13)));
-        let unknown = ImportRow {
-            access_code_id: Some(999),
-            ..card(5001, 3)
-        };
+        let unknown = ImportRow { access_code_id: Some(999), ..card(5001, 3) };
         assert_eq!(apply(&mut m, &unknown, now()), Outcome::AccessCodeNotFound);
         assert_eq!(apply(&mut m, &card(5001, 4), now()), Outcome::Success);
         assert!(!m.access_rights.keys().any(|(id, _)| *id == 1));
@@ -420,11 +358,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(apply(&mut m, &row, now()), Outcome::Success);
-        assert!(m
-            .cards
-            .iter()
-            .filter(|c| c.card_id == 3)
-            .all(|c| c.expires == Some(expiry)));
+        assert!(m.cards.iter().filter(|c| c.card_id == 3).all(|c| c.expires == Some(expiry)));
         assert_eq!(m.cardholders[&3].personal_data[&3], "555-0100");
         assert_eq!(m.cardholders[&3].first_name.as_deref(), Some("Walter"));
     }
@@ -432,9 +366,6 @@ mod tests {
     #[test]
     fn unknown_request_codes_are_rejected() {
         let mut m = multimax();
-        assert_eq!(
-            apply(&mut m, &card(5001, 42), now()),
-            Outcome::InvalidRequest
-        );
+        assert_eq!(apply(&mut m, &card(5001, 42), now()), Outcome::InvalidRequest);
     }
 }

@@ -31,10 +31,7 @@ pub struct ProcessorControl {
 
 impl Default for ProcessorControl {
     fn default() -> Self {
-        ProcessorControl {
-            paused: AtomicBool::new(false),
-            ticks: watch::channel(0).0,
-        }
+        ProcessorControl { paused: AtomicBool::new(false), ticks: watch::channel(0).0 }
     }
 }
 
@@ -95,12 +92,8 @@ pub fn process_pending(state: &SimState, include_scheduled: bool) -> usize {
     let now = state.now_local();
     let codes = &state.config.status_codes;
     let mut catalog = state.lock_catalog();
-    let status_index = ObjectId::DataImportTable
-        .column_index("RecordStatus")
-        .expect("schema has RecordStatus");
-    let import_now_index = ObjectId::DataImportTable
-        .column_index("ImportNow")
-        .expect("schema has ImportNow");
+    let status_index = ObjectId::DataImportTable.column_index("RecordStatus").expect("schema has RecordStatus");
+    let import_now_index = ObjectId::DataImportTable.column_index("ImportNow").expect("schema has ImportNow");
     let pending: Vec<usize> = catalog
         .data_import
         .rows()

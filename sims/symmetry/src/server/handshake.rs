@@ -17,8 +17,7 @@ use crate::sql::Session;
 use crate::state::SimState;
 use crate::tds::login7::{self, Login7};
 use crate::tds::packet::{
-    encode_message, read_message, Message, PacketType, DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE,
-    MIN_PACKET_SIZE,
+    encode_message, read_message, Message, PacketType, DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE,
 };
 use crate::tds::prelogin::{self, EncryptionPolicy, Transport};
 use crate::tds::tls::PreloginFramed;
@@ -34,17 +33,10 @@ pub struct Established {
 }
 
 /// Runs the opening. `Ok(None)` when the connection ended by design (refused encryption or login).
-pub async fn establish(
-    state: &Arc<SimState>,
-    mut tcp: TcpStream,
-) -> Result<Option<Established>, ConnectionError> {
+pub async fn establish(state: &Arc<SimState>, mut tcp: TcpStream) -> Result<Option<Established>, ConnectionError> {
     let prelogin_msg = expect(&mut tcp, PacketType::PreLogin).await?;
     let request = prelogin::parse_request(&prelogin_msg.payload)?;
-    let policy = if state.tls.is_some() {
-        state.config.encryption
-    } else {
-        EncryptionPolicy::Unsupported
-    };
+    let policy = if state.tls.is_some() { state.config.encryption } else { EncryptionPolicy::Unsupported };
     let (reply, transport) = prelogin::negotiate(policy, request.encryption);
     state.record_transport(transport);
     let response = prelogin::encode_response(product::VERSION_BYTES, reply);
@@ -54,15 +46,9 @@ pub async fn establish(
         Transport::Refused => return Ok(None),
         Transport::Plaintext => (expect(&mut tcp, PacketType::Login7).await?, Box::new(tcp)),
         Transport::FullTls | Transport::LoginOnlyTls => {
-            let identity = state
-                .tls
-                .as_ref()
-                .ok_or_else(|| ProtocolError::new("TLS negotiated without a certificate"))?;
-            let mut tls = identity
-                .acceptor
-                .accept(PreloginFramed::new(tcp))
-                .await
-                .map_err(ConnectionError::Tls)?;
+            let identity =
+                state.tls.as_ref().ok_or_else(|| ProtocolError::new("TLS negotiated without a certificate"))?;
+            let mut tls = identity.acceptor.accept(PreloginFramed::new(tcp)).await.map_err(ConnectionError::Tls)?;
             tls.get_mut().0.finish_handshake();
             let login = expect(&mut tls, PacketType::Login7).await?;
             if transport == Transport::LoginOnlyTls {
@@ -88,11 +74,7 @@ pub async fn establish(
             let mut session = Session::new(spid, account, database);
             session.host_name = login.host_name;
             session.app_name = login.app_name;
-            Ok(Some(Established {
-                stream,
-                session,
-                packet_size,
-            }))
+            Ok(Some(Established { stream, session, packet_size }))
         }
         Err(errors) => {
             let mut w = TokenWriter::new();
@@ -123,7 +105,8 @@ fn authenticate(state: &SimState, login: &Login7) -> Result<(Arc<Login>, Databas
         return Err(vec![(
             18452,
             14,
-            "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.".into(),
+            "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication."
+                .into(),
         )]);
     }
     let account = state
@@ -170,31 +153,17 @@ fn login_response(login: &Login7, database: Database, packet_size: usize) -> Vec
     };
     let mut w = TokenWriter::new();
     w.env_change_database(database.name(), "master");
-    w.info(&info(
-        5701,
-        2,
-        format!("Changed database context to '{}'.", database.name()),
-    ));
+    w.info(&info(5701, 2, format!("Changed database context to '{}'.", database.name())));
     w.env_change_collation(&COLLATION);
     w.env_change_language(product::LANGUAGE, "");
-    w.info(&info(
-        5703,
-        1,
-        format!("Changed language setting to {}.", product::LANGUAGE),
-    ));
+    w.info(&info(5703, 1, format!("Changed language setting to {}.", product::LANGUAGE)));
     w.login_ack(tds_version, product::PROGRAM_NAME, product::VERSION_BYTES);
     w.env_change_packet_size(packet_size, DEFAULT_PACKET_SIZE);
     w.done(DoneKind::Done, done_status::FINAL, 0, 0);
     w.into_bytes()
 }
 
-pub fn server_message(
-    state: &SimState,
-    number: u32,
-    class: u8,
-    msg_state: u8,
-    message: String,
-) -> ServerMessage {
+pub fn server_message(state: &SimState, number: u32, class: u8, msg_state: u8, message: String) -> ServerMessage {
     ServerMessage {
         number,
         state: msg_state,
@@ -206,15 +175,10 @@ pub fn server_message(
     }
 }
 
-async fn expect<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    kind: PacketType,
-) -> Result<Message, ConnectionError> {
+async fn expect<S: AsyncRead + Unpin>(stream: &mut S, kind: PacketType) -> Result<Message, ConnectionError> {
     let message = read_message(stream).await?.ok_or(ConnectionError::Closed)?;
     if message.kind != kind {
-        return Err(
-            ProtocolError::new(format!("expected {kind:?}, got {:?}", message.kind)).into(),
-        );
+        return Err(ProtocolError::new(format!("expected {kind:?}, got {:?}", message.kind)).into());
     }
     Ok(message)
 }

@@ -35,9 +35,7 @@ pub enum ConnectionError {
 impl From<ReadError> for ConnectionError {
     fn from(e: ReadError) -> Self {
         match e {
-            ReadError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                ConnectionError::Closed
-            }
+            ReadError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => ConnectionError::Closed,
             ReadError::Io(io) => ConnectionError::Io(io),
             ReadError::Protocol(p) => ConnectionError::Protocol(p),
         }
@@ -45,11 +43,7 @@ impl From<ReadError> for ConnectionError {
 }
 
 /// Accepts connections until `shutdown` fires; then drops every open connection.
-pub async fn serve(
-    state: Arc<SimState>,
-    listener: TcpListener,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn serve(state: Arc<SimState>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -72,10 +66,7 @@ pub async fn serve(
     connections.shutdown().await;
 }
 
-async fn run_connection(
-    state: Arc<SimState>,
-    tcp: tokio::net::TcpStream,
-) -> Result<(), ConnectionError> {
+async fn run_connection(state: Arc<SimState>, tcp: tokio::net::TcpStream) -> Result<(), ConnectionError> {
     match handshake::establish(&state, tcp).await? {
         Some(established) => requests::run(state, established).await,
         None => Ok(()),

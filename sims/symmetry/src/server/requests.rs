@@ -16,9 +16,7 @@ use tokio::task::JoinHandle;
 use super::handshake::{server_message, write, Established};
 use super::{ConnectionError, Stream};
 use crate::faults::DropPoint;
-use crate::sql::{
-    parse_batch, parse_parameter_list, Environment, Executor, Output, Session, SqlError, Variable,
-};
+use crate::sql::{parse_batch, parse_parameter_list, Environment, Executor, Output, Session, SqlError, Variable};
 use crate::state::SimState;
 use crate::tds::packet::{read_message, Message, PacketType, ReadError};
 use crate::tds::rpc::{parse_rpc, parse_sql_batch, Procedure, RpcError, RpcParam, SP_EXECUTESQL};
@@ -99,20 +97,13 @@ impl Connection {
                 }
                 PacketType::TransactionManager => {
                     let mut w = TokenWriter::new();
-                    let e = SqlError::unsupported(
-                        "transaction manager requests (every statement commits on its own)",
-                    );
+                    let e = SqlError::unsupported("transaction manager requests (every statement commits on its own)");
                     w.error(&self.message(&e));
                     w.done(DoneKind::Done, done_status::ERROR, 0, 0);
                     self.send(w).await?;
                     true
                 }
-                other => {
-                    return Err(crate::tds::ProtocolError::new(format!(
-                        "unexpected {other:?} message"
-                    ))
-                    .into())
-                }
+                other => return Err(crate::tds::ProtocolError::new(format!("unexpected {other:?} message")).into()),
             };
             if !keep_open {
                 return Ok(());
@@ -132,10 +123,7 @@ impl Connection {
         let mut w = TokenWriter::new();
         let completion = match parse_batch(&text) {
             Ok(_) if self.state.faults.fails_statement(&text) => Completion::Failed(injected_failure()),
-            Ok(statements) => {
-                self.run_statements(&statements, DoneKind::Done, &mut w)
-                    .await?
-            }
+            Ok(statements) => self.run_statements(&statements, DoneKind::Done, &mut w).await?,
             Err(e) => Completion::Failed(e),
         };
         self.session.end_batch();
@@ -159,8 +147,7 @@ impl Connection {
             Ok(r) => r,
             Err(RpcError::Protocol(e)) => return Err(e.into()),
             Err(other) => {
-                self.rpc_failed(SqlError::unsupported_request(other))
-                    .await?;
+                self.rpc_failed(SqlError::unsupported_request(other)).await?;
                 return Ok(true);
             }
         };
@@ -172,28 +159,17 @@ impl Connection {
             self.rpc_failed(SqlError::unsupported(name)).await?;
             return Ok(true);
         }
-        let statement_text = request
-            .params
-            .first()
-            .and_then(|p| p.value.as_str())
-            .unwrap_or_default()
-            .to_string();
+        let statement_text = request.params.first().and_then(|p| p.value.as_str()).unwrap_or_default().to_string();
         tracing::debug!(spid = self.session.spid, sql = %statement_text, params = request.params.len().saturating_sub(2), "sp_executesql");
         let drop = self.state.faults.take_drop(&statement_text);
         if drop == Some(DropPoint::BeforeExecute) {
             return Ok(false);
         }
         let mut w = TokenWriter::new();
-        let completion = match bind_parameters(&statement_text, &request.params, &mut self.session)
-        {
-            Ok(()) if self.state.faults.fails_statement(&statement_text) => {
-                Completion::Failed(injected_failure())
-            }
+        let completion = match bind_parameters(&statement_text, &request.params, &mut self.session) {
+            Ok(()) if self.state.faults.fails_statement(&statement_text) => Completion::Failed(injected_failure()),
             Ok(()) => match parse_batch(&statement_text) {
-                Ok(statements) => {
-                    self.run_statements(&statements, DoneKind::DoneInProc, &mut w)
-                        .await?
-                }
+                Ok(statements) => self.run_statements(&statements, DoneKind::DoneInProc, &mut w).await?,
                 Err(e) => Completion::Failed(e),
             },
             Err(e) => Completion::Failed(e),
@@ -236,11 +212,7 @@ impl Connection {
         let mut pending_done: Option<(u16, Option<u64>)> = None;
         let flush = |w: &mut TokenWriter, pending: &mut Option<(u16, Option<u64>)>, last: bool| {
             if let Some((cmd, count)) = pending.take() {
-                let mut status = if last {
-                    done_status::FINAL
-                } else {
-                    done_status::MORE
-                };
+                let mut status = if last { done_status::FINAL } else { done_status::MORE };
                 if count.is_some() {
                     status |= done_status::COUNT;
                 }
@@ -271,13 +243,8 @@ impl Connection {
                     Output::Done { cmd, count } => pending_done = Some((cmd, count)),
                     Output::DatabaseChanged { old, new } => {
                         w.env_change_database(&new, &old);
-                        let info = server_message(
-                            &self.state,
-                            5701,
-                            0,
-                            1,
-                            format!("Changed database context to '{new}'."),
-                        );
+                        let info =
+                            server_message(&self.state, 5701, 0, 1, format!("Changed database context to '{new}'."));
                         w.info(&info);
                     }
                     Output::Wait(delay) => {
@@ -309,19 +276,11 @@ impl Connection {
             faults: &state.faults,
         };
         let mut catalog = state.lock_catalog();
-        Executor {
-            catalog: &mut catalog,
-            session: &mut self.session,
-            env: &env,
-        }
-        .execute(statement)
+        Executor { catalog: &mut catalog, session: &mut self.session, env: &env }.execute(statement)
     }
 
     /// Sleeps for a WAITFOR; `true` if an attention cancelled it.
-    async fn wait_unless_cancelled(
-        &mut self,
-        delay: std::time::Duration,
-    ) -> Result<bool, ConnectionError> {
+    async fn wait_unless_cancelled(&mut self, delay: std::time::Duration) -> Result<bool, ConnectionError> {
         let sleep = tokio::time::sleep(delay);
         tokio::pin!(sleep);
         loop {
@@ -342,13 +301,7 @@ impl Connection {
     }
 
     async fn send(&mut self, w: TokenWriter) -> Result<(), ConnectionError> {
-        write(
-            &mut self.writer,
-            &w.into_bytes(),
-            self.packet_size,
-            self.session.spid,
-        )
-        .await
+        write(&mut self.writer, &w.into_bytes(), self.packet_size, self.session.spid).await
     }
 }
 
@@ -356,11 +309,7 @@ fn is_sp_executesql(procedure: &Procedure) -> bool {
     match procedure {
         Procedure::Id(id) => *id == SP_EXECUTESQL,
         Procedure::Name(name) => {
-            let last = name
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .trim_matches(|c| c == '[' || c == ']');
+            let last = name.rsplit('.').next().unwrap_or_default().trim_matches(|c| c == '[' || c == ']');
             last.eq_ignore_ascii_case("sp_executesql")
         }
     }
@@ -368,11 +317,7 @@ fn is_sp_executesql(procedure: &Procedure) -> bool {
 
 /// Binds `sp_executesql` parameters as variables: declared names and types from the parameter
 /// list, values by name or, when unnamed, by position.
-fn bind_parameters(
-    statement: &str,
-    params: &[RpcParam],
-    session: &mut Session,
-) -> Result<(), SqlError> {
+fn bind_parameters(statement: &str, params: &[RpcParam], session: &mut Session) -> Result<(), SqlError> {
     let declared = match params.get(1).map(|p| &p.value) {
         Some(crate::value::Value::Str(list)) => parse_parameter_list(list)?,
         _ => Vec::new(),
@@ -380,37 +325,18 @@ fn bind_parameters(
     let values = params.get(2..).unwrap_or_default();
     for (position, param) in values.iter().enumerate() {
         let name = if param.name.is_empty() {
-            declared
-                .get(position)
-                .map(|(n, _)| n.clone())
-                .ok_or_else(|| {
-                    SqlError::new(
-                        8144,
-                        16,
-                        2,
-                        "Procedure or function sp_executesql has too many arguments specified.",
-                    )
-                })?
+            declared.get(position).map(|(n, _)| n.clone()).ok_or_else(|| {
+                SqlError::new(8144, 16, 2, "Procedure or function sp_executesql has too many arguments specified.")
+            })?
         } else {
             param.name.clone()
         };
-        let ty = declared
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-            .map_or(param.ty, |(_, t)| *t);
+        let ty = declared.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)).map_or(param.ty, |(_, t)| *t);
         let value = convert(&param.value, ty)?;
-        session
-            .variables
-            .insert(name.to_lowercase(), Variable { ty, value });
+        session.variables.insert(name.to_lowercase(), Variable { ty, value });
     }
-    if let Some((missing, _)) = declared
-        .iter()
-        .find(|(n, _)| !session.variables.contains_key(&n.to_lowercase()))
-    {
-        let list = params
-            .get(1)
-            .and_then(|p| p.value.as_str())
-            .unwrap_or_default();
+    if let Some((missing, _)) = declared.iter().find(|(n, _)| !session.variables.contains_key(&n.to_lowercase())) {
+        let list = params.get(1).and_then(|p| p.value.as_str()).unwrap_or_default();
         return Err(SqlError::new(
             8178,
             16,

@@ -22,22 +22,12 @@ pub const UNSUPPORTED: u32 = 50000;
 
 impl SqlError {
     pub fn new(number: u32, class: u8, state: u8, message: impl Into<String>) -> Self {
-        SqlError {
-            number,
-            class,
-            state,
-            message: message.into(),
-        }
+        SqlError { number, class, state, message: message.into() }
     }
 
     /// Anything outside the statement shapes the simulator supports.
     pub fn unsupported(what: impl std::fmt::Display) -> Self {
-        SqlError::new(
-            UNSUPPORTED,
-            16,
-            1,
-            format!("The Gatehouse Symmetry simulator does not support {what}."),
-        )
+        SqlError::new(UNSUPPORTED, 16, 1, format!("The Gatehouse Symmetry simulator does not support {what}."))
     }
 
     /// A request the simulator cannot decode (parameter types, batched RPCs).
@@ -57,17 +47,11 @@ impl SqlError {
     /// A parser error, phrased as SQL Server phrases syntax errors.
     pub fn from_parser(error: &sqlparser::parser::ParserError) -> Self {
         let text = error.to_string();
-        let near = text.split_once("found: ").map(|(_, rest)| {
-            rest.split(" at Line")
-                .next()
-                .unwrap_or(rest)
-                .trim()
-                .to_string()
-        });
+        let near = text
+            .split_once("found: ")
+            .map(|(_, rest)| rest.split(" at Line").next().unwrap_or(rest).trim().to_string());
         match near {
-            Some(token) if token == "EOF" => {
-                SqlError::new(102, 15, 1, "Incorrect syntax near the end of the batch.")
-            }
+            Some(token) if token == "EOF" => SqlError::new(102, 15, 1, "Incorrect syntax near the end of the batch."),
             Some(token) => SqlError::syntax_near(&token),
             None => SqlError::new(102, 15, 1, format!("Incorrect syntax: {text}")),
         }
@@ -86,21 +70,11 @@ impl SqlError {
     }
 
     pub fn unbound_identifier(name: &str) -> Self {
-        SqlError::new(
-            4104,
-            16,
-            1,
-            format!("The multi-part identifier \"{name}\" could not be bound."),
-        )
+        SqlError::new(4104, 16, 1, format!("The multi-part identifier \"{name}\" could not be bound."))
     }
 
     pub fn undeclared_variable(name: &str) -> Self {
-        SqlError::new(
-            137,
-            15,
-            2,
-            format!("Must declare the scalar variable \"{name}\"."),
-        )
+        SqlError::new(137, 15, 2, format!("Must declare the scalar variable \"{name}\"."))
     }
 
     /// `permission` is SELECT, INSERT, ...
@@ -109,7 +83,9 @@ impl SqlError {
             229,
             14,
             5,
-            format!("The {permission} permission was denied on the object '{object}', database '{database}', schema 'dbo'."),
+            format!(
+                "The {permission} permission was denied on the object '{object}', database '{database}', schema 'dbo'."
+            ),
         )
     }
 
@@ -118,9 +94,7 @@ impl SqlError {
             911,
             16,
             1,
-            format!(
-                "Database '{name}' does not exist. Make sure that the name is entered correctly."
-            ),
+            format!("Database '{name}' does not exist. Make sure that the name is entered correctly."),
         )
     }
 
@@ -143,12 +117,7 @@ impl SqlError {
     }
 
     pub fn unknown_function(name: &str) -> Self {
-        SqlError::new(
-            195,
-            15,
-            10,
-            format!("'{name}' is not a recognized built-in function name."),
-        )
+        SqlError::new(195, 15, 10, format!("'{name}' is not a recognized built-in function name."))
     }
 
     pub fn divide_by_zero() -> Self {

@@ -7,9 +7,7 @@
 
 use std::time::Duration;
 
-use sqlparser::ast::{
-    DataType, DeclareAssignment, Set, SetSessionParamKind, Statement, Use, WaitForType,
-};
+use sqlparser::ast::{DataType, DeclareAssignment, Set, SetSessionParamKind, Statement, Use, WaitForType};
 
 use super::error::SqlError;
 use super::expr::Evaluator;
@@ -83,10 +81,7 @@ impl Executor<'_> {
                 let rows = conform(result)?;
                 let count = rows.rows.len() as u64;
                 self.session.row_count = count;
-                Ok(vec![
-                    Output::Rows(rows),
-                    self.done(cur_cmd::SELECT, Some(count)),
-                ])
+                Ok(vec![Output::Rows(rows), self.done(cur_cmd::SELECT, Some(count))])
             }
             Statement::Insert(insert) => {
                 let mut outputs = super::insert::run(self, insert)?;
@@ -116,13 +111,8 @@ impl Executor<'_> {
                 if !matches!(wait.wait_type, WaitForType::Delay) {
                     return Err(SqlError::unsupported("WAITFOR TIME"));
                 }
-                let value = self
-                    .evaluator()
-                    .scalar(&wait.expr, &RowCtx::one(&Scope::default(), &[], None))?;
-                let text = value
-                    .as_str()
-                    .ok_or_else(|| SqlError::syntax_near(&wait.expr.to_string()))?
-                    .to_string();
+                let value = self.evaluator().scalar(&wait.expr, &RowCtx::one(&Scope::default(), &[], None))?;
+                let text = value.as_str().ok_or_else(|| SqlError::syntax_near(&wait.expr.to_string()))?.to_string();
                 let delay = parse_delay(&text).ok_or_else(|| {
                     SqlError::new(
                         148,
@@ -133,36 +123,22 @@ impl Executor<'_> {
                 })?;
                 Ok(vec![Output::Wait(delay), self.done(cur_cmd::WAITFOR, None)])
             }
-            Statement::StartTransaction { .. }
-            | Statement::Commit { .. }
-            | Statement::Rollback { .. } => Err(SqlError::unsupported(
-                "transactions (every statement commits on its own)",
-            )),
+            Statement::StartTransaction { .. } | Statement::Commit { .. } | Statement::Rollback { .. } => {
+                Err(SqlError::unsupported("transactions (every statement commits on its own)"))
+            }
             other => {
-                let keyword = other
-                    .to_string()
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_uppercase();
+                let keyword = other.to_string().split_whitespace().next().unwrap_or_default().to_uppercase();
                 Err(SqlError::unsupported(format!("{keyword} statements")))
             }
         }
     }
 
     fn evaluator(&self) -> Evaluator<'_> {
-        Evaluator {
-            catalog: self.catalog,
-            session: self.session,
-            env: self.env,
-        }
+        Evaluator { catalog: self.catalog, session: self.session, env: self.env }
     }
 
     fn done(&self, cmd: u16, count: Option<u64>) -> Output {
-        Output::Done {
-            cmd,
-            count: if self.session.nocount { None } else { count },
-        }
+        Output::Done { cmd, count: if self.session.nocount { None } else { count } }
     }
 
     fn use_database(&mut self, target: &Use) -> Result<Vec<Output>, SqlError> {
@@ -170,19 +146,12 @@ impl Executor<'_> {
             Use::Object(name) | Use::Database(name) => super::names::parts(name)?.join("."),
             other => return Err(SqlError::unsupported(format!("USE {other}"))),
         };
-        let database =
-            Database::from_name(&name).ok_or_else(|| SqlError::database_missing(&name))?;
+        let database = Database::from_name(&name).ok_or_else(|| SqlError::database_missing(&name))?;
         self.session.check_database_access(database)?;
         let old = std::mem::replace(&mut self.session.database, database);
         Ok(vec![
-            Output::DatabaseChanged {
-                old: old.name().to_string(),
-                new: database.name().to_string(),
-            },
-            Output::Done {
-                cmd: cur_cmd::USE,
-                count: None,
-            },
+            Output::DatabaseChanged { old: old.name().to_string(), new: database.name().to_string() },
+            Output::Done { cmd: cur_cmd::USE, count: None },
         ])
     }
 
@@ -192,9 +161,7 @@ impl Executor<'_> {
         };
         for name in &declare.names {
             let key = name.value.to_lowercase();
-            if self.session.variables.contains_key(&key)
-                || self.session.table_variables.contains_key(&key)
-            {
+            if self.session.variables.contains_key(&key) || self.session.table_variables.contains_key(&key) {
                 return Err(SqlError::new(134, 15, 1, format!("The variable name '{}' has already been declared. Variable names must be unique within a query batch or stored procedure.", name.value)));
             }
             if let DataType::Table(columns) = dt {
@@ -211,22 +178,16 @@ impl Executor<'_> {
                         })
                     })
                     .collect::<Result<Vec<_>, SqlError>>()?;
-                self.session
-                    .table_variables
-                    .insert(key, StoredTable::new(defs));
+                self.session.table_variables.insert(key, StoredTable::new(defs));
                 continue;
             }
             let ty = data_type(dt)?;
             let value = match &declare.assignment {
                 None => Value::Null,
                 Some(
-                    DeclareAssignment::Expr(e)
-                    | DeclareAssignment::Default(e)
-                    | DeclareAssignment::MsSqlAssignment(e),
+                    DeclareAssignment::Expr(e) | DeclareAssignment::Default(e) | DeclareAssignment::MsSqlAssignment(e),
                 ) => {
-                    let v = self
-                        .evaluator()
-                        .scalar(e, &RowCtx::one(&Scope::default(), &[], None))?;
+                    let v = self.evaluator().scalar(e, &RowCtx::one(&Scope::default(), &[], None))?;
                     convert(&v, ty)?
                 }
                 Some(other) => return Err(SqlError::unsupported(format!("DECLARE ... {other}"))),
@@ -238,9 +199,7 @@ impl Executor<'_> {
 
     fn set(&mut self, set: &Set) -> Result<Vec<Output>, SqlError> {
         match set {
-            Set::SingleAssignment {
-                variable, values, ..
-            } => {
+            Set::SingleAssignment { variable, values, .. } => {
                 let name = super::names::parts(variable)?.join(".");
                 if name.starts_with('@') {
                     let [expr] = values.as_slice() else {
@@ -253,9 +212,7 @@ impl Executor<'_> {
                         .get(&key)
                         .map(|v| v.ty)
                         .ok_or_else(|| SqlError::undeclared_variable(&name))?;
-                    let value = self
-                        .evaluator()
-                        .scalar(expr, &RowCtx::one(&Scope::default(), &[], None))?;
+                    let value = self.evaluator().scalar(expr, &RowCtx::one(&Scope::default(), &[], None))?;
                     let value = convert(&value, ty)?;
                     self.session.variables.insert(key, Variable { ty, value });
                 } else {
@@ -266,18 +223,10 @@ impl Executor<'_> {
             Set::SetSessionParam(SetSessionParamKind::Generic(generic)) => {
                 self.set_option(&generic.names, &generic.value)?;
             }
-            Set::SetSessionParam(SetSessionParamKind::Statistics(_))
-            | Set::SetTransaction { .. } => {}
-            other => {
-                return Err(SqlError::unsupported(
-                    format!("SET {other}").replace("SET SET", "SET"),
-                ))
-            }
+            Set::SetSessionParam(SetSessionParamKind::Statistics(_)) | Set::SetTransaction { .. } => {}
+            other => return Err(SqlError::unsupported(format!("SET {other}").replace("SET SET", "SET"))),
         }
-        Ok(vec![Output::Done {
-            cmd: cur_cmd::SET,
-            count: None,
-        }])
+        Ok(vec![Output::Done { cmd: cur_cmd::SET, count: None }])
     }
 
     fn set_option(&mut self, names: &[String], value: &str) -> Result<(), SqlError> {
@@ -287,34 +236,16 @@ impl Executor<'_> {
             match option.as_str() {
                 "nocount" => self.session.nocount = on,
                 "implicit_transactions" if on => {
-                    return Err(SqlError::unsupported(
-                        "implicit transactions (every statement commits on its own)",
-                    ))
+                    return Err(SqlError::unsupported("implicit transactions (every statement commits on its own)"))
                 }
-                "rowcount" if value.trim() != "0" => {
-                    return Err(SqlError::unsupported("SET ROWCOUNT (use TOP)"))
-                }
+                "rowcount" if value.trim() != "0" => return Err(SqlError::unsupported("SET ROWCOUNT (use TOP)")),
                 "implicit_transactions" | "rowcount" => {}
-                "fmtonly" | "noexec" | "parseonly" | "showplan_all" | "showplan_text"
-                | "showplan_xml"
-                    if on =>
-                {
-                    return Err(SqlError::unsupported(format!(
-                        "SET {}",
-                        option.to_uppercase()
-                    )))
+                "fmtonly" | "noexec" | "parseonly" | "showplan_all" | "showplan_text" | "showplan_xml" if on => {
+                    return Err(SqlError::unsupported(format!("SET {}", option.to_uppercase())))
                 }
-                "fmtonly" | "noexec" | "parseonly" | "showplan_all" | "showplan_text"
-                | "showplan_xml" => {}
+                "fmtonly" | "noexec" | "parseonly" | "showplan_all" | "showplan_text" | "showplan_xml" => {}
                 known if IGNORED_SET_OPTIONS.contains(&known) => {}
-                _ => {
-                    return Err(SqlError::new(
-                        195,
-                        15,
-                        1,
-                        format!("'{name}' is not a recognized SET option."),
-                    ))
-                }
+                _ => return Err(SqlError::new(195, 15, 1, format!("'{name}' is not a recognized SET option."))),
             }
         }
         Ok(())
@@ -336,11 +267,7 @@ fn parse_delay(text: &str) -> Option<Duration> {
     let parts: Vec<&str> = text.trim().split(':').collect();
     let (hours, minutes, seconds) = match parts.as_slice() {
         [h, m] => (h.parse::<u64>().ok()?, m.parse::<u64>().ok()?, 0.0),
-        [h, m, s] => (
-            h.parse::<u64>().ok()?,
-            m.parse::<u64>().ok()?,
-            s.parse::<f64>().ok()?,
-        ),
+        [h, m, s] => (h.parse::<u64>().ok()?, m.parse::<u64>().ok()?, s.parse::<f64>().ok()?),
         _ => return None,
     };
     if minutes >= 60 || !(0.0..60.0).contains(&seconds) || hours >= 24 {
@@ -370,9 +297,7 @@ pub fn parse_parameter_list(text: &str) -> Result<Vec<(String, crate::value::Sql
     }
     pieces.push(current);
     for piece in pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let (name, rest) = piece
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| SqlError::syntax_near(piece))?;
+        let (name, rest) = piece.split_once(char::is_whitespace).ok_or_else(|| SqlError::syntax_near(piece))?;
         let rest = rest.trim();
         let ty_text = rest
             .strip_suffix("OUTPUT")
@@ -404,17 +329,9 @@ mod tests {
 
     #[test]
     fn parameter_lists_keep_order_and_nested_commas() {
-        let params =
-            parse_parameter_list("@P1 int, @amount decimal(10, 2),@P3 nvarchar(max) OUTPUT")
-                .unwrap();
+        let params = parse_parameter_list("@P1 int, @amount decimal(10, 2),@P3 nvarchar(max) OUTPUT").unwrap();
         assert_eq!(params[0], ("@P1".into(), SqlType::Int));
-        assert_eq!(
-            params[1].1,
-            SqlType::Decimal {
-                precision: 10,
-                scale: 2
-            }
-        );
+        assert_eq!(params[1].1, SqlType::Decimal { precision: 10, scale: 2 });
         assert_eq!(params[2].1, SqlType::NVarChar(Len::Max));
         assert!(parse_parameter_list("").unwrap().is_empty());
     }

@@ -33,41 +33,22 @@ impl Evaluator<'_> {
             Expr::CompoundIdentifier(parts) => self.identifier(parts, ctx),
             Expr::Value(v) => literal(&v.value),
             Expr::Nested(inner) => self.scalar(inner, ctx),
-            Expr::UnaryOp {
-                op: UnaryOperator::Minus,
-                expr,
-            } => negate(self.scalar(expr, ctx)?),
-            Expr::UnaryOp {
-                op: UnaryOperator::Plus,
-                expr,
-            } => self.scalar(expr, ctx),
+            Expr::UnaryOp { op: UnaryOperator::Minus, expr } => negate(self.scalar(expr, ctx)?),
+            Expr::UnaryOp { op: UnaryOperator::Plus, expr } => self.scalar(expr, ctx),
             Expr::BinaryOp { left, op, right } if is_arithmetic(op) => {
                 arithmetic(op, self.scalar(left, ctx)?, self.scalar(right, ctx)?)
             }
-            Expr::Cast {
-                kind,
-                expr,
-                data_type: dt,
-                ..
-            } => {
+            Expr::Cast { kind, expr, data_type: dt, .. } => {
                 let target = data_type(dt)?;
                 let value = self.scalar(expr, ctx)?;
-                let is_try = matches!(
-                    kind,
-                    sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast
-                );
+                let is_try = matches!(kind, sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast);
                 match cast(&value, target) {
                     Err(_) if is_try => Ok(Value::Null),
                     other => Ok(other?),
                 }
             }
             // Simplification: CONVERT's style argument is ignored.
-            Expr::Convert {
-                is_try,
-                expr,
-                data_type: Some(dt),
-                ..
-            } => {
+            Expr::Convert { is_try, expr, data_type: Some(dt), .. } => {
                 let value = self.scalar(expr, ctx)?;
                 match cast(&value, data_type(dt)?) {
                     Err(_) if *is_try => Ok(Value::Null),
@@ -75,27 +56,18 @@ impl Evaluator<'_> {
                 }
             }
             Expr::Function(f) => functions::call(self, f, ctx),
-            Expr::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => {
+            Expr::Case { operand, conditions, else_result, .. } => {
                 for when in conditions {
                     let hit = match operand {
-                        Some(op) => {
-                            compare(&self.scalar(op, ctx)?, &self.scalar(&when.condition, ctx)?)?
-                                .map(|o| o == Ordering::Equal)
-                        }
+                        Some(op) => compare(&self.scalar(op, ctx)?, &self.scalar(&when.condition, ctx)?)?
+                            .map(|o| o == Ordering::Equal),
                         None => self.predicate(&when.condition, ctx)?,
                     };
                     if hit == Some(true) {
                         return self.scalar(&when.result, ctx);
                     }
                 }
-                else_result
-                    .as_ref()
-                    .map_or(Ok(Value::Null), |e| self.scalar(e, ctx))
+                else_result.as_ref().map_or(Ok(Value::Null), |e| self.scalar(e, ctx))
             }
             Expr::Subquery(query) => {
                 let result = run_query(self, query, Some(ctx))?;
@@ -108,27 +80,12 @@ impl Evaluator<'_> {
                     _ => Err(SqlError::subquery_returned_many()),
                 }
             }
-            Expr::Trim {
-                expr,
-                trim_what: None,
-                trim_characters: None,
-                trim_where,
-                ..
-            } => {
+            Expr::Trim { expr, trim_what: None, trim_characters: None, trim_where, .. } => {
                 let value = self.scalar(expr, ctx)?;
                 Ok(functions::trim(value, trim_where.as_ref()))
             }
-            Expr::Substring {
-                expr,
-                substring_from: Some(from),
-                substring_for: Some(len),
-                ..
-            } => {
-                let args = [
-                    self.scalar(expr, ctx)?,
-                    self.scalar(from, ctx)?,
-                    self.scalar(len, ctx)?,
-                ];
+            Expr::Substring { expr, substring_from: Some(from), substring_for: Some(len), .. } => {
+                let args = [self.scalar(expr, ctx)?, self.scalar(from, ctx)?, self.scalar(len, ctx)?];
                 functions::substring(&args)
             }
             Expr::BinaryOp { op, .. } => Err(SqlError::syntax_near(&op.to_string())),
@@ -257,41 +214,23 @@ impl Evaluator<'_> {
     pub fn infer_type(&self, expr: &Expr, scope: &Scope) -> Option<SqlType> {
         match expr {
             Expr::Identifier(ident) if ident.value.starts_with("@@") => {
-                system::system_variable(self, &ident.value)
-                    .ok()
-                    .map(|(t, _)| t)
+                system::system_variable(self, &ident.value).ok().map(|(t, _)| t)
             }
-            Expr::Identifier(ident) if ident.value.starts_with('@') => {
-                self.variable(&ident.value).ok().map(|(t, _)| t)
-            }
+            Expr::Identifier(ident) if ident.value.starts_with('@') => self.variable(&ident.value).ok().map(|(t, _)| t),
             Expr::Identifier(ident) => column_type(scope, std::slice::from_ref(ident)),
             Expr::CompoundIdentifier(parts) => column_type(scope, parts),
             Expr::Value(v) => literal_type(&v.value),
-            Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => {
-                self.infer_type(inner, scope)
-            }
-            Expr::Cast { data_type: dt, .. }
-            | Expr::Convert {
-                data_type: Some(dt),
-                ..
-            } => data_type(dt).ok(),
+            Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => self.infer_type(inner, scope),
+            Expr::Cast { data_type: dt, .. } | Expr::Convert { data_type: Some(dt), .. } => data_type(dt).ok(),
             Expr::Function(f) => functions::return_type(self, f, scope),
-            Expr::Case { conditions, .. } => conditions
-                .first()
-                .and_then(|w| self.infer_type(&w.result, scope)),
+            Expr::Case { conditions, .. } => conditions.first().and_then(|w| self.infer_type(&w.result, scope)),
             Expr::Trim { expr, .. } | Expr::Substring { expr, .. } => self.infer_type(expr, scope),
             Expr::BinaryOp { left, op, right } if is_arithmetic(op) => {
                 match (self.infer_type(left, scope), self.infer_type(right, scope)) {
                     (Some(l), Some(r)) if l.is_integer() && r.is_integer() => {
-                        Some(if l == SqlType::BigInt || r == SqlType::BigInt {
-                            SqlType::BigInt
-                        } else {
-                            SqlType::Int
-                        })
+                        Some(if l == SqlType::BigInt || r == SqlType::BigInt { SqlType::BigInt } else { SqlType::Int })
                     }
-                    (Some(l), Some(r)) if l.is_string() && r.is_string() => {
-                        Some(SqlType::NVarChar(Len::Limited(4000)))
-                    }
+                    (Some(l), Some(r)) if l.is_string() && r.is_string() => Some(SqlType::NVarChar(Len::Limited(4000))),
                     _ => None,
                 }
             }
@@ -301,20 +240,11 @@ impl Evaluator<'_> {
 }
 
 fn column_type(scope: &Scope, parts: &[Ident]) -> Option<SqlType> {
-    scope
-        .resolve(parts)
-        .ok()
-        .flatten()
-        .and_then(|i| scope.column_at(i))
-        .map(|c| c.ty)
+    scope.resolve(parts).ok().flatten().and_then(|i| scope.column_at(i)).map(|c| c.ty)
 }
 
 fn display_parts(parts: &[Ident]) -> String {
-    parts
-        .iter()
-        .map(|p| p.value.as_str())
-        .collect::<Vec<_>>()
-        .join(".")
+    parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(".")
 }
 
 fn negate_if(negated: bool, v: Option<bool>) -> Option<bool> {
@@ -363,9 +293,7 @@ pub fn literal(v: &AstValue) -> Result<Value, SqlError> {
         AstValue::Null => Value::Null,
         AstValue::Boolean(b) => Value::Bit(*b),
         AstValue::Number(text, _) => number_literal(text)?,
-        AstValue::SingleQuotedString(s) | AstValue::NationalStringLiteral(s) => {
-            Value::Str(s.clone())
-        }
+        AstValue::SingleQuotedString(s) | AstValue::NationalStringLiteral(s) => Value::Str(s.clone()),
         AstValue::HexStringLiteral(hex) => Value::Bytes(
             (0..hex.len() / 2)
                 .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
@@ -378,15 +306,11 @@ pub fn literal(v: &AstValue) -> Result<Value, SqlError> {
 
 fn number_literal(text: &str) -> Result<Value, SqlError> {
     if text.contains(['e', 'E']) {
-        return text
-            .parse()
-            .map(Value::Float)
-            .map_err(|_| SqlError::syntax_near(text));
+        return text.parse().map(Value::Float).map_err(|_| SqlError::syntax_near(text));
     }
     if let Some((_, fraction)) = text.split_once('.') {
         let scale = fraction.len().min(38) as u8;
-        let mantissa =
-            crate::value::parse_decimal(text, scale).ok_or_else(|| SqlError::syntax_near(text))?;
+        let mantissa = crate::value::parse_decimal(text, scale).ok_or_else(|| SqlError::syntax_near(text))?;
         return Ok(Value::Decimal { mantissa, scale });
     }
     match text.parse::<i64>() {
@@ -399,24 +323,16 @@ fn number_literal(text: &str) -> Result<Value, SqlError> {
 
 fn literal_type(v: &AstValue) -> Option<SqlType> {
     match v {
-        AstValue::SingleQuotedString(s) => Some(SqlType::VarChar(Len::Limited(
-            s.chars().count().clamp(1, 8000) as u16,
-        ))),
-        AstValue::NationalStringLiteral(s) => Some(SqlType::NVarChar(Len::Limited(
-            s.encode_utf16().count().clamp(1, 4000) as u16,
-        ))),
+        AstValue::SingleQuotedString(s) => {
+            Some(SqlType::VarChar(Len::Limited(s.chars().count().clamp(1, 8000) as u16)))
+        }
+        AstValue::NationalStringLiteral(s) => {
+            Some(SqlType::NVarChar(Len::Limited(s.encode_utf16().count().clamp(1, 4000) as u16)))
+        }
         AstValue::Number(text, _) => match number_literal(text).ok()? {
             Value::Decimal { mantissa, scale } => {
-                let digits = mantissa
-                    .unsigned_abs()
-                    .to_string()
-                    .len()
-                    .max(scale as usize + 1)
-                    .min(38) as u8;
-                Some(SqlType::Decimal {
-                    precision: digits,
-                    scale,
-                })
+                let digits = mantissa.unsigned_abs().to_string().len().max(scale as usize + 1).min(38) as u8;
+                Some(SqlType::Decimal { precision: digits, scale })
             }
             other => other.natural_type(),
         },
@@ -429,31 +345,20 @@ fn negate(v: Value) -> Result<Value, SqlError> {
         Value::Null => Value::Null,
         Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
         Value::Float(f) => Value::Float(-f),
-        Value::Decimal { mantissa, scale } => Value::Decimal {
-            mantissa: -mantissa,
-            scale,
-        },
+        Value::Decimal { mantissa, scale } => Value::Decimal { mantissa: -mantissa, scale },
         other => {
             return Err(SqlError::new(
                 8116,
                 16,
                 1,
-                format!(
-                    "Argument data type {} is invalid for argument 1 of negation.",
-                    type_name(&other)
-                ),
+                format!("Argument data type {} is invalid for argument 1 of negation.", type_name(&other)),
             ))
         }
     })
 }
 
 fn overflow() -> SqlError {
-    SqlError::new(
-        8115,
-        16,
-        2,
-        "Arithmetic overflow error converting expression to data type bigint.",
-    )
+    SqlError::new(8115, 16, 2, "Arithmetic overflow error converting expression to data type bigint.")
 }
 
 fn type_name(v: &Value) -> String {
@@ -479,11 +384,7 @@ fn arithmetic(op: &BinaryOperator, left: Value, right: Value) -> Result<Value, S
                 _ => 0.0,
             };
             let delta = chrono::Duration::milliseconds((days * 86_400_000.0).round() as i64);
-            return Ok(Value::DateTime(if matches!(op, Minus) {
-                *t - delta
-            } else {
-                *t + delta
-            }));
+            return Ok(Value::DateTime(if matches!(op, Minus) { *t - delta } else { *t + delta }));
         }
         _ => {}
     }

@@ -8,8 +8,7 @@ use std::cmp::Ordering;
 
 use chrono::{Datelike, Duration, Months, NaiveDateTime, Timelike};
 use sqlparser::ast::{
-    DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
-    TrimWhereField,
+    DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, TrimWhereField,
 };
 
 use super::error::SqlError;
@@ -29,28 +28,16 @@ struct Args<'f> {
 
 fn name_of(f: &Function) -> Result<String, SqlError> {
     match f.name.0.as_slice() {
-        [part] => Ok(part
-            .as_ident()
-            .map(|i| i.value.to_lowercase())
-            .unwrap_or_default()),
-        _ => Err(SqlError::unsupported(format!(
-            "user-defined functions such as {}",
-            f.name
-        ))),
+        [part] => Ok(part.as_ident().map(|i| i.value.to_lowercase()).unwrap_or_default()),
+        _ => Err(SqlError::unsupported(format!("user-defined functions such as {}", f.name))),
     }
 }
 
 fn args_of(f: &Function) -> Result<Args<'_>, SqlError> {
     if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
-        return Err(SqlError::unsupported(format!(
-            "window or filtered aggregates such as {f}"
-        )));
+        return Err(SqlError::unsupported(format!("window or filtered aggregates such as {f}")));
     }
-    let mut out = Args {
-        exprs: Vec::new(),
-        distinct: false,
-        star: false,
-    };
+    let mut out = Args { exprs: Vec::new(), distinct: false, star: false };
     match &f.args {
         FunctionArguments::None => {}
         FunctionArguments::List(list) => {
@@ -59,17 +46,11 @@ fn args_of(f: &Function) -> Result<Args<'_>, SqlError> {
                 match arg {
                     FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => out.exprs.push(e),
                     FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => out.star = true,
-                    other => {
-                        return Err(SqlError::unsupported(format!(
-                            "the function argument {other}"
-                        )))
-                    }
+                    other => return Err(SqlError::unsupported(format!("the function argument {other}"))),
                 }
             }
         }
-        FunctionArguments::Subquery(_) => {
-            return Err(SqlError::unsupported(format!("the call {f}")))
-        }
+        FunctionArguments::Subquery(_) => return Err(SqlError::unsupported(format!("the call {f}"))),
     }
     Ok(out)
 }
@@ -81,29 +62,18 @@ pub fn is_aggregate(f: &Function) -> bool {
 /// Whether an expression computes an aggregate over the rows (outside subqueries).
 pub fn contains_aggregate(expr: &Expr) -> bool {
     match expr {
-        Expr::Function(f) => {
-            is_aggregate(f)
-                || args_of(f).is_ok_and(|a| a.exprs.iter().any(|e| contains_aggregate(e)))
-        }
+        Expr::Function(f) => is_aggregate(f) || args_of(f).is_ok_and(|a| a.exprs.iter().any(|e| contains_aggregate(e))),
         Expr::Nested(e)
         | Expr::UnaryOp { expr: e, .. }
         | Expr::Cast { expr: e, .. }
         | Expr::Convert { expr: e, .. } => contains_aggregate(e),
-        Expr::IsNull(e)
-        | Expr::IsNotNull(e)
-        | Expr::Trim { expr: e, .. }
-        | Expr::Substring { expr: e, .. } => contains_aggregate(e),
+        Expr::IsNull(e) | Expr::IsNotNull(e) | Expr::Trim { expr: e, .. } | Expr::Substring { expr: e, .. } => {
+            contains_aggregate(e)
+        }
         Expr::BinaryOp { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
-        Expr::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
+        Expr::Case { operand, conditions, else_result, .. } => {
             operand.as_deref().is_some_and(contains_aggregate)
-                || conditions
-                    .iter()
-                    .any(|w| contains_aggregate(&w.condition) || contains_aggregate(&w.result))
+                || conditions.iter().any(|w| contains_aggregate(&w.condition) || contains_aggregate(&w.result))
                 || else_result.as_deref().is_some_and(contains_aggregate)
         }
         _ => false,
@@ -119,21 +89,12 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
     if name == "dateadd" || name == "datediff" {
         return date_arithmetic(ev, &name, &args.exprs, ctx);
     }
-    let values = args
-        .exprs
-        .iter()
-        .map(|e| ev.scalar(e, ctx))
-        .collect::<Result<Vec<_>, _>>()?;
+    let values = args.exprs.iter().map(|e| ev.scalar(e, ctx)).collect::<Result<Vec<_>, _>>()?;
     let arity = |n: usize| -> Result<(), SqlError> {
         if values.len() == n {
             Ok(())
         } else {
-            Err(SqlError::new(
-                174,
-                15,
-                1,
-                format!("The {name} function requires {n} argument(s)."),
-            ))
+            Err(SqlError::new(174, 15, 1, format!("The {name} function requires {n} argument(s).")))
         }
     };
     let text = |v: &Value| -> Result<Option<String>, SqlError> {
@@ -155,9 +116,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
         "trim" => map_text(&|s| s.trim_matches(' ').to_string())?,
         "len" => {
             arity(1)?;
-            text(&values[0])?.map_or(Value::Null, |s| {
-                Value::Int(s.trim_end_matches(' ').chars().count() as i64)
-            })
+            text(&values[0])?.map_or(Value::Null, |s| Value::Int(s.trim_end_matches(' ').chars().count() as i64))
         }
         "left" | "right" => {
             arity(2)?;
@@ -165,11 +124,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
                 (Some(s), Some(n)) => {
                     let chars: Vec<char> = s.chars().collect();
                     let n = (n.max(0) as usize).min(chars.len());
-                    let part = if name == "left" {
-                        &chars[..n]
-                    } else {
-                        &chars[chars.len() - n..]
-                    };
+                    let part = if name == "left" { &chars[..n] } else { &chars[chars.len() - n..] };
                     Value::Str(part.iter().collect())
                 }
                 _ => Value::Null,
@@ -178,9 +133,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
         "replace" => {
             arity(3)?;
             match (text(&values[0])?, text(&values[1])?, text(&values[2])?) {
-                (Some(s), Some(from), Some(to)) if !from.is_empty() => {
-                    Value::Str(replace_ci(&s, &from, &to))
-                }
+                (Some(s), Some(from), Some(to)) if !from.is_empty() => Value::Str(replace_ci(&s, &from, &to)),
                 (Some(s), Some(_), Some(_)) => Value::Str(s),
                 _ => Value::Null,
             }
@@ -195,11 +148,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
                 values[0].clone()
             }
         }
-        "coalesce" => values
-            .iter()
-            .find(|v| !v.is_null())
-            .cloned()
-            .unwrap_or(Value::Null),
+        "coalesce" => values.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null),
         "nullif" => {
             arity(2)?;
             match compare(&values[0], &values[1])? {
@@ -222,11 +171,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
         "ident_current" => {
             arity(1)?;
             let table = text(&values[0])?.unwrap_or_default();
-            let last = table
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .trim_matches(|c| c == '[' || c == ']');
+            let last = table.rsplit('.').next().unwrap_or_default().trim_matches(|c| c == '[' || c == ']');
             if last.eq_ignore_ascii_case(ObjectId::DataImportTable.name()) {
                 identity_value(ev.catalog.data_import.current_identity().filter(|i| *i > 0))
             } else {
@@ -242,10 +187,7 @@ pub fn call(ev: &Evaluator<'_>, f: &Function, ctx: &RowCtx<'_>) -> Result<Value,
 }
 
 pub(super) fn identity_value(id: Option<i64>) -> Value {
-    id.map_or(Value::Null, |i| Value::Decimal {
-        mantissa: i as i128,
-        scale: 0,
-    })
+    id.map_or(Value::Null, |i| Value::Decimal { mantissa: i as i128, scale: 0 })
 }
 
 fn replace_ci(s: &str, from: &str, to: &str) -> String {
@@ -267,28 +209,17 @@ fn replace_ci(s: &str, from: &str, to: &str) -> String {
 
 pub fn substring(values: &[Value]) -> Result<Value, SqlError> {
     if values.len() != 3 {
-        return Err(SqlError::new(
-            174,
-            15,
-            1,
-            "The substring function requires 3 argument(s).",
-        ));
+        return Err(SqlError::new(174, 15, 1, "The substring function requires 3 argument(s)."));
     }
-    let (Value::Str(s), Some(start), Some(len)) = (
-        convert(&values[0], SqlType::NVarChar(Len::Max))?,
-        values[1].as_i64(),
-        values[2].as_i64(),
-    ) else {
+    let (Value::Str(s), Some(start), Some(len)) =
+        (convert(&values[0], SqlType::NVarChar(Len::Max))?, values[1].as_i64(), values[2].as_i64())
+    else {
         return Ok(Value::Null);
     };
     let chars: Vec<char> = s.chars().collect();
     let first = (start - 1).max(0) as usize;
     let last = (start - 1 + len).clamp(0, chars.len() as i64) as usize;
-    Ok(Value::Str(if first < last {
-        chars[first..last].iter().collect()
-    } else {
-        String::new()
-    }))
+    Ok(Value::Str(if first < last { chars[first..last].iter().collect() } else { String::new() }))
 }
 
 pub fn trim(value: Value, side: Option<&TrimWhereField>) -> Value {
@@ -302,12 +233,7 @@ pub fn trim(value: Value, side: Option<&TrimWhereField>) -> Value {
     }
 }
 
-fn aggregate(
-    ev: &Evaluator<'_>,
-    name: &str,
-    args: &Args<'_>,
-    ctx: &RowCtx<'_>,
-) -> Result<Value, SqlError> {
+fn aggregate(ev: &Evaluator<'_>, name: &str, args: &Args<'_>, ctx: &RowCtx<'_>) -> Result<Value, SqlError> {
     let Rows::Group(rows) = ctx.rows else {
         return Err(SqlError::new(
             147,
@@ -320,12 +246,7 @@ fn aggregate(
         return Ok(Value::Int(rows.len() as i64));
     }
     let [arg] = args.exprs.as_slice() else {
-        return Err(SqlError::new(
-            174,
-            15,
-            1,
-            format!("The {name} function requires 1 argument(s)."),
-        ));
+        return Err(SqlError::new(174, 15, 1, format!("The {name} function requires 1 argument(s).")));
     };
     let mut values = Vec::new();
     for row in rows {
@@ -364,27 +285,11 @@ fn aggregate(
         "min" => pick(Ordering::Less),
         "sum" | "avg" if values.is_empty() => Ok(Value::Null),
         "sum" | "avg" => {
-            if values
-                .iter()
-                .all(|v| matches!(v, Value::Int(_) | Value::Bit(_)))
-            {
-                let total: i128 = values
-                    .iter()
-                    .filter_map(Value::as_i64)
-                    .map(i128::from)
-                    .sum();
-                let result = if name == "sum" {
-                    total
-                } else {
-                    total / values.len() as i128
-                };
+            if values.iter().all(|v| matches!(v, Value::Int(_) | Value::Bit(_))) {
+                let total: i128 = values.iter().filter_map(Value::as_i64).map(i128::from).sum();
+                let result = if name == "sum" { total } else { total / values.len() as i128 };
                 return i64::try_from(result).map(Value::Int).map_err(|_| {
-                    SqlError::new(
-                        8115,
-                        16,
-                        2,
-                        "Arithmetic overflow error converting expression to data type int.",
-                    )
+                    SqlError::new(8115, 16, 2, "Arithmetic overflow error converting expression to data type int.")
                 });
             }
             let mut total = 0.0;
@@ -393,11 +298,7 @@ fn aggregate(
                     total += f;
                 }
             }
-            Ok(Value::Float(if name == "sum" {
-                total
-            } else {
-                total / values.len() as f64
-            }))
+            Ok(Value::Float(if name == "sum" { total } else { total / values.len() as f64 }))
         }
         _ => Err(SqlError::unknown_function(name)),
     }
@@ -410,19 +311,9 @@ fn date_part(expr: &Expr) -> Result<String, SqlError> {
     }
 }
 
-fn date_arithmetic(
-    ev: &Evaluator<'_>,
-    name: &str,
-    args: &[&Expr],
-    ctx: &RowCtx<'_>,
-) -> Result<Value, SqlError> {
+fn date_arithmetic(ev: &Evaluator<'_>, name: &str, args: &[&Expr], ctx: &RowCtx<'_>) -> Result<Value, SqlError> {
     let [part, a, b] = args else {
-        return Err(SqlError::new(
-            174,
-            15,
-            1,
-            format!("The {name} function requires 3 argument(s)."),
-        ));
+        return Err(SqlError::new(174, 15, 1, format!("The {name} function requires 3 argument(s).")));
     };
     let part = date_part(part)?;
     let (a, b) = (ev.scalar(a, ctx)?, ev.scalar(b, ctx)?);
@@ -443,57 +334,29 @@ fn date_arithmetic(
             "year" | "yy" | "yyyy" => add_months(t, n * 12),
             "quarter" | "qq" | "q" => add_months(t, n * 3),
             "month" | "mm" | "m" => add_months(t, n),
-            "day" | "dd" | "d" | "dayofyear" | "dy" | "y" | "weekday" | "dw" => {
-                Some(t + Duration::days(n))
-            }
+            "day" | "dd" | "d" | "dayofyear" | "dy" | "y" | "weekday" | "dw" => Some(t + Duration::days(n)),
             "week" | "wk" | "ww" => Some(t + Duration::weeks(n)),
             "hour" | "hh" => Some(t + Duration::hours(n)),
             "minute" | "mi" | "n" => Some(t + Duration::minutes(n)),
             "second" | "ss" | "s" => Some(t + Duration::seconds(n)),
             "millisecond" | "ms" => Some(t + Duration::milliseconds(n)),
-            _ => {
-                return Err(SqlError::new(
-                    155,
-                    15,
-                    1,
-                    format!("'{part}' is not a recognized dateadd option."),
-                ))
-            }
+            _ => return Err(SqlError::new(155, 15, 1, format!("'{part}' is not a recognized dateadd option."))),
         }
-        .ok_or_else(|| {
-            SqlError::new(
-                517,
-                16,
-                1,
-                "Adding a value to a 'datetime' column caused an overflow.",
-            )
-        })?;
-        return Ok(Value::DateTime(if was_datetime {
-            round_datetime(shifted)
-        } else {
-            shifted
-        }));
+        .ok_or_else(|| SqlError::new(517, 16, 1, "Adding a value to a 'datetime' column caused an overflow."))?;
+        return Ok(Value::DateTime(if was_datetime { round_datetime(shifted) } else { shifted }));
     }
     let (from, to) = (as_time(&a)?, as_time(&b)?);
     let diff = match part.as_str() {
         "year" | "yy" | "yyyy" => (to.year() - from.year()) as i64,
         "month" | "mm" | "m" => {
-            (to.year() as i64 * 12 + to.month() as i64)
-                - (from.year() as i64 * 12 + from.month() as i64)
+            (to.year() as i64 * 12 + to.month() as i64) - (from.year() as i64 * 12 + from.month() as i64)
         }
         "day" | "dd" | "d" => (to.date() - from.date()).num_days(),
         "hour" | "hh" => floor_diff(from, to, 3600),
         "minute" | "mi" | "n" => floor_diff(from, to, 60),
         "second" | "ss" | "s" => floor_diff(from, to, 1),
         "millisecond" | "ms" => (to - from).num_milliseconds(),
-        _ => {
-            return Err(SqlError::new(
-                155,
-                15,
-                1,
-                format!("'{part}' is not a recognized datediff option."),
-            ))
-        }
+        _ => return Err(SqlError::new(155, 15, 1, format!("'{part}' is not a recognized datediff option."))),
     };
     Ok(Value::Int(diff))
 }
@@ -508,9 +371,7 @@ fn add_months(t: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
 
 /// DATEDIFF counts boundaries crossed: truncate both to the unit, then subtract.
 fn floor_diff(from: NaiveDateTime, to: NaiveDateTime, unit_seconds: i64) -> i64 {
-    let seconds = |t: NaiveDateTime| {
-        t.and_utc().timestamp() - (t.num_seconds_from_midnight() as i64 % unit_seconds)
-    };
+    let seconds = |t: NaiveDateTime| t.and_utc().timestamp() - (t.num_seconds_from_midnight() as i64 % unit_seconds);
     (seconds(to) - seconds(from)) / unit_seconds
 }
 
@@ -521,19 +382,16 @@ pub fn return_type(ev: &Evaluator<'_>, f: &Function, scope: &Scope) -> Option<Sq
     Some(match name.as_str() {
         "count" | "len" | "datediff" => SqlType::Int,
         "count_big" => SqlType::BigInt,
-        "max" | "min" | "sum" | "avg" | "lower" | "upper" | "ltrim" | "rtrim" | "trim" | "left"
-        | "right" | "replace" | "substring" | "isnull" | "coalesce" | "nullif" => first()?,
+        "max" | "min" | "sum" | "avg" | "lower" | "upper" | "ltrim" | "rtrim" | "trim" | "left" | "right"
+        | "replace" | "substring" | "isnull" | "coalesce" | "nullif" => first()?,
         "dateadd" => args.exprs.get(2).and_then(|e| ev.infer_type(e, scope))?,
         "getdate" | "current_timestamp" | "getutcdate" => SqlType::DateTime,
         "sysdatetime" | "sysutcdatetime" => SqlType::DateTime2 { scale: 7 },
         "sysdatetimeoffset" => SqlType::DateTimeOffset { scale: 7 },
         "concat" => SqlType::NVarChar(Len::Limited(4000)),
-        "db_name" | "suser_sname" | "suser_name" | "user_name" | "current_user" | "system_user"
-        | "host_name" | "app_name" => SqlType::NVarChar(Len::Limited(128)),
-        "scope_identity" | "ident_current" => SqlType::Decimal {
-            precision: 38,
-            scale: 0,
-        },
+        "db_name" | "suser_sname" | "suser_name" | "user_name" | "current_user" | "system_user" | "host_name"
+        | "app_name" => SqlType::NVarChar(Len::Limited(128)),
+        "scope_identity" | "ident_current" => SqlType::Decimal { precision: 38, scale: 0 },
         "serverproperty" => match args.exprs.first() {
             Some(Expr::Value(v)) => match super::expr::literal(&v.value) {
                 Ok(Value::Str(p)) => system::server_property(ev, &p).0,

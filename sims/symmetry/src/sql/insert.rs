@@ -4,9 +4,7 @@
 //! Writers reach multiMAX only through the import table (that is the Data Connect contract),
 //! so inserts anywhere else are refused as unsupported rather than silently applied.
 
-use sqlparser::ast::{
-    Expr, Insert, OutputClause, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableObject,
-};
+use sqlparser::ast::{Expr, Insert, OutputClause, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableObject};
 
 use super::error::SqlError;
 use super::exec::{Executor, Output};
@@ -30,8 +28,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
     }
     let target = names::resolve(exec.session, name)?;
     if let Relation::Object(object) = target {
-        exec.session
-            .check_permission(object, Permission::Insert, exec.env.faults)?;
+        exec.session.check_permission(object, Permission::Insert, exec.env.faults)?;
         if object != ObjectId::DataImportTable {
             return Err(SqlError::unsupported(format!(
                 "INSERT into {} (Symmetry changes go through multiMAXImport.dbo.DataImportTable)",
@@ -41,11 +38,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
     }
     let output = match &insert.output {
         None => None,
-        Some(OutputClause::Output {
-            select_items,
-            into_table,
-            ..
-        }) => Some((select_items, into_table)),
+        Some(OutputClause::Output { select_items, into_table, .. }) => Some((select_items, into_table)),
         Some(OutputClause::Returning { .. }) => return Err(SqlError::unsupported("RETURNING")),
     };
     if let (Some((_, None)), Relation::Object(object)) = (&output, &target) {
@@ -64,9 +57,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
 
     let table_columns = target_table(exec, &target).columns().to_vec();
     let column_indexes: Vec<usize> = if insert.columns.is_empty() {
-        (0..table_columns.len())
-            .filter(|i| !table_columns[*i].identity)
-            .collect()
+        (0..table_columns.len()).filter(|i| !table_columns[*i].identity).collect()
     } else {
         insert
             .columns
@@ -82,11 +73,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
     };
 
     let source_rows = {
-        let ev = Evaluator {
-            catalog: exec.catalog,
-            session: exec.session,
-            env: exec.env,
-        };
+        let ev = Evaluator { catalog: exec.catalog, session: exec.session, env: exec.env };
         source_rows(&ev, insert)?
     };
     let mut assignments = Vec::with_capacity(source_rows.len());
@@ -102,9 +89,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
         Relation::TableVariable(name) => (name.clone(), name.clone()),
     };
     let table = target_table_mut(exec, &target);
-    let inserted = table
-        .insert_rows(assignments)
-        .map_err(|e| SqlError::from_insert(e, &qualified, &short))?;
+    let inserted = table.insert_rows(assignments).map_err(|e| SqlError::from_insert(e, &qualified, &short))?;
     if let Some(identity) = table.current_identity().filter(|_| !inserted.is_empty()) {
         exec.session.scope_identity = Some(identity);
         exec.session.last_identity = Some(identity);
@@ -118,10 +103,7 @@ pub fn run(exec: &mut Executor<'_>, insert: &Insert) -> Result<Vec<Output>, SqlE
             Some(into) => write_output_into(exec, into, rows)?,
         }
     }
-    outputs.push(Output::Done {
-        cmd: cur_cmd::INSERT,
-        count: Some(inserted.len() as u64),
-    });
+    outputs.push(Output::Done { cmd: cur_cmd::INSERT, count: Some(inserted.len() as u64) });
     Ok(outputs)
 }
 
@@ -135,11 +117,7 @@ fn target_table<'e>(exec: &'e Executor<'_>, target: &Relation) -> &'e StoredTabl
 fn target_table_mut<'e>(exec: &'e mut Executor<'_>, target: &Relation) -> &'e mut StoredTable {
     match target {
         Relation::Object(_) => &mut exec.catalog.data_import,
-        Relation::TableVariable(name) => exec
-            .session
-            .table_variables
-            .get_mut(name)
-            .expect("resolved above"),
+        Relation::TableVariable(name) => exec.session.table_variables.get_mut(name).expect("resolved above"),
     }
 }
 
@@ -162,12 +140,7 @@ fn source_rows(ev: &Evaluator<'_>, insert: &Insert) -> Result<Vec<Vec<Value>>, S
             values
                 .rows
                 .iter()
-                .map(|row| {
-                    row.content
-                        .iter()
-                        .map(|e| ev.scalar(e, &ctx))
-                        .collect::<Result<Vec<_>, _>>()
-                })
+                .map(|row| row.content.iter().map(|e| ev.scalar(e, &ctx)).collect::<Result<Vec<_>, _>>())
                 .collect()
         }
         _ => Ok(run_query(ev, source, None)?.rows),
@@ -183,37 +156,26 @@ fn output_rows(
 ) -> Result<ResultSet, SqlError> {
     let mut scope = Scope::default();
     scope.push(vec!["inserted".into()], names::result_columns(columns));
-    let ev = Evaluator {
-        catalog: exec.catalog,
-        session: exec.session,
-        env: exec.env,
-    };
+    let ev = Evaluator { catalog: exec.catalog, session: exec.session, env: exec.env };
     let mut exprs: Vec<(Expr, String)> = Vec::new();
     for item in items {
         match item {
             SelectItem::UnnamedExpr(e) => {
                 let name = match e {
-                    Expr::CompoundIdentifier(p) => {
-                        p.last().map(|i| i.value.clone()).unwrap_or_default()
-                    }
+                    Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()).unwrap_or_default(),
                     Expr::Identifier(i) => i.value.clone(),
                     _ => String::new(),
                 };
                 exprs.push((e.clone(), name));
             }
-            SelectItem::ExprWithAlias { expr, alias } => {
-                exprs.push((expr.clone(), alias.value.clone()))
-            }
+            SelectItem::ExprWithAlias { expr, alias } => exprs.push((expr.clone(), alias.value.clone())),
             SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _)
                 if names::parts(n)?.join(".").eq_ignore_ascii_case("inserted") =>
             {
                 for c in columns {
                     let ident = sqlparser::ast::Ident::new(c.name.clone());
                     exprs.push((
-                        Expr::CompoundIdentifier(vec![
-                            sqlparser::ast::Ident::new("INSERTED"),
-                            ident,
-                        ]),
+                        Expr::CompoundIdentifier(vec![sqlparser::ast::Ident::new("INSERTED"), ident]),
                         c.name.clone(),
                     ));
                 }
@@ -225,10 +187,7 @@ fn output_rows(
         .iter()
         .map(|row| {
             let ctx = RowCtx::one(&scope, row, None);
-            exprs
-                .iter()
-                .map(|(e, _)| ev.scalar(e, &ctx))
-                .collect::<Result<Vec<_>, _>>()
+            exprs.iter().map(|(e, _)| ev.scalar(e, &ctx)).collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
     let result_columns = exprs
@@ -242,10 +201,7 @@ fn output_rows(
             ResultColumn::new(name.clone(), ty)
         })
         .collect();
-    Ok(ResultSet {
-        columns: result_columns,
-        rows,
-    })
+    Ok(ResultSet { columns: result_columns, rows })
 }
 
 fn write_output_into(
@@ -254,22 +210,14 @@ fn write_output_into(
     rows: ResultSet,
 ) -> Result<(), SqlError> {
     let [Expr::Identifier(name)] = into.targets.as_slice() else {
-        return Err(SqlError::unsupported(
-            "OUTPUT INTO anything but a table variable",
-        ));
+        return Err(SqlError::unsupported("OUTPUT INTO anything but a table variable"));
     };
     let key = name.value.to_lowercase();
-    let table = exec.session.table_variables.get_mut(&key).ok_or_else(|| {
-        SqlError::new(
-            1087,
-            16,
-            1,
-            format!("Must declare the table variable \"{}\".", name.value),
-        )
-    })?;
-    let writable: Vec<usize> = (0..table.columns().len())
-        .filter(|i| !table.columns()[*i].identity)
-        .collect();
+    let table =
+        exec.session.table_variables.get_mut(&key).ok_or_else(|| {
+            SqlError::new(1087, 16, 1, format!("Must declare the table variable \"{}\".", name.value))
+        })?;
+    let writable: Vec<usize> = (0..table.columns().len()).filter(|i| !table.columns()[*i].identity).collect();
     let mut assignments = Vec::new();
     for row in rows.rows {
         if row.len() != writable.len() {
@@ -282,8 +230,6 @@ fn write_output_into(
         }
         assignments.push(writable.iter().copied().zip(row).collect());
     }
-    table
-        .insert_rows(assignments)
-        .map_err(|e| SqlError::from_insert(e, &name.value, &name.value))?;
+    table.insert_rows(assignments).map_err(|e| SqlError::from_insert(e, &name.value, &name.value))?;
     Ok(())
 }

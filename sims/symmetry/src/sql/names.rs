@@ -21,11 +21,7 @@ pub enum Relation {
 pub fn parts(name: &ObjectName) -> Result<Vec<String>, SqlError> {
     name.0
         .iter()
-        .map(|p| {
-            p.as_ident()
-                .map(|i| i.value.clone())
-                .ok_or_else(|| SqlError::unsupported(format!("the name {name}")))
-        })
+        .map(|p| p.as_ident().map(|i| i.value.clone()).ok_or_else(|| SqlError::unsupported(format!("the name {name}"))))
         .collect()
 }
 
@@ -37,25 +33,17 @@ pub fn resolve(session: &Session, name: &ObjectName) -> Result<Relation, SqlErro
         [object] => (None, None, object),
         [schema, object] => (None, Some(schema), object),
         [database, schema, object] => (Some(database), Some(schema), object),
-        _ => {
-            return Err(SqlError::unsupported(format!(
-                "four-part (linked server) names such as {written}"
-            )))
-        }
+        _ => return Err(SqlError::unsupported(format!("four-part (linked server) names such as {written}"))),
     };
     if schema.is_some_and(|s| !s.is_empty() && !s.eq_ignore_ascii_case("dbo")) {
         return Err(SqlError::invalid_object(&written));
     }
     let database = match database {
         None => session.database,
-        Some(name) => {
-            Database::from_name(name).ok_or_else(|| SqlError::invalid_object(&written))?
-        }
+        Some(name) => Database::from_name(name).ok_or_else(|| SqlError::invalid_object(&written))?,
     };
     session.check_database_access(database)?;
-    ObjectId::find(database, object)
-        .map(Relation::Object)
-        .ok_or_else(|| SqlError::invalid_object(&written))
+    ObjectId::find(database, object).map(Relation::Object).ok_or_else(|| SqlError::invalid_object(&written))
 }
 
 fn resolve_table_variable(session: &Session, name: &str) -> Result<Relation, SqlError> {
@@ -63,45 +51,31 @@ fn resolve_table_variable(session: &Session, name: &str) -> Result<Relation, Sql
     if session.table_variables.contains_key(&key) {
         Ok(Relation::TableVariable(key))
     } else {
-        Err(SqlError::new(
-            1087,
-            16,
-            1,
-            format!("Must declare the table variable \"{name}\"."),
-        ))
+        Err(SqlError::new(1087, 16, 1, format!("Must declare the table variable \"{name}\".")))
     }
 }
 
 pub fn result_columns(defs: &[ColumnDef]) -> Vec<ResultColumn> {
     defs.iter()
-        .map(|c| ResultColumn {
-            name: c.name.clone(),
-            ty: c.ty,
-            nullable: c.nullable,
-            identity: c.identity,
-        })
+        .map(|c| ResultColumn { name: c.name.clone(), ty: c.ty, nullable: c.nullable, identity: c.identity })
         .collect()
 }
 
 pub fn columns(session: &Session, relation: &Relation) -> Vec<ResultColumn> {
     match relation {
         Relation::Object(object) => result_columns(object.columns()),
-        Relation::TableVariable(name) => session
-            .table_variables
-            .get(name)
-            .map(|t| result_columns(t.columns()))
-            .unwrap_or_default(),
+        Relation::TableVariable(name) => {
+            session.table_variables.get(name).map(|t| result_columns(t.columns())).unwrap_or_default()
+        }
     }
 }
 
 pub fn rows(catalog: &Catalog, session: &Session, relation: &Relation) -> Vec<Vec<Value>> {
     match relation {
         Relation::Object(object) => catalog.rows(*object),
-        Relation::TableVariable(name) => session
-            .table_variables
-            .get(name)
-            .map(|t| t.rows().to_vec())
-            .unwrap_or_default(),
+        Relation::TableVariable(name) => {
+            session.table_variables.get(name).map(|t| t.rows().to_vec()).unwrap_or_default()
+        }
     }
 }
 

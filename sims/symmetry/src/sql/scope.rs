@@ -26,18 +26,12 @@ pub struct Scope {
 
 impl Scope {
     pub fn width(&self) -> usize {
-        self.bindings
-            .last()
-            .map_or(0, |b| b.offset + b.columns.len())
+        self.bindings.last().map_or(0, |b| b.offset + b.columns.len())
     }
 
     pub fn push(&mut self, qualifiers: Vec<String>, columns: Vec<ResultColumn>) {
         let offset = self.width();
-        self.bindings.push(Binding {
-            qualifiers,
-            columns,
-            offset,
-        });
+        self.bindings.push(Binding { qualifiers, columns, offset });
     }
 
     /// The row position of a (possibly qualified) column. `Ok(None)` when nothing in this scope
@@ -85,13 +79,8 @@ impl Scope {
 /// Column name and lower-case qualifier (`a.b.c` → `c`, `a.b`).
 pub fn split(parts: &[Ident]) -> (String, Option<String>) {
     let name = parts.last().map(|p| p.value.clone()).unwrap_or_default();
-    let qualifier = (parts.len() > 1).then(|| {
-        parts[..parts.len() - 1]
-            .iter()
-            .map(|p| p.value.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(".")
-    });
+    let qualifier = (parts.len() > 1)
+        .then(|| parts[..parts.len() - 1].iter().map(|p| p.value.to_lowercase()).collect::<Vec<_>>().join("."));
     (name, qualifier)
 }
 
@@ -111,11 +100,7 @@ pub struct RowCtx<'r> {
 
 impl<'r> RowCtx<'r> {
     pub fn one(scope: &'r Scope, row: &'r [Value], outer: Option<&'r RowCtx<'r>>) -> Self {
-        RowCtx {
-            scope,
-            rows: Rows::One(row),
-            outer,
-        }
+        RowCtx { scope, rows: Rows::One(row), outer }
     }
 }
 
@@ -128,17 +113,11 @@ mod tests {
         let mut s = Scope::default();
         s.push(
             vec!["c".into()],
-            vec![
-                ResultColumn::new("CardID", SqlType::Int),
-                ResultColumn::new("Name", SqlType::Int),
-            ],
+            vec![ResultColumn::new("CardID", SqlType::Int), ResultColumn::new("Name", SqlType::Int)],
         );
         s.push(
             vec!["p".into()],
-            vec![
-                ResultColumn::new("CardID", SqlType::Int),
-                ResultColumn::new("Email", SqlType::Int),
-            ],
+            vec![ResultColumn::new("CardID", SqlType::Int), ResultColumn::new("Email", SqlType::Int)],
         );
         s
     }
@@ -146,21 +125,10 @@ mod tests {
     #[test]
     fn resolves_qualified_unique_and_ambiguous_columns() {
         let s = scope();
-        assert_eq!(
-            s.resolve(&[Ident::new("p"), Ident::new("cardid")]).unwrap(),
-            Some(2)
-        );
+        assert_eq!(s.resolve(&[Ident::new("p"), Ident::new("cardid")]).unwrap(), Some(2));
         assert_eq!(s.resolve(&[Ident::new("EMAIL")]).unwrap(), Some(3));
         assert_eq!(s.resolve(&[Ident::new("CardID")]).unwrap_err().number, 209);
-        assert_eq!(
-            s.resolve(&[Ident::new("c"), Ident::new("Email")])
-                .unwrap_err()
-                .number,
-            207
-        );
-        assert_eq!(
-            s.resolve(&[Ident::new("x"), Ident::new("Email")]).unwrap(),
-            None
-        );
+        assert_eq!(s.resolve(&[Ident::new("c"), Ident::new("Email")]).unwrap_err().number, 207);
+        assert_eq!(s.resolve(&[Ident::new("x"), Ident::new("Email")]).unwrap(), None);
     }
 }

@@ -5,9 +5,8 @@
 use std::cmp::Ordering;
 
 use sqlparser::ast::{
-    Distinct, Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderByKind, Query,
-    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TableWithJoins,
-    TopQuantity, Value as AstValue,
+    Distinct, Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderByKind, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TableWithJoins, TopQuantity, Value as AstValue,
 };
 
 use super::error::SqlError;
@@ -25,11 +24,7 @@ pub struct ResultSet {
     pub rows: Vec<Vec<Value>>,
 }
 
-pub fn run_query(
-    ev: &Evaluator<'_>,
-    query: &Query,
-    outer: Option<&RowCtx<'_>>,
-) -> Result<ResultSet, SqlError> {
+pub fn run_query(ev: &Evaluator<'_>, query: &Query, outer: Option<&RowCtx<'_>>) -> Result<ResultSet, SqlError> {
     if query.with.is_some() {
         return Err(SqlError::unsupported("common table expressions (WITH)"));
     }
@@ -38,12 +33,8 @@ pub fn run_query(
     }
     match query.body.as_ref() {
         SetExpr::Select(select) => run_select(ev, select, query, outer),
-        SetExpr::Query(inner) if query.order_by.is_none() && query.fetch.is_none() => {
-            run_query(ev, inner, outer)
-        }
-        SetExpr::SetOperation { op, .. } => {
-            Err(SqlError::unsupported(format!("{op} between queries")))
-        }
+        SetExpr::Query(inner) if query.order_by.is_none() && query.fetch.is_none() => run_query(ev, inner, outer),
+        SetExpr::SetOperation { op, .. } => Err(SqlError::unsupported(format!("{op} between queries"))),
         other => Err(SqlError::unsupported(format!("the query form `{other}`"))),
     }
 }
@@ -87,16 +78,10 @@ fn run_select(
     }
 
     let items = select_items(&scope, &select.projection)?;
-    let aggregate = items
-        .iter()
-        .any(|i| matches!(i, OutItem::Expr { expr, .. } if contains_aggregate(expr)));
+    let aggregate = items.iter().any(|i| matches!(i, OutItem::Expr { expr, .. } if contains_aggregate(expr)));
     let mut output: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
     if aggregate {
-        let ctx = RowCtx {
-            scope: &scope,
-            rows: Rows::Group(&rows),
-            outer,
-        };
+        let ctx = RowCtx { scope: &scope, rows: Rows::Group(&rows), outer };
         let values = items
             .iter()
             .map(|item| match item {
@@ -147,10 +132,7 @@ fn run_select(
             ResultColumn::new(names[i].clone(), ty)
         })
         .collect();
-    Ok(ResultSet {
-        columns,
-        rows: values,
-    })
+    Ok(ResultSet { columns, rows: values })
 }
 
 fn from_clause(
@@ -172,11 +154,7 @@ fn from_clause(
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (Some(c), false),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (Some(c), true),
                 JoinOperator::CrossJoin(_) => (None, false),
-                other => {
-                    return Err(SqlError::unsupported(
-                        format!("the join {other:?}").replace("(None)", ""),
-                    ))
-                }
+                other => return Err(SqlError::unsupported(format!("the join {other:?}").replace("(None)", ""))),
             };
             let condition = match constraint {
                 Some(JoinConstraint::On(e)) => Some(e),
@@ -189,9 +167,7 @@ fn from_clause(
                 for r in &right {
                     let combined: Vec<Value> = left.iter().chain(r.iter()).cloned().collect();
                     let keep = match condition {
-                        Some(c) => {
-                            ev.predicate(c, &RowCtx::one(&scope, &combined, outer))? == Some(true)
-                        }
+                        Some(c) => ev.predicate(c, &RowCtx::one(&scope, &combined, outer))? == Some(true),
                         None => true,
                     };
                     if keep {
@@ -200,12 +176,7 @@ fn from_clause(
                     }
                 }
                 if !matched && keep_unmatched_left {
-                    joined.push(
-                        left.iter()
-                            .cloned()
-                            .chain(std::iter::repeat_n(Value::Null, width))
-                            .collect(),
-                    );
+                    joined.push(left.iter().cloned().chain(std::iter::repeat_n(Value::Null, width)).collect());
                 }
             }
             rows = joined;
@@ -215,112 +186,63 @@ fn from_clause(
 }
 
 fn cross(left: &[Vec<Value>], right: &[Vec<Value>]) -> Vec<Vec<Value>> {
-    left.iter()
-        .flat_map(|l| {
-            right
-                .iter()
-                .map(move |r| l.iter().chain(r).cloned().collect())
-        })
-        .collect()
+    left.iter().flat_map(|l| right.iter().map(move |r| l.iter().chain(r).cloned().collect())).collect()
 }
 
 type Bound = (Vec<String>, Vec<ResultColumn>, Vec<Vec<Value>>);
 
-fn table_factor(
-    ev: &Evaluator<'_>,
-    factor: &TableFactor,
-    outer: Option<&RowCtx<'_>>,
-) -> Result<Bound, SqlError> {
+fn table_factor(ev: &Evaluator<'_>, factor: &TableFactor, outer: Option<&RowCtx<'_>>) -> Result<Bound, SqlError> {
     match factor {
-        TableFactor::Table {
-            name,
-            alias,
-            args: None,
-            ..
-        } => {
+        TableFactor::Table { name, alias, args: None, .. } => {
             if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
                 return Err(SqlError::unsupported("column aliases on tables"));
             }
             let relation = names::resolve(ev.session, name)?;
             if let Relation::Object(object) = relation {
-                ev.session
-                    .check_permission(object, Permission::Select, ev.env.faults)?;
+                ev.session.check_permission(object, Permission::Select, ev.env.faults)?;
             }
             let qualifiers = match alias {
                 Some(a) => vec![a.name.value.to_lowercase()],
                 None => names::default_qualifiers(&relation),
             };
-            Ok((
-                qualifiers,
-                names::columns(ev.session, &relation),
-                names::rows(ev.catalog, ev.session, &relation),
-            ))
+            Ok((qualifiers, names::columns(ev.session, &relation), names::rows(ev.catalog, ev.session, &relation)))
         }
-        TableFactor::Derived {
-            subquery,
-            alias: Some(alias),
-            ..
-        } if alias.columns.is_empty() => {
+        TableFactor::Derived { subquery, alias: Some(alias), .. } if alias.columns.is_empty() => {
             let result = run_query(ev, subquery, outer)?;
-            Ok((
-                vec![alias.name.value.to_lowercase()],
-                result.columns,
-                result.rows,
-            ))
+            Ok((vec![alias.name.value.to_lowercase()], result.columns, result.rows))
         }
         other => Err(SqlError::unsupported(format!("the FROM item `{other}`"))),
     }
 }
 
-fn select_items<'q>(
-    scope: &Scope,
-    projection: &'q [SelectItem],
-) -> Result<Vec<OutItem<'q>>, SqlError> {
+fn select_items<'q>(scope: &Scope, projection: &'q [SelectItem]) -> Result<Vec<OutItem<'q>>, SqlError> {
     let mut items = Vec::new();
     for item in projection {
         match item {
             SelectItem::UnnamedExpr(expr) => {
                 let name = match expr {
                     Expr::Identifier(i) if !i.value.starts_with('@') => i.value.clone(),
-                    Expr::CompoundIdentifier(parts) => {
-                        parts.last().map(|p| p.value.clone()).unwrap_or_default()
-                    }
+                    Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()).unwrap_or_default(),
                     _ => String::new(),
                 };
                 items.push(OutItem::Expr { expr, name });
             }
-            SelectItem::ExprWithAlias { expr, alias } => items.push(OutItem::Expr {
-                expr,
-                name: alias.value.clone(),
-            }),
+            SelectItem::ExprWithAlias { expr, alias } => items.push(OutItem::Expr { expr, name: alias.value.clone() }),
             SelectItem::Wildcard(_) => {
                 if scope.bindings.is_empty() {
-                    return Err(SqlError::new(
-                        263,
-                        16,
-                        1,
-                        "Must specify table to select from.",
-                    ));
+                    return Err(SqlError::new(263, 16, 1, "Must specify table to select from."));
                 }
                 for binding in &scope.bindings {
                     for (i, c) in binding.columns.iter().enumerate() {
-                        items.push(OutItem::Column {
-                            index: binding.offset + i,
-                            name: c.name.clone(),
-                        });
+                        items.push(OutItem::Column { index: binding.offset + i, name: c.name.clone() });
                     }
                 }
             }
             SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
                 let qualifier = names::parts(name)?.join(".");
-                let binding = scope
-                    .binding(&qualifier)
-                    .ok_or_else(|| SqlError::unbound_identifier(&qualifier))?;
+                let binding = scope.binding(&qualifier).ok_or_else(|| SqlError::unbound_identifier(&qualifier))?;
                 for (i, c) in binding.columns.iter().enumerate() {
-                    items.push(OutItem::Column {
-                        index: binding.offset + i,
-                        name: c.name.clone(),
-                    });
+                    items.push(OutItem::Column { index: binding.offset + i, name: c.name.clone() });
                 }
             }
             other => return Err(SqlError::unsupported(format!("the select item `{other}`"))),
@@ -350,8 +272,7 @@ fn order(
             let key = match &term.expr {
                 Expr::Value(v) => match &v.value {
                     AstValue::Number(text, _) => {
-                        let position: usize =
-                            text.parse().map_err(|_| SqlError::syntax_near(text))?;
+                        let position: usize = text.parse().map_err(|_| SqlError::syntax_near(text))?;
                         values.get(position.wrapping_sub(1)).cloned().ok_or_else(|| {
                             SqlError::new(108, 16, 1, format!("The ORDER BY position number {position} is out of range of the number of items in the select list."))
                         })?
@@ -359,10 +280,7 @@ fn order(
                     _ => ev.scalar(&term.expr, &RowCtx::one(scope, source, outer))?,
                 },
                 Expr::Identifier(i) if names.iter().any(|n| n.eq_ignore_ascii_case(&i.value)) => {
-                    let index = names
-                        .iter()
-                        .position(|n| n.eq_ignore_ascii_case(&i.value))
-                        .expect("checked");
+                    let index = names.iter().position(|n| n.eq_ignore_ascii_case(&i.value)).expect("checked");
                     values[index].clone()
                 }
                 expr => ev.scalar(expr, &RowCtx::one(scope, source, outer))?,
@@ -371,10 +289,8 @@ fn order(
         }
         keyed.push((keys, n));
     }
-    let descending: Vec<bool> = terms
-        .iter()
-        .map(|t| matches!(t.options.sort, Some(sqlparser::ast::OrderBySort::Desc)))
-        .collect();
+    let descending: Vec<bool> =
+        terms.iter().map(|t| matches!(t.options.sort, Some(sqlparser::ast::OrderBySort::Desc))).collect();
     keyed.sort_by(|(a, _), (b, _)| {
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             // NULLs sort lowest, as in SQL Server.
@@ -427,17 +343,11 @@ fn apply_limits(
     let ctx = RowCtx::one(&empty, &[], outer);
     let count = |e: &Expr| -> Result<usize, SqlError> {
         let v = ev.scalar(e, &ctx)?;
-        v.as_i64()
-            .map(|n| n.max(0) as usize)
-            .ok_or_else(|| SqlError::syntax_near(&e.to_string()))
+        v.as_i64().map(|n| n.max(0) as usize).ok_or_else(|| SqlError::syntax_near(&e.to_string()))
     };
     match &query.limit_clause {
         None => {}
-        Some(LimitClause::LimitOffset {
-            limit: None,
-            offset: Some(offset),
-            limit_by,
-        }) if limit_by.is_empty() => {
+        Some(LimitClause::LimitOffset { limit: None, offset: Some(offset), limit_by }) if limit_by.is_empty() => {
             let skip = count(&offset.value)?.min(rows.len());
             rows.drain(..skip);
         }

@@ -71,12 +71,7 @@ impl Session {
 
     /// Error 229 if the login, an injected fault, or a "deny next statements" fault forbids
     /// `permission` on `object`.
-    pub fn check_permission(
-        &self,
-        object: ObjectId,
-        permission: Permission,
-        faults: &Faults,
-    ) -> Result<(), SqlError> {
+    pub fn check_permission(&self, object: ObjectId, permission: Permission, faults: &Faults) -> Result<(), SqlError> {
         let denied_now = match self.statement_denial.get() {
             Some(verdict) => verdict,
             None => {
@@ -85,15 +80,8 @@ impl Session {
                 verdict
             }
         };
-        if denied_now
-            || self.login.denies(object, permission)
-            || faults.object_denied(object, permission)
-        {
-            return Err(SqlError::permission_denied(
-                permission.keyword(),
-                object.name(),
-                object.database().name(),
-            ));
+        if denied_now || self.login.denies(object, permission) || faults.object_denied(object, permission) {
+            return Err(SqlError::permission_denied(permission.keyword(), object.name(), object.database().name()));
         }
         Ok(())
     }
@@ -102,10 +90,7 @@ impl Session {
         if self.login.may_use(database) {
             Ok(())
         } else {
-            Err(SqlError::database_access_denied(
-                &self.login.user,
-                database.name(),
-            ))
+            Err(SqlError::database_access_denied(&self.login.user, database.name()))
         }
     }
 }

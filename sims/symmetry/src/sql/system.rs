@@ -34,20 +34,10 @@ pub fn system_variable(ev: &Evaluator<'_>, name: &str) -> Result<(SqlType, Value
         "@@servername" => text(ev.env.server_name, 128),
         "@@servicename" => text("MSSQLSERVER", 128),
         "@@language" => text(product::LANGUAGE, 128),
-        "@@identity" => (
-            SqlType::Decimal {
-                precision: 38,
-                scale: 0,
-            },
-            identity_value(ev.session.last_identity),
-        ),
+        "@@identity" => (SqlType::Decimal { precision: 38, scale: 0 }, identity_value(ev.session.last_identity)),
         "@@rowcount" => (SqlType::Int, Value::Int(ev.session.row_count as i64)),
         "@@trancount" | "@@error" => (SqlType::Int, Value::Int(0)),
         "@@microsoftversion" => (SqlType::Int, Value::Int(0x0F00_07D0)),
-        other => {
-            return Err(SqlError::unsupported(format!(
-                "the system function {other}"
-            )))
-        }
+        other => return Err(SqlError::unsupported(format!("the system function {other}"))),
     })
 }

@@ -24,9 +24,7 @@ impl Harness {
 
     fn with_login(login: Login) -> Self {
         let mut catalog = Catalog::new(&StatusCodes::default().messages());
-        Fixture::default_fixture()
-            .apply(&mut catalog.multimax)
-            .unwrap();
+        Fixture::default_fixture().apply(&mut catalog.multimax).unwrap();
         Harness {
             catalog,
             session: Session::new(51, Arc::new(login), Database::MultiMax),
@@ -45,11 +43,7 @@ impl Harness {
         };
         let mut out = Vec::new();
         for statement in parse_batch(sql)? {
-            let mut exec = Executor {
-                catalog: &mut self.catalog,
-                session: &mut self.session,
-                env: &env,
-            };
+            let mut exec = Executor { catalog: &mut self.catalog, session: &mut self.session, env: &env };
             out.extend(exec.execute(&statement)?);
         }
         self.session.end_batch();
@@ -87,20 +81,9 @@ fn select_1_and_the_version_probe() {
     let mut h = Harness::new();
     assert_eq!(h.rows("SELECT 1"), vec![vec![Value::Int(1)]]);
     let version = h.rows("select @@VERSION");
-    assert!(version[0][0]
-        .as_str()
-        .unwrap()
-        .starts_with("Microsoft SQL Server 2019"));
+    assert!(version[0][0].as_str().unwrap().starts_with("Microsoft SQL Server 2019"));
     let props = h.rows("SELECT SERVERPROPERTY('ProductVersion'), SERVERPROPERTY('EngineEdition'), @@SPID, DB_NAME()");
-    assert_eq!(
-        props[0],
-        vec![
-            Value::str("15.0.2000.5"),
-            Value::Int(2),
-            Value::Int(51),
-            Value::str("multiMAX")
-        ]
-    );
+    assert_eq!(props[0], vec![Value::str("15.0.2000.5"), Value::Int(2), Value::Int(51), Value::str("multiMAX")]);
 }
 
 #[test]
@@ -112,7 +95,8 @@ fn email_lookup_matches_trimmed_and_case_insensitively() {
     );
     assert_eq!(rows, vec![vec![Value::Int(2), Value::Int(5002)]]);
     // The collation alone is case-insensitive, as on a real server.
-    let rows = h.rows("select CardID from ViewSMSCardHolderPersonalData1_25 where PersonalData5 = 'DANA.SCULLY@EXAMPLE.COM'");
+    let rows =
+        h.rows("select CardID from ViewSMSCardHolderPersonalData1_25 where PersonalData5 = 'DANA.SCULLY@EXAMPLE.COM'");
     assert_eq!(ints(&rows), vec![1]);
 }
 
@@ -122,11 +106,12 @@ fn where_supports_in_like_between_and_or_and_null_tests() {
     let sql = "SELECT CardNumber FROM CardInfoTable WHERE (CustomerCodeNumber IN (100, 300) AND CardNumber BETWEEN 5000 AND 5003) \
                OR CardNumber = 6001 ORDER BY CardNumber DESC";
     assert_eq!(ints(&h.rows(sql)), vec![6001, 5003, 5002, 5001]);
-    assert_eq!(ints(&h.rows("SELECT AccessCodeID FROM AccessCodeTable WHERE AccessCodeName LIKE 'visitor%' ORDER BY 1")), vec![20, 21]);
     assert_eq!(
-        ints(&h.rows(
-            "SELECT CardID FROM ViewSMSCardHolderPersonalData1_25 WHERE PersonalData5 IS NULL"
-        )),
+        ints(&h.rows("SELECT AccessCodeID FROM AccessCodeTable WHERE AccessCodeName LIKE 'visitor%' ORDER BY 1")),
+        vec![20, 21]
+    );
+    assert_eq!(
+        ints(&h.rows("SELECT CardID FROM ViewSMSCardHolderPersonalData1_25 WHERE PersonalData5 IS NULL")),
         vec![6, 7]
     );
 }
@@ -134,30 +119,15 @@ fn where_supports_in_like_between_and_or_and_null_tests() {
 #[test]
 fn top_count_max_and_distinct() {
     let mut h = Harness::new();
-    assert_eq!(
-        ints(&h.rows("SELECT TOP 2 CompanyID FROM CompanyTable ORDER BY CompanyName")),
-        vec![1, 2]
-    );
-    assert_eq!(
-        ints(&h.rows("SELECT TOP (@@SPID - 50) CompanyID FROM CompanyTable")),
-        vec![1]
-    );
-    assert_eq!(
-        h.rows("SELECT COUNT(*) FROM CardInfoTable WHERE Inactive = 1"),
-        vec![vec![Value::Int(4)]]
-    );
+    assert_eq!(ints(&h.rows("SELECT TOP 2 CompanyID FROM CompanyTable ORDER BY CompanyName")), vec![1, 2]);
+    assert_eq!(ints(&h.rows("SELECT TOP (@@SPID - 50) CompanyID FROM CompanyTable")), vec![1]);
+    assert_eq!(h.rows("SELECT COUNT(*) FROM CardInfoTable WHERE Inactive = 1"), vec![vec![Value::Int(4)]]);
     let max = h.result("SELECT MAX(CardNumber) AS HighestCard FROM CardInfoTable WHERE CustomerCodeNumber = 100 AND CardNumber BETWEEN 1000 AND 1999");
     assert_eq!(max.columns[0].name, "HighestCard");
     assert_eq!(max.columns[0].ty, SqlType::Int);
     assert_eq!(max.rows, vec![vec![Value::Int(1000)]]);
-    assert_eq!(
-        ints(&h.rows("SELECT DISTINCT CompanyID FROM CardHolderTable ORDER BY CompanyID")),
-        vec![1, 2, 3]
-    );
-    assert_eq!(
-        h.error("SELECT CardID, COUNT(*) FROM CardInfoTable").number,
-        8120
-    );
+    assert_eq!(ints(&h.rows("SELECT DISTINCT CompanyID FROM CardHolderTable ORDER BY CompanyID")), vec![1, 2, 3]);
+    assert_eq!(h.error("SELECT CardID, COUNT(*) FROM CardInfoTable").number, 8120);
 }
 
 #[test]
@@ -193,23 +163,9 @@ fn insert_with_output_into_and_scope_identity() {
     );
     assert_eq!(rows, vec![vec![Value::Int(1)]]);
     let identity = h.result("INSERT INTO multiMAXImport.dbo.DataImportTable (RecordRequest, CardNumber) VALUES (2, 5001); SELECT SCOPE_IDENTITY() AS id");
-    assert_eq!(
-        identity.columns[0].ty,
-        SqlType::Decimal {
-            precision: 38,
-            scale: 0
-        }
-    );
-    assert_eq!(
-        identity.rows[0][0],
-        Value::Decimal {
-            mantissa: 2,
-            scale: 0
-        }
-    );
-    let status = h.rows(
-        "SELECT RecordStatus, ImportNow FROM multiMAXImport..DataImportTable WHERE RecordCount = 2",
-    );
+    assert_eq!(identity.columns[0].ty, SqlType::Decimal { precision: 38, scale: 0 });
+    assert_eq!(identity.rows[0][0], Value::Decimal { mantissa: 2, scale: 0 });
+    let status = h.rows("SELECT RecordStatus, ImportNow FROM multiMAXImport..DataImportTable WHERE RecordCount = 2");
     assert_eq!(status, vec![vec![Value::Int(0), Value::Bit(false)]]);
 }
 
@@ -225,41 +181,15 @@ fn bare_output_on_the_import_table_fails_like_a_table_with_a_trigger() {
 #[test]
 fn insert_errors_match_sql_server() {
     let mut h = Harness::new();
-    let long = format!(
-        "INSERT INTO multiMAXImport.dbo.DataImportTable (LastName) VALUES ('{}')",
-        "x".repeat(41)
-    );
+    let long = format!("INSERT INTO multiMAXImport.dbo.DataImportTable (LastName) VALUES ('{}')", "x".repeat(41));
     let e = h.error(&long);
     assert_eq!(e.number, 2628);
-    assert!(
-        e.message
-            .contains("table 'multiMAXImport.dbo.DataImportTable', column 'LastName'"),
-        "{}",
-        e.message
-    );
-    assert_eq!(
-        h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (RecordCount) VALUES (5)")
-            .number,
-        544
-    );
-    assert_eq!(
-        h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (CardNumber) VALUES ('abc')")
-            .number,
-        245
-    );
-    assert_eq!(
-        h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (CardNumber, LastName) VALUES (1)")
-            .number,
-        109
-    );
-    assert_eq!(
-        h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (Nope) VALUES (1)")
-            .number,
-        207
-    );
-    assert!(
-        h.rows("SELECT COUNT(*) FROM multiMAXImport.dbo.DataImportTable")[0][0] == Value::Int(0)
-    );
+    assert!(e.message.contains("table 'multiMAXImport.dbo.DataImportTable', column 'LastName'"), "{}", e.message);
+    assert_eq!(h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (RecordCount) VALUES (5)").number, 544);
+    assert_eq!(h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (CardNumber) VALUES ('abc')").number, 245);
+    assert_eq!(h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (CardNumber, LastName) VALUES (1)").number, 109);
+    assert_eq!(h.error("INSERT INTO multiMAXImport.dbo.DataImportTable (Nope) VALUES (1)").number, 207);
+    assert!(h.rows("SELECT COUNT(*) FROM multiMAXImport.dbo.DataImportTable")[0][0] == Value::Int(0));
 }
 
 #[test]
@@ -267,15 +197,9 @@ fn use_and_three_part_names() {
     let mut h = Harness::new();
     let out = h.run("USE multiMAXImport").unwrap();
     assert!(matches!(&out[0], Output::DatabaseChanged { new, .. } if new == "multiMAXImport"));
-    assert_eq!(
-        h.rows("SELECT COUNT(*) FROM MessageTable")[0][0],
-        Value::Int(7)
-    );
+    assert_eq!(h.rows("SELECT COUNT(*) FROM MessageTable")[0][0], Value::Int(7));
     assert_eq!(h.error("SELECT * FROM CardInfoTable").number, 208);
-    assert_eq!(
-        h.rows("SELECT COUNT(*) FROM multiMAX.dbo.CardInfoTable")[0][0],
-        Value::Int(8)
-    );
+    assert_eq!(h.rows("SELECT COUNT(*) FROM multiMAX.dbo.CardInfoTable")[0][0], Value::Int(8));
     assert_eq!(h.error("USE nowhere").number, 911);
     assert_eq!(h.error("SELECT * FROM other.dbo.CardInfoTable").number, 208);
 }
@@ -284,34 +208,23 @@ fn use_and_three_part_names() {
 fn unmapped_databases_and_denied_objects_give_916_and_229() {
     let mut login = Login::new("limited", "pw");
     login.databases = vec!["multiMAX".into()];
-    login.deny = vec![crate::config::Denial {
-        permission: None,
-        object: "CompanyTable".into(),
-    }];
+    login.deny = vec![crate::config::Denial { permission: None, object: "CompanyTable".into() }];
     let mut h = Harness::with_login(login);
-    assert_eq!(
-        h.error("SELECT * FROM multiMAXImport.dbo.MessageTable")
-            .number,
-        916
-    );
+    assert_eq!(h.error("SELECT * FROM multiMAXImport.dbo.MessageTable").number, 916);
     let e = h.error("SELECT * FROM CompanyTable");
     assert_eq!((e.number, e.class, e.state), (229, 14, 5));
-    assert_eq!(e.message, "The SELECT permission was denied on the object 'CompanyTable', database 'multiMAX', schema 'dbo'.");
+    assert_eq!(
+        e.message,
+        "The SELECT permission was denied on the object 'CompanyTable', database 'multiMAX', schema 'dbo'."
+    );
 }
 
 #[test]
 fn injected_statement_denials_count_statements_not_tables() {
     let mut h = Harness::new();
     h.faults.inject(Fault::DenyNextStatements { count: 1 });
-    assert_eq!(
-        h.error("SELECT 1 FROM CardInfoTable c JOIN CardHolderTable h ON h.CardID = c.CardID")
-            .number,
-        229
-    );
-    assert_eq!(
-        h.rows("SELECT COUNT(*) FROM CardInfoTable")[0][0],
-        Value::Int(8)
-    );
+    assert_eq!(h.error("SELECT 1 FROM CardInfoTable c JOIN CardHolderTable h ON h.CardID = c.CardID").number, 229);
+    assert_eq!(h.rows("SELECT COUNT(*) FROM CardInfoTable")[0][0], Value::Int(8));
 }
 
 #[test]
@@ -340,13 +253,8 @@ fn set_options_nocount_and_variables() {
     h.run("SET ANSI_NULLS ON; SET QUOTED_IDENTIFIER ON; SET TEXTSIZE 2147483647; SET TRANSACTION ISOLATION LEVEL READ COMMITTED").unwrap();
     assert_eq!(h.error("SET BANANAS ON").number, 195);
     let out = h.run("SET NOCOUNT ON; SELECT 1").unwrap();
-    assert!(out
-        .iter()
-        .any(|o| matches!(o, Output::Done { count: None, .. })));
-    assert_eq!(
-        h.rows("DECLARE @n int = 5; SET @n = @n * 2; SELECT @n + 1 AS eleven"),
-        vec![vec![Value::Int(11)]]
-    );
+    assert!(out.iter().any(|o| matches!(o, Output::Done { count: None, .. })));
+    assert_eq!(h.rows("DECLARE @n int = 5; SET @n = @n * 2; SELECT @n + 1 AS eleven"), vec![vec![Value::Int(11)]]);
     assert_eq!(h.error("SELECT @undeclared").number, 137);
 }
 
@@ -356,23 +264,9 @@ fn functions_cover_dates_text_and_nulls() {
     let row = h.rows("SELECT GETDATE(), DATEADD(minute, 90, CAST('2024-01-01 10:00' AS datetime)), ISNULL(NULL, 'x'), COALESCE(NULL, NULL, 3), LEN('ab  '), UPPER(N'é')")
         .remove(0);
     // GETDATE is the SMS server's local time (New York, UTC-4 in May).
-    assert_eq!(
-        row[0],
-        Value::DateTime("2024-05-01T08:00:00".parse().unwrap())
-    );
-    assert_eq!(
-        row[1],
-        Value::DateTime("2024-01-01T11:30:00".parse().unwrap())
-    );
-    assert_eq!(
-        &row[2..],
-        &[
-            Value::str("x"),
-            Value::Int(3),
-            Value::Int(2),
-            Value::str("É")
-        ]
-    );
+    assert_eq!(row[0], Value::DateTime("2024-05-01T08:00:00".parse().unwrap()));
+    assert_eq!(row[1], Value::DateTime("2024-01-01T11:30:00".parse().unwrap()));
+    assert_eq!(&row[2..], &[Value::str("x"), Value::Int(3), Value::Int(2), Value::str("É")]);
     let typed = h.result("SELECT CAST(5 AS bit) AS b, CAST(N'abc' AS nvarchar(2)) AS s");
     assert_eq!(typed.rows[0], vec![Value::Bit(true), Value::str("ab")]);
     assert_eq!(typed.columns[1].ty, SqlType::NVarChar(Len::Limited(2)));
@@ -382,8 +276,7 @@ fn functions_cover_dates_text_and_nulls() {
 #[test]
 fn personal_data_titles_and_access_codes_listing() {
     let mut h = Harness::new();
-    let titles = h
-        .rows("SELECT PersonalDataNumber, Title FROM PersonalDataTitleTable WHERE Title = 'email'");
+    let titles = h.rows("SELECT PersonalDataNumber, Title FROM PersonalDataTitleTable WHERE Title = 'email'");
     assert_eq!(titles, vec![vec![Value::Int(5), Value::str("Email")]]);
     let codes = h.rows("SELECT AccessCodeID, AccessCodeName FROM multiMAX.dbo.AccessCodeTable WHERE CompanyID = 2 ORDER BY AccessCodeName");
     assert_eq!(ints(&codes), vec![20, 21]);

@@ -15,13 +15,9 @@ pub fn data_type(dt: &DataType) -> Result<SqlType, SqlError> {
 pub fn type_from_text(text: &str) -> Result<SqlType, SqlError> {
     let text = text.trim().to_lowercase();
     let (name, args) = match text.split_once('(') {
-        Some((name, rest)) => (
-            name.trim().to_string(),
-            rest.trim_end_matches(')')
-                .split(',')
-                .map(|a| a.trim().to_string())
-                .collect(),
-        ),
+        Some((name, rest)) => {
+            (name.trim().to_string(), rest.trim_end_matches(')').split(',').map(|a| a.trim().to_string()).collect())
+        }
         None => (text.clone(), Vec::<String>::new()),
     };
     let name = name.trim_matches(|c| c == '[' || c == ']');
@@ -46,25 +42,16 @@ pub fn type_from_text(text: &str) -> Result<SqlType, SqlError> {
         "tinyint" => SqlType::TinyInt,
         "bit" => SqlType::Bit,
         "float" | "real" | "double" | "double precision" => SqlType::Float,
-        "decimal" | "numeric" | "dec" => SqlType::Decimal {
-            precision: number(0, 18)?.clamp(1, 38) as u8,
-            scale: number(1, 0)?.min(38) as u8,
-        },
-        "varchar" | "char" | "character varying" | "character" | "text" => {
-            SqlType::VarChar(len(8000)?)
+        "decimal" | "numeric" | "dec" => {
+            SqlType::Decimal { precision: number(0, 18)?.clamp(1, 38) as u8, scale: number(1, 0)?.min(38) as u8 }
         }
-        "nvarchar" | "nchar" | "ntext" | "national character varying" | "sysname" => {
-            SqlType::NVarChar(len(4000)?)
-        }
+        "varchar" | "char" | "character varying" | "character" | "text" => SqlType::VarChar(len(8000)?),
+        "nvarchar" | "nchar" | "ntext" | "national character varying" | "sysname" => SqlType::NVarChar(len(4000)?),
         "varbinary" | "binary" | "image" => SqlType::VarBinary(len(8000)?),
         "date" => SqlType::Date,
         "datetime" | "smalldatetime" => SqlType::DateTime,
-        "datetime2" => SqlType::DateTime2 {
-            scale: number(0, 7)?.min(7) as u8,
-        },
-        "datetimeoffset" => SqlType::DateTimeOffset {
-            scale: number(0, 7)?.min(7) as u8,
-        },
+        "datetime2" => SqlType::DateTime2 { scale: number(0, 7)?.min(7) as u8 },
+        "datetimeoffset" => SqlType::DateTimeOffset { scale: number(0, 7)?.min(7) as u8 },
         "uniqueidentifier" => SqlType::NVarChar(Len::Limited(36)),
         other => return Err(SqlError::unsupported(format!("the data type {other}"))),
     })
@@ -76,25 +63,10 @@ mod tests {
 
     #[test]
     fn maps_type_spellings() {
-        assert_eq!(
-            type_from_text("NVARCHAR(MAX)").unwrap(),
-            SqlType::NVarChar(Len::Max)
-        );
-        assert_eq!(
-            type_from_text("nvarchar(4000)").unwrap(),
-            SqlType::NVarChar(Len::Limited(4000))
-        );
-        assert_eq!(
-            type_from_text("decimal(10, 2)").unwrap(),
-            SqlType::Decimal {
-                precision: 10,
-                scale: 2
-            }
-        );
-        assert_eq!(
-            type_from_text("datetime2").unwrap(),
-            SqlType::DateTime2 { scale: 7 }
-        );
+        assert_eq!(type_from_text("NVARCHAR(MAX)").unwrap(), SqlType::NVarChar(Len::Max));
+        assert_eq!(type_from_text("nvarchar(4000)").unwrap(), SqlType::NVarChar(Len::Limited(4000)));
+        assert_eq!(type_from_text("decimal(10, 2)").unwrap(), SqlType::Decimal { precision: 10, scale: 2 });
+        assert_eq!(type_from_text("datetime2").unwrap(), SqlType::DateTime2 { scale: 7 });
         assert!(type_from_text("xml").is_err());
     }
 }

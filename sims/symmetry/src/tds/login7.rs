@@ -27,10 +27,7 @@ const OPTION_FLAGS2_INTEGRATED_SECURITY: u8 = 0x80;
 
 pub fn parse(payload: &[u8]) -> Result<Login7, ProtocolError> {
     if payload.len() < FIXED_LEN {
-        return Err(ProtocolError::new(format!(
-            "login7: {} bytes is shorter than the fixed part",
-            payload.len()
-        )));
+        return Err(ProtocolError::new(format!("login7: {} bytes is shorter than the fixed part", payload.len())));
     }
     let mut fixed = WireReader::new(payload, "login7");
     let _length = fixed.u32_le()?;
@@ -51,15 +48,12 @@ pub fn parse(payload: &[u8]) -> Result<Login7, ProtocolError> {
         let chars = fixed.u16_le()? as usize;
         let end = offset + chars * 2;
         if chars > 0 && (offset < FIXED_LEN || end > payload.len()) {
-            return Err(ProtocolError::new(format!(
-                "login7: {what} points outside the message"
-            )));
+            return Err(ProtocolError::new(format!("login7: {what} points outside the message")));
         }
         Ok(payload[offset..offset.max(end)].to_vec())
     };
     let text = |raw: Vec<u8>, what: &str| {
-        super::wire::decode_utf16(&raw)
-            .map_err(|_| ProtocolError::new(format!("login7: {what} is not UTF-16")))
+        super::wire::decode_utf16(&raw).map_err(|_| ProtocolError::new(format!("login7: {what} is not UTF-16")))
     };
     let host_name = text(next_string("host name")?, "host name")?;
     let user_name = text(next_string("user name")?, "user name")?;
@@ -72,8 +66,8 @@ pub fn parse(payload: &[u8]) -> Result<Login7, ProtocolError> {
     let database = text(next_string("database")?, "database")?;
 
     let password_bytes: Vec<u8> = password_raw.iter().map(|b| deobfuscate(*b)).collect();
-    let password = super::wire::decode_utf16(&password_bytes)
-        .map_err(|_| ProtocolError::new("login7: password is not UTF-16"))?;
+    let password =
+        super::wire::decode_utf16(&password_bytes).map_err(|_| ProtocolError::new("login7: password is not UTF-16"))?;
 
     Ok(Login7 {
         tds_version,
@@ -104,11 +98,7 @@ pub(crate) mod tests {
 
     /// Builds a LOGIN7 the way clients lay it out (strings in field order after the fixed part).
     pub(crate) fn build(user: &str, password: &str, database: &str, packet_size: u32) -> Vec<u8> {
-        let utf16 = |s: &str| {
-            s.encode_utf16()
-                .flat_map(|u| u.to_le_bytes())
-                .collect::<Vec<u8>>()
-        };
+        let utf16 = |s: &str| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>();
         let pw: Vec<u8> = utf16(password).into_iter().map(obfuscate).collect();
         let fields: Vec<(Vec<u8>, usize)> = vec![
             (utf16("host"), 4),

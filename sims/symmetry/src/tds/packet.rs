@@ -88,18 +88,14 @@ pub enum ReadError {
 
 /// Reads packets until one carries END_OF_MESSAGE. `Ok(None)` when the peer closed the
 /// connection between messages.
-pub async fn read_message<R: AsyncRead + Unpin>(
-    reader: &mut R,
-) -> Result<Option<Message>, ReadError> {
+pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Option<Message>, ReadError> {
     let mut payload = Vec::new();
     let mut kind = None;
     loop {
         let mut header = [0u8; HEADER_LEN];
         match reader.read_exact(&mut header[..1]).await {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && kind.is_none() => {
-                return Ok(None)
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && kind.is_none() => return Ok(None),
             Err(e) => return Err(e.into()),
         }
         reader.read_exact(&mut header[1..]).await?;
@@ -110,18 +106,13 @@ pub async fn read_message<R: AsyncRead + Unpin>(
         let packet_kind = PacketType::from_byte(header[0]);
         if let Some(k) = kind {
             if k != packet_kind {
-                return Err(ProtocolError::new(format!(
-                    "packet of type {packet_kind:?} inside a {k:?} message"
-                ))
-                .into());
+                return Err(ProtocolError::new(format!("packet of type {packet_kind:?} inside a {k:?} message")).into());
             }
         }
         kind = Some(packet_kind);
         let start = payload.len();
         if start + length - HEADER_LEN > MAX_MESSAGE_LEN {
-            return Err(
-                ProtocolError::new(format!("message larger than {MAX_MESSAGE_LEN} bytes")).into(),
-            );
+            return Err(ProtocolError::new(format!("message larger than {MAX_MESSAGE_LEN} bytes")).into());
         }
         payload.resize(start + length - HEADER_LEN, 0);
         reader.read_exact(&mut payload[start..]).await?;
@@ -133,10 +124,7 @@ pub async fn read_message<R: AsyncRead + Unpin>(
                 kind = None;
                 continue;
             }
-            return Ok(Some(Message {
-                kind: packet_kind,
-                payload,
-            }));
+            return Ok(Some(Message { kind: packet_kind, payload }));
         }
     }
 }
@@ -144,11 +132,7 @@ pub async fn read_message<R: AsyncRead + Unpin>(
 /// Splits a server message into packets of at most `packet_size` bytes (header included).
 pub fn encode_message(kind: PacketType, payload: &[u8], packet_size: usize, spid: u16) -> Vec<u8> {
     let chunk = packet_size.clamp(MIN_PACKET_SIZE, MAX_PACKET_SIZE) - HEADER_LEN;
-    let chunks: Vec<&[u8]> = if payload.is_empty() {
-        vec![&[][..]]
-    } else {
-        payload.chunks(chunk).collect()
-    };
+    let chunks: Vec<&[u8]> = if payload.is_empty() { vec![&[][..]] } else { payload.chunks(chunk).collect() };
     let mut out = Vec::with_capacity(payload.len() + chunks.len() * HEADER_LEN);
     for (i, body) in chunks.iter().enumerate() {
         let last = i + 1 == chunks.len();
@@ -202,10 +186,7 @@ mod tests {
     #[tokio::test]
     async fn rejects_impossible_packet_lengths() {
         let wire = [0x01u8, 1, 0, 4, 0, 0, 1, 0];
-        assert!(matches!(
-            read_message(&mut &wire[..]).await,
-            Err(ReadError::Protocol(_))
-        ));
+        assert!(matches!(read_message(&mut &wire[..]).await, Err(ReadError::Protocol(_))));
     }
 
     #[tokio::test]
@@ -214,10 +195,7 @@ mod tests {
         let wire = encode_message(PacketType::TabularResult, &payload, 512, 51);
         assert_eq!(wire.len(), 1500 + 3 * HEADER_LEN);
         let headers: Vec<&[u8]> = vec![&wire[0..8], &wire[512..520], &wire[1024..1032]];
-        assert_eq!(
-            headers.iter().map(|h| h[1]).collect::<Vec<_>>(),
-            vec![0, 0, 1]
-        );
+        assert_eq!(headers.iter().map(|h| h[1]).collect::<Vec<_>>(), vec![0, 0, 1]);
         assert!(headers.iter().all(|h| h[0] == 0x04 && h[4..6] == [0, 51]));
         let back = read_message(&mut wire.as_slice()).await.unwrap().unwrap();
         assert_eq!(back.payload, payload);

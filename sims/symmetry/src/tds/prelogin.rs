@@ -25,9 +25,7 @@ impl Encryption {
             1 => Ok(Encryption::On),
             2 => Ok(Encryption::NotSupported),
             3 => Ok(Encryption::Required),
-            other => Err(ProtocolError::new(format!(
-                "prelogin: unknown encryption value {other}"
-            ))),
+            other => Err(ProtocolError::new(format!("prelogin: unknown encryption value {other}"))),
         }
     }
 
@@ -90,9 +88,7 @@ pub fn parse_request(payload: &[u8]) -> Result<PreloginRequest, ProtocolError> {
         let offset = u16::from_be_bytes(table.array()?) as usize;
         let length = u16::from_be_bytes(table.array()?) as usize;
         if offset + length > payload.len() {
-            return Err(ProtocolError::new(format!(
-                "prelogin: option {token:#x} points outside the message"
-            )));
+            return Err(ProtocolError::new(format!("prelogin: option {token:#x} points outside the message")));
         }
         if token == OPTION_ENCRYPTION && length >= 1 {
             encryption = Encryption::from_byte(payload[offset])?;
@@ -156,21 +152,12 @@ mod tests {
     fn negotiation_follows_sql_server() {
         use Encryption::*;
         let s = EncryptionPolicy::Supported;
-        assert_eq!(
-            negotiate(s, NotSupported),
-            (NotSupported, Transport::Plaintext)
-        );
+        assert_eq!(negotiate(s, NotSupported), (NotSupported, Transport::Plaintext));
         assert_eq!(negotiate(s, Off), (Off, Transport::LoginOnlyTls));
         assert_eq!(negotiate(s, On), (On, Transport::FullTls));
         assert_eq!(negotiate(s, Required), (On, Transport::FullTls));
-        assert_eq!(
-            negotiate(EncryptionPolicy::Required, Off),
-            (On, Transport::FullTls)
-        );
-        assert_eq!(
-            negotiate(EncryptionPolicy::Required, NotSupported).1,
-            Transport::Refused
-        );
+        assert_eq!(negotiate(EncryptionPolicy::Required, Off), (On, Transport::FullTls));
+        assert_eq!(negotiate(EncryptionPolicy::Required, NotSupported).1, Transport::Refused);
     }
 
     #[test]

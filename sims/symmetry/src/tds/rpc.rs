@@ -18,9 +18,7 @@ pub enum RpcError {
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     /// A well-formed request using a type the simulator does not decode.
-    #[error(
-        "parameter '{name}' has TDS type {type_byte:#04x}, which the simulator does not support"
-    )]
+    #[error("parameter '{name}' has TDS type {type_byte:#04x}, which the simulator does not support")]
     UnsupportedType { name: String, type_byte: u8 },
     #[error("several RPC calls in one request are not supported by the simulator")]
     MultipleCalls,
@@ -54,9 +52,7 @@ pub struct RpcRequest {
 fn skip_all_headers(r: &mut WireReader<'_>) -> Result<(), ProtocolError> {
     let total = r.u32_le()? as usize;
     if total < 4 || total - 4 > r.remaining() {
-        return Err(ProtocolError::new(format!(
-            "ALL_HEADERS length {total} is invalid"
-        )));
+        return Err(ProtocolError::new(format!("ALL_HEADERS length {total} is invalid")));
     }
     r.skip(total - 4)
 }
@@ -75,11 +71,8 @@ pub fn parse_rpc(payload: &[u8]) -> Result<RpcRequest, RpcError> {
     let mut r = WireReader::new(payload, "rpc");
     skip_all_headers(&mut r)?;
     let name_len = r.u16_le()?;
-    let procedure = if name_len == 0xFFFF {
-        Procedure::Id(r.u16_le()?)
-    } else {
-        Procedure::Name(r.utf16(name_len as usize)?)
-    };
+    let procedure =
+        if name_len == 0xFFFF { Procedure::Id(r.u16_le()?) } else { Procedure::Name(r.utf16(name_len as usize)?) };
     let _option_flags = r.u16_le()?;
     let mut params = Vec::new();
     while !r.is_empty() {
@@ -91,49 +84,26 @@ pub fn parse_rpc(payload: &[u8]) -> Result<RpcRequest, RpcError> {
         let name = r.b_varchar()?;
         let status = r.u8()?;
         let (ty, value) = decode_param(&mut r, &name)?;
-        params.push(RpcParam {
-            name,
-            output: status & 0x01 != 0,
-            ty,
-            value,
-        });
+        params.push(RpcParam { name, output: status & 0x01 != 0, ty, value });
     }
     Ok(RpcRequest { procedure, params })
 }
 
 fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), RpcError> {
     let type_byte = r.u8()?;
-    let unsupported = || RpcError::UnsupportedType {
-        name: name.to_string(),
-        type_byte,
-    };
+    let unsupported = || RpcError::UnsupportedType { name: name.to_string(), type_byte };
     Ok(match type_byte {
         // NULLTYPE: a NULL without a type (tiberius sends it for `None`); the declared type applies.
         0x1F => (SqlType::Int, Value::Null),
         0x30 => (SqlType::TinyInt, Value::Int(r.u8()? as i64)),
-        0x34 => (
-            SqlType::SmallInt,
-            Value::Int(i16::from_le_bytes(r.array()?) as i64),
-        ),
-        0x38 => (
-            SqlType::Int,
-            Value::Int(i32::from_le_bytes(r.array()?) as i64),
-        ),
+        0x34 => (SqlType::SmallInt, Value::Int(i16::from_le_bytes(r.array()?) as i64)),
+        0x38 => (SqlType::Int, Value::Int(i32::from_le_bytes(r.array()?) as i64)),
         0x7F => (SqlType::BigInt, Value::Int(i64::from_le_bytes(r.array()?))),
         0x32 => (SqlType::Bit, Value::Bit(r.u8()? != 0)),
         0x3E => (SqlType::Float, Value::Float(f64::from_le_bytes(r.array()?))),
-        0x3B => (
-            SqlType::Float,
-            Value::Float(f32::from_le_bytes(r.array()?) as f64),
-        ),
-        0x3D => (
-            SqlType::DateTime,
-            Value::DateTime(datetime_from(r.bytes(8)?)),
-        ),
-        0x3A => (
-            SqlType::DateTime,
-            Value::DateTime(smalldatetime_from(r.bytes(4)?)),
-        ),
+        0x3B => (SqlType::Float, Value::Float(f32::from_le_bytes(r.array()?) as f64)),
+        0x3D => (SqlType::DateTime, Value::DateTime(datetime_from(r.bytes(8)?))),
+        0x3A => (SqlType::DateTime, Value::DateTime(smalldatetime_from(r.bytes(4)?))),
         t::INTN => {
             let ty = match r.u8()? {
                 1 => SqlType::TinyInt,
@@ -148,9 +118,7 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
                 2 => Value::Int(i16::from_le_bytes(r.array()?) as i64),
                 4 => Value::Int(i32::from_le_bytes(r.array()?) as i64),
                 8 => Value::Int(i64::from_le_bytes(r.array()?)),
-                other => {
-                    return Err(ProtocolError::new(format!("INTN value length {other}")).into())
-                }
+                other => return Err(ProtocolError::new(format!("INTN value length {other}")).into()),
             };
             (ty, value)
         }
@@ -168,9 +136,7 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
                 0 => Value::Null,
                 4 => Value::Float(f32::from_le_bytes(r.array()?) as f64),
                 8 => Value::Float(f64::from_le_bytes(r.array()?)),
-                other => {
-                    return Err(ProtocolError::new(format!("FLTN value length {other}")).into())
-                }
+                other => return Err(ProtocolError::new(format!("FLTN value length {other}")).into()),
             };
             (SqlType::Float, value)
         }
@@ -185,10 +151,7 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
                     let digits = r.bytes(n - 1)?;
                     bytes[..digits.len().min(16)].copy_from_slice(&digits[..digits.len().min(16)]);
                     let magnitude = u128::from_le_bytes(bytes) as i128;
-                    Value::Decimal {
-                        mantissa: if sign == 0 { -magnitude } else { magnitude },
-                        scale,
-                    }
+                    Value::Decimal { mantissa: if sign == 0 { -magnitude } else { magnitude }, scale }
                 }
             };
             (SqlType::Decimal { precision, scale }, value)
@@ -245,17 +208,9 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
             if textual {
                 r.skip(5)?; // collation
             }
-            let raw = if max == 0xFFFF {
-                read_plp(r)?
-            } else {
-                read_ushort_len(r)?
-            };
+            let raw = if max == 0xFFFF { read_plp(r)? } else { read_ushort_len(r)? };
             let unicode = matches!(type_byte, t::NVARCHAR | t::NCHAR);
-            let len = if max == 0xFFFF {
-                Len::Max
-            } else {
-                Len::Limited(if unicode { max / 2 } else { max })
-            };
+            let len = if max == 0xFFFF { Len::Max } else { Len::Limited(if unicode { max / 2 } else { max }) };
             let ty = match (textual, unicode) {
                 (false, _) => SqlType::VarBinary(len),
                 (true, true) => SqlType::NVarChar(len),
@@ -264,9 +219,10 @@ fn decode_param(r: &mut WireReader<'_>, name: &str) -> Result<(SqlType, Value), 
             let value = match raw {
                 None => Value::Null,
                 Some(bytes) if !textual => Value::Bytes(bytes),
-                Some(bytes) if unicode => Value::Str(decode_utf16(&bytes).map_err(|_| {
-                    ProtocolError::new(format!("parameter {name}: invalid UTF-16"))
-                })?),
+                Some(bytes) if unicode => Value::Str(
+                    decode_utf16(&bytes)
+                        .map_err(|_| ProtocolError::new(format!("parameter {name}: invalid UTF-16")))?,
+                ),
                 Some(bytes) => Value::Str(encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned()),
             };
             (ty, value)
@@ -290,11 +246,7 @@ fn read_plp(r: &mut WireReader<'_>) -> Result<Option<Vec<u8>>, ProtocolError> {
     if total == NULL {
         return Ok(None);
     }
-    let mut out = Vec::with_capacity(if total == UNKNOWN {
-        0
-    } else {
-        (total as usize).min(r.remaining())
-    });
+    let mut out = Vec::with_capacity(if total == UNKNOWN { 0 } else { (total as usize).min(r.remaining()) });
     loop {
         let chunk = r.u32_le()? as usize;
         if chunk == 0 {
@@ -303,10 +255,7 @@ fn read_plp(r: &mut WireReader<'_>) -> Result<Option<Vec<u8>>, ProtocolError> {
         out.extend_from_slice(r.bytes(chunk)?);
     }
     if total != UNKNOWN && total as usize != out.len() {
-        return Err(ProtocolError::new(format!(
-            "PLP value announced {total} bytes but carried {}",
-            out.len()
-        )));
+        return Err(ProtocolError::new(format!("PLP value announced {total} bytes but carried {}", out.len())));
     }
     Ok(Some(out))
 }
@@ -351,9 +300,7 @@ fn guid_text(b: &[u8; 16]) -> String {
 mod tests {
     use super::*;
 
-    const ALL_HEADERS: [u8; 22] = [
-        22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    ];
+    const ALL_HEADERS: [u8; 22] = [22, 0, 0, 0, 18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
 
     fn utf16(s: &str) -> Vec<u8> {
         s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
@@ -393,10 +340,7 @@ mod tests {
         assert_eq!(rpc.procedure, Procedure::Id(SP_EXECUTESQL));
         assert_eq!(rpc.params[0].value, Value::str("SEL"));
         assert_eq!(rpc.params[0].ty, SqlType::NVarChar(Len::Max));
-        assert_eq!(
-            (rpc.params[1].name.as_str(), &rpc.params[1].value),
-            ("@P1", &Value::Int(7))
-        );
+        assert_eq!((rpc.params[1].name.as_str(), &rpc.params[1].value), ("@P1", &Value::Int(7)));
         assert_eq!(rpc.params[2].value, Value::Null);
         assert_eq!(rpc.params[2].ty, SqlType::NVarChar(Len::Limited(10)));
     }
@@ -405,15 +349,10 @@ mod tests {
     fn decodes_datetime2_and_datetimeoffset() {
         let mut r = WireReader::new(&[0x2A, 7, 8, 0, 0, 0, 0, 0, 1, 0, 0], "t");
         let (_, v) = decode_param(&mut r, "@d").unwrap();
-        assert_eq!(
-            v,
-            Value::DateTime(year_one().succ_opt().unwrap().and_time(NaiveTime::MIN))
-        );
+        assert_eq!(v, Value::DateTime(year_one().succ_opt().unwrap().and_time(NaiveTime::MIN)));
         let mut r = WireReader::new(&[0x2B, 0, 8, 0, 0, 0, 0, 0, 0, 60, 0], "t");
         let (_, v) = decode_param(&mut r, "@o").unwrap();
-        let Value::DateTimeOffset(o) = v else {
-            panic!()
-        };
+        let Value::DateTimeOffset(o) = v else { panic!() };
         assert_eq!(o.offset().local_minus_utc(), 3600);
     }
 
@@ -422,40 +361,16 @@ mod tests {
         let mut r = WireReader::new(&[0x6F, 8, 8, 1, 0, 0, 0, 44, 1, 0, 0, 0x1F], "t");
         let (ty, v) = decode_param(&mut r, "@d").unwrap();
         assert_eq!(ty, SqlType::DateTime);
-        assert_eq!(
-            v,
-            Value::DateTime(
-                year_1900()
-                    .succ_opt()
-                    .unwrap()
-                    .and_hms_opt(0, 0, 1)
-                    .unwrap()
-            )
-        );
+        assert_eq!(v, Value::DateTime(year_1900().succ_opt().unwrap().and_hms_opt(0, 0, 1).unwrap()));
         assert_eq!(decode_param(&mut r, "@n").unwrap().1, Value::Null);
         let mut r = WireReader::new(&[0x3A, 1, 0, 90, 0], "t");
         let (_, v) = decode_param(&mut r, "@s").unwrap();
-        assert_eq!(
-            v,
-            Value::DateTime(
-                year_1900()
-                    .succ_opt()
-                    .unwrap()
-                    .and_hms_opt(1, 30, 0)
-                    .unwrap()
-            )
-        );
+        assert_eq!(v, Value::DateTime(year_1900().succ_opt().unwrap().and_hms_opt(1, 30, 0).unwrap()));
     }
 
     #[test]
     fn unknown_types_are_reported_not_guessed() {
         let mut r = WireReader::new(&[0xF1, 0, 0], "t");
-        assert!(matches!(
-            decode_param(&mut r, "@x"),
-            Err(RpcError::UnsupportedType {
-                type_byte: 0xF1,
-                ..
-            })
-        ));
+        assert!(matches!(decode_param(&mut r, "@x"), Err(RpcError::UnsupportedType { type_byte: 0xF1, .. })));
     }
 }

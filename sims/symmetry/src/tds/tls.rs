@@ -40,8 +40,7 @@ impl TlsIdentity {
         names.extend(extra_names.iter().cloned());
         let certified = rcgen::generate_simple_self_signed(names)?;
         let cert_der: CertificateDer<'static> = certified.cert.der().clone();
-        let key_der =
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         // ASSUMPTION: SQL Server negotiates TLS 1.2 inside TDS 7.x PRELOGIN framing (TLS 1.3
         // arrives with TDS 8's strict mode, which this simulator does not speak).
@@ -49,10 +48,7 @@ impl TlsIdentity {
             .with_protocol_versions(&[&rustls::version::TLS12])?
             .with_no_client_auth()
             .with_single_cert(vec![cert_der], key_der)?;
-        Ok(TlsIdentity {
-            cert_pem: certified.cert.pem(),
-            acceptor: TlsAcceptor::from(Arc::new(config)),
-        })
+        Ok(TlsIdentity { cert_pem: certified.cert.pem(), acceptor: TlsAcceptor::from(Arc::new(config)) })
     }
 }
 
@@ -96,11 +92,7 @@ impl<S> PreloginFramed<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for PreloginFramed<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if !this.handshaking {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -135,18 +127,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for PreloginFramed<S> {
             if this.header[0] != PacketType::PreLogin.byte() {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!(
-                        "TLS handshake packet has type {:#04x}, expected PRELOGIN",
-                        this.header[0]
-                    ),
+                    format!("TLS handshake packet has type {:#04x}, expected PRELOGIN", this.header[0]),
                 )));
             }
             let length = u16::from_be_bytes([this.header[2], this.header[3]]) as usize;
             if length < HEADER_LEN {
-                return Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "TLS handshake packet too short",
-                )));
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, "TLS handshake packet too short")));
             }
             this.body_left = length - HEADER_LEN;
         }
@@ -156,8 +142,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for PreloginFramed<S> {
 impl<S: AsyncWrite + Unpin> PreloginFramed<S> {
     fn poll_send_framed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.framed_sent < self.framed.len() {
-            let n =
-                ready!(Pin::new(&mut self.inner).poll_write(cx, &self.framed[self.framed_sent..]))?;
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.framed[self.framed_sent..]))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -170,11 +155,7 @@ impl<S: AsyncWrite + Unpin> PreloginFramed<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for PreloginFramed<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if !this.handshaking {
             ready!(this.poll_send_framed(cx))?;
@@ -187,8 +168,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for PreloginFramed<S> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.framed.is_empty() && !this.unframed.is_empty() {
-            this.framed =
-                encode_message(PacketType::PreLogin, &this.unframed, DEFAULT_PACKET_SIZE, 0);
+            this.framed = encode_message(PacketType::PreLogin, &this.unframed, DEFAULT_PACKET_SIZE, 0);
             this.unframed.clear();
         }
         ready!(this.poll_send_framed(cx))?;
@@ -215,17 +195,12 @@ mod tests {
         framed.flush().await.unwrap();
         let mut header = [0u8; 8];
         b.read_exact(&mut header).await.unwrap();
-        assert_eq!(
-            (header[0], header[1], header[3] as usize),
-            (0x12, 0x01, 8 + 12)
-        );
+        assert_eq!((header[0], header[1], header[3] as usize), (0x12, 0x01, 8 + 12));
         let mut body = [0u8; 12];
         b.read_exact(&mut body).await.unwrap();
         assert_eq!(&body, b"server hello");
 
-        b.write_all(&[0x12, 0x01, 0, 13, 0, 0, 1, 0, b'c', b'l', b'i', b'e', b'n'])
-            .await
-            .unwrap();
+        b.write_all(&[0x12, 0x01, 0, 13, 0, 0, 1, 0, b'c', b'l', b'i', b'e', b'n']).await.unwrap();
         let mut got = [0u8; 5];
         framed.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"clien");

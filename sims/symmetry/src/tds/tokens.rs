@@ -133,23 +133,17 @@ impl TokenWriter {
 
     pub fn col_metadata(&mut self, columns: &[ResultColumn]) {
         self.buf.push(COLMETADATA);
-        self.buf
-            .extend_from_slice(&(columns.len() as u16).to_le_bytes());
+        self.buf.extend_from_slice(&(columns.len() as u16).to_le_bytes());
         for column in columns {
             self.buf.extend_from_slice(&0u32.to_le_bytes()); // user type
-            self.buf
-                .extend_from_slice(&column_flags(column).to_le_bytes());
+            self.buf.extend_from_slice(&column_flags(column).to_le_bytes());
             encode_type_info(column.ty, &mut self.buf);
             put_b_varchar(&mut self.buf, &column.name);
         }
     }
 
     /// One ROW. On a conversion error nothing is written.
-    pub fn row(
-        &mut self,
-        columns: &[ResultColumn],
-        values: &[Value],
-    ) -> Result<(), ConversionError> {
+    pub fn row(&mut self, columns: &[ResultColumn], values: &[Value]) -> Result<(), ConversionError> {
         let mut row = vec![ROW];
         for (column, value) in columns.iter().zip(values) {
             encode_value(column.ty, value, &mut row)?;
@@ -176,8 +170,7 @@ impl TokenWriter {
 
     fn token_with_len(&mut self, token: u8, body: &[u8]) {
         self.buf.push(token);
-        self.buf
-            .extend_from_slice(&(body.len() as u16).to_le_bytes());
+        self.buf.extend_from_slice(&(body.len() as u16).to_le_bytes());
         self.buf.extend_from_slice(body);
     }
 }
@@ -216,19 +209,13 @@ mod tests {
     fn done_carries_status_command_and_eight_byte_count() {
         let mut w = TokenWriter::new();
         w.done(DoneKind::Done, done_status::COUNT, cur_cmd::SELECT, 3);
-        assert_eq!(
-            w.into_bytes(),
-            vec![0xFD, 0x10, 0, 0xC1, 0, 3, 0, 0, 0, 0, 0, 0, 0]
-        );
+        assert_eq!(w.into_bytes(), vec![0xFD, 0x10, 0, 0xC1, 0, 3, 0, 0, 0, 0, 0, 0, 0]);
     }
 
     #[test]
     fn a_row_that_cannot_convert_writes_nothing() {
         let mut w = TokenWriter::new();
-        let cols = [
-            ResultColumn::new("a", SqlType::Int),
-            ResultColumn::new("b", SqlType::Int),
-        ];
+        let cols = [ResultColumn::new("a", SqlType::Int), ResultColumn::new("b", SqlType::Int)];
         assert!(w.row(&cols, &[Value::Int(1), Value::str("x")]).is_err());
         assert!(w.into_bytes().is_empty());
     }

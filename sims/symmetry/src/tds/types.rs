@@ -43,12 +43,7 @@ pub struct ResultColumn {
 
 impl ResultColumn {
     pub fn new(name: impl Into<String>, ty: SqlType) -> Self {
-        ResultColumn {
-            name: name.into(),
-            ty,
-            nullable: true,
-            identity: false,
-        }
+        ResultColumn { name: name.into(), ty, nullable: true, identity: false }
     }
 }
 
@@ -118,10 +113,9 @@ pub fn decimal_storage_len(precision: u8) -> u8 {
 pub fn encode_value(ty: SqlType, value: &Value, out: &mut Vec<u8>) -> Result<(), ConversionError> {
     let value = convert(value, ty)?;
     match (ty, &value) {
-        (
-            SqlType::VarChar(Len::Max) | SqlType::NVarChar(Len::Max) | SqlType::VarBinary(Len::Max),
-            Value::Null,
-        ) => out.extend_from_slice(&PLP_NULL.to_le_bytes()),
+        (SqlType::VarChar(Len::Max) | SqlType::NVarChar(Len::Max) | SqlType::VarBinary(Len::Max), Value::Null) => {
+            out.extend_from_slice(&PLP_NULL.to_le_bytes())
+        }
         (SqlType::VarChar(_) | SqlType::NVarChar(_) | SqlType::VarBinary(_), Value::Null) => {
             out.extend_from_slice(&USHORT_NULL.to_le_bytes())
         }
@@ -231,8 +225,7 @@ pub fn time_len(scale: u8) -> usize {
 /// datetime2 body: time in 10^-scale second units, then the 3-byte day count.
 fn datetime2_body(t: NaiveDateTime, scale: u8) -> Vec<u8> {
     let scale = scale.min(7);
-    let nanos_of_day = t.num_seconds_from_midnight() as u64 * 1_000_000_000
-        + (t.nanosecond() % 1_000_000_000) as u64;
+    let nanos_of_day = t.num_seconds_from_midnight() as u64 * 1_000_000_000 + (t.nanosecond() % 1_000_000_000) as u64;
     let units = nanos_of_day / 10u64.pow(9 - scale as u32);
     let mut body = units.to_le_bytes()[..time_len(scale)].to_vec();
     body.extend_from_slice(&days_since_year_one(t.date()).to_le_bytes()[..3]);
@@ -251,59 +244,32 @@ mod tests {
 
     #[test]
     fn int_and_null_encodings() {
-        assert_eq!(
-            encoded(SqlType::Int, Value::Int(-2)),
-            vec![4, 0xFE, 0xFF, 0xFF, 0xFF]
-        );
+        assert_eq!(encoded(SqlType::Int, Value::Int(-2)), vec![4, 0xFE, 0xFF, 0xFF, 0xFF]);
         assert_eq!(encoded(SqlType::Int, Value::Null), vec![0]);
-        assert_eq!(
-            encoded(SqlType::NVarChar(Len::Limited(10)), Value::Null),
-            vec![0xFF, 0xFF]
-        );
-        assert_eq!(
-            encoded(SqlType::NVarChar(Len::Max), Value::Null),
-            vec![0xFF; 8]
-        );
+        assert_eq!(encoded(SqlType::NVarChar(Len::Limited(10)), Value::Null), vec![0xFF, 0xFF]);
+        assert_eq!(encoded(SqlType::NVarChar(Len::Max), Value::Null), vec![0xFF; 8]);
     }
 
     #[test]
     fn max_strings_use_plp_chunks() {
         let out = encoded(SqlType::NVarChar(Len::Max), Value::str("ab"));
-        assert_eq!(
-            out,
-            vec![4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, b'a', 0, b'b', 0, 0, 0, 0, 0]
-        );
+        assert_eq!(out, vec![4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, b'a', 0, b'b', 0, 0, 0, 0, 0]);
     }
 
     #[test]
     fn varchar_is_code_page_1252() {
-        assert_eq!(
-            encoded(SqlType::VarChar(Len::Limited(5)), Value::str("é")),
-            vec![1, 0, 0xE9]
-        );
+        assert_eq!(encoded(SqlType::VarChar(Len::Limited(5)), Value::str("é")), vec![1, 0, 0xE9]);
     }
 
     #[test]
     fn datetime_counts_days_from_1900_and_ticks_of_a_300th() {
-        let t = NaiveDate::from_ymd_opt(1900, 1, 2)
-            .unwrap()
-            .and_hms_opt(0, 0, 1)
-            .unwrap();
-        assert_eq!(
-            encoded(SqlType::DateTime, Value::DateTime(t)),
-            vec![8, 1, 0, 0, 0, 44, 1, 0, 0]
-        );
+        let t = NaiveDate::from_ymd_opt(1900, 1, 2).unwrap().and_hms_opt(0, 0, 1).unwrap();
+        assert_eq!(encoded(SqlType::DateTime, Value::DateTime(t)), vec![8, 1, 0, 0, 0, 44, 1, 0, 0]);
     }
 
     #[test]
     fn scope_identity_is_numeric_38() {
-        let out = encoded(
-            SqlType::Decimal {
-                precision: 38,
-                scale: 0,
-            },
-            Value::Int(7),
-        );
+        let out = encoded(SqlType::Decimal { precision: 38, scale: 0 }, Value::Int(7));
         assert_eq!(out.len(), 18);
         assert_eq!(&out[..3], &[17, 1, 7]);
     }

@@ -70,8 +70,7 @@ impl<'a> WireReader<'a> {
     /// `chars` UTF-16LE code units.
     pub fn utf16(&mut self, chars: usize) -> Result<String, ProtocolError> {
         let raw = self.bytes(chars * 2)?;
-        decode_utf16(raw)
-            .map_err(|_| ProtocolError::new(format!("{}: invalid UTF-16 text", self.what)))
+        decode_utf16(raw).map_err(|_| ProtocolError::new(format!("{}: invalid UTF-16 text", self.what)))
     }
 
     /// B_VARCHAR: a one-byte character count, then UTF-16LE.
@@ -88,10 +87,7 @@ impl<'a> WireReader<'a> {
 }
 
 pub fn decode_utf16(raw: &[u8]) -> Result<String, std::string::FromUtf16Error> {
-    let units: Vec<u16> = raw
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
+    let units: Vec<u16> = raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
     String::from_utf16(&units)
 }
 

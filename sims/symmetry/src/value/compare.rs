@@ -22,16 +22,9 @@ pub fn compare(a: &Value, b: &Value) -> Result<Option<Ordering>, ConversionError
         (Bytes(x), Bytes(y)) => x.cmp(y),
         (Str(_), other) | (other, Str(_)) if is_numeric(other) || is_temporal(other) => {
             // The string side converts to the other side's type (type precedence).
-            let (string, typed, flipped) = if matches!(a, Str(_)) {
-                (a, b, false)
-            } else {
-                (b, a, true)
-            };
+            let (string, typed, flipped) = if matches!(a, Str(_)) { (a, b, false) } else { (b, a, true) };
             let target = typed.natural_type().unwrap_or(SqlType::Int);
-            let target = if is_numeric(typed)
-                && !matches!(typed, Float(_))
-                && !matches!(typed, Decimal { .. })
-            {
+            let target = if is_numeric(typed) && !matches!(typed, Float(_)) && !matches!(typed, Decimal { .. }) {
                 SqlType::BigInt
             } else {
                 target
@@ -46,12 +39,7 @@ pub fn compare(a: &Value, b: &Value) -> Result<Option<Ordering>, ConversionError
         }
         _ if is_numeric(a) && is_numeric(b) => numeric_cmp(a, b),
         _ if is_temporal(a) && is_temporal(b) => instant(a).cmp(&instant(b)),
-        _ => {
-            return Err(ConversionError::Clash {
-                left: type_label(a),
-                right: type_label(b),
-            })
-        }
+        _ => return Err(ConversionError::Clash { left: type_label(a), right: type_label(b) }),
     }))
 }
 
@@ -67,24 +55,16 @@ fn collate_cmp(x: &str, y: &str) -> Ordering {
 }
 
 fn is_numeric(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Bit(_) | Value::Int(_) | Value::Float(_) | Value::Decimal { .. }
-    )
+    matches!(v, Value::Bit(_) | Value::Int(_) | Value::Float(_) | Value::Decimal { .. })
 }
 
 fn is_temporal(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Date(_) | Value::DateTime(_) | Value::DateTimeOffset(_)
-    )
+    matches!(v, Value::Date(_) | Value::DateTime(_) | Value::DateTimeOffset(_))
 }
 
 fn numeric_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.as_i64(), b.as_i64(), a, b) {
-        (Some(x), Some(y), Value::Int(_) | Value::Bit(_), Value::Int(_) | Value::Bit(_)) => {
-            x.cmp(&y)
-        }
+        (Some(x), Some(y), Value::Int(_) | Value::Bit(_), Value::Int(_) | Value::Bit(_)) => x.cmp(&y),
         _ => {
             let (x, y) = (as_f64(a), as_f64(b));
             x.partial_cmp(&y).unwrap_or(Ordering::Equal)
@@ -116,8 +96,7 @@ fn instant(v: &Value) -> DateTime<FixedOffset> {
 }
 
 fn type_label(v: &Value) -> String {
-    v.natural_type()
-        .map_or("NULL".to_string(), |t| t.sql_name())
+    v.natural_type().map_or("NULL".to_string(), |t| t.sql_name())
 }
 
 /// T-SQL LIKE: `%`, `_`, `[set]`, `[^set]`, `[a-z]`, with an optional escape character,
@@ -132,10 +111,7 @@ enum PatternItem {
     AnySequence,
     AnyChar,
     Literal(char),
-    Set {
-        negated: bool,
-        ranges: Vec<(char, char)>,
-    },
+    Set { negated: bool, ranges: Vec<(char, char)> },
 }
 
 fn parse_pattern(pattern: &str, escape: Option<char>) -> Vec<PatternItem> {
@@ -199,9 +175,7 @@ fn single_matches(item: &PatternItem, c: char) -> bool {
     match item {
         PatternItem::AnyChar => true,
         PatternItem::Literal(l) => *l == c,
-        PatternItem::Set { negated, ranges } => {
-            ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated
-        }
+        PatternItem::Set { negated, ranges } => ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated,
         PatternItem::AnySequence => true,
     }
 }
@@ -212,11 +186,7 @@ mod tests {
 
     #[test]
     fn text_comparison_ignores_case_and_trailing_spaces() {
-        let r = sql_equal(
-            &Value::str("Dana@Example.com  "),
-            &Value::str("dana@example.com"),
-        )
-        .unwrap();
+        let r = sql_equal(&Value::str("Dana@Example.com  "), &Value::str("dana@example.com")).unwrap();
         assert_eq!(r, Some(true));
     }
 
@@ -227,10 +197,7 @@ mod tests {
 
     #[test]
     fn a_numeric_string_compares_with_an_int() {
-        assert_eq!(
-            compare(&Value::str("12"), &Value::Int(9)).unwrap(),
-            Some(Ordering::Greater)
-        );
+        assert_eq!(compare(&Value::str("12"), &Value::Int(9)).unwrap(), Some(Ordering::Greater));
         assert!(compare(&Value::str("abc"), &Value::Int(9)).is_err());
     }
 

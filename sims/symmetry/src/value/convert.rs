@@ -11,11 +11,7 @@ use super::{Len, SqlType, Value};
 pub enum ConversionError {
     /// Msg 245.
     #[error("Conversion failed when converting the {from} value '{value}' to data type {to}.")]
-    Failed {
-        from: String,
-        value: String,
-        to: String,
-    },
+    Failed { from: String, value: String, to: String },
     /// Msg 241.
     #[error("Conversion failed when converting date and/or time from character string.")]
     DateTimeText,
@@ -64,9 +60,7 @@ pub fn cast(value: &Value, ty: SqlType) -> Result<Value, ConversionError> {
 pub fn check_fits(value: &Value, ty: SqlType) -> bool {
     match (value, ty) {
         (Value::Str(s), SqlType::VarChar(Len::Limited(n))) => s.chars().count() <= n as usize,
-        (Value::Str(s), SqlType::NVarChar(Len::Limited(n))) => {
-            s.encode_utf16().count() <= n as usize
-        }
+        (Value::Str(s), SqlType::NVarChar(Len::Limited(n))) => s.encode_utf16().count() <= n as usize,
         (Value::Bytes(b), SqlType::VarBinary(Len::Limited(n))) => b.len() <= n as usize,
         _ => true,
     }
@@ -95,15 +89,11 @@ pub fn convert(value: &Value, ty: SqlType) -> Result<Value, ConversionError> {
         SqlType::DateTime => {
             let t = to_naive(value, ty)?;
             if t.date() < NaiveDate::from_ymd_opt(1753, 1, 1).expect("valid date") {
-                return Err(ConversionError::DateTimeRange {
-                    from: source_name(value),
-                });
+                return Err(ConversionError::DateTimeRange { from: source_name(value) });
             }
             Ok(Value::DateTime(round_to_datetime_ticks(t)))
         }
-        SqlType::DateTime2 { scale } => {
-            to_naive(value, ty).map(|t| Value::DateTime(round_to_scale(t, scale)))
-        }
+        SqlType::DateTime2 { scale } => to_naive(value, ty).map(|t| Value::DateTime(round_to_scale(t, scale))),
         SqlType::DateTimeOffset { scale } => to_offset(value, ty).map(|t| {
             let rounded = round_to_scale(t.naive_utc(), scale);
             Value::DateTimeOffset(rounded.and_utc().with_timezone(t.offset()))
@@ -138,18 +128,11 @@ fn source_name(v: &Value) -> String {
 }
 
 fn clash(v: &Value, to: SqlType) -> ConversionError {
-    ConversionError::Clash {
-        left: source_name(v),
-        right: to.sql_name(),
-    }
+    ConversionError::Clash { left: source_name(v), right: to.sql_name() }
 }
 
 fn failed(v: &Value, to: SqlType) -> ConversionError {
-    ConversionError::Failed {
-        from: source_name(v),
-        value: v.to_display_string(),
-        to: to.sql_name(),
-    }
+    ConversionError::Failed { from: source_name(v), value: v.to_display_string(), to: to.sql_name() }
 }
 
 fn to_integer(value: &Value, ty: SqlType, min: i64, max: i64) -> Result<Value, ConversionError> {
@@ -239,11 +222,7 @@ pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
         return None;
     }
     let combined = format!("{int_part}{frac_part}");
-    let raw: i128 = if combined.is_empty() {
-        0
-    } else {
-        combined.parse().ok()?
-    };
+    let raw: i128 = if combined.is_empty() { 0 } else { combined.parse().ok()? };
     let value = rescale(raw, frac_part.len().min(38) as u8, scale);
     Some(if negative { -value } else { value })
 }
@@ -295,15 +274,9 @@ pub(crate) fn parse_datetime_text(s: &str) -> Option<NaiveDateTime> {
         "%m/%d/%Y %H:%M",
     ];
     const DATE_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"];
-    DATETIME_FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| {
-            DATE_FORMATS
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-                .map(|d| d.and_time(NaiveTime::MIN))
-        })
+    DATETIME_FORMATS.iter().find_map(|f| NaiveDateTime::parse_from_str(s, f).ok()).or_else(|| {
+        DATE_FORMATS.iter().find_map(|f| NaiveDate::parse_from_str(s, f).ok()).map(|d| d.and_time(NaiveTime::MIN))
+    })
 }
 
 /// `datetime` stores time in 1/300 s ticks.
@@ -328,92 +301,43 @@ mod tests {
 
     #[test]
     fn varchar_replaces_characters_outside_code_page_1252() {
-        assert_eq!(
-            convert(&Value::str("Zoë 李"), SqlType::VarChar(Len::Limited(10))).unwrap(),
-            Value::str("Zoë ?")
-        );
+        assert_eq!(convert(&Value::str("Zoë 李"), SqlType::VarChar(Len::Limited(10))).unwrap(), Value::str("Zoë ?"));
     }
 
     #[test]
     fn varchar_gives_one_question_mark_per_utf16_unit_of_an_unmappable_character() {
         let varchar = SqlType::VarChar(Len::Limited(40));
-        for (written, stored) in [
-            ("😀", "??"),
-            ("a😀b", "a??b"),
-            ("李", "?"),
-            ("שלום", "????"),
-            ("e\u{301}", "e?"),
-            ("€ Œ ™", "€ Œ ™"),
-        ] {
-            assert_eq!(
-                convert(&Value::str(written), varchar).unwrap(),
-                Value::str(stored),
-                "{written}"
-            );
+        for (written, stored) in
+            [("😀", "??"), ("a😀b", "a??b"), ("李", "?"), ("שלום", "????"), ("e\u{301}", "e?"), ("€ Œ ™", "€ Œ ™")]
+        {
+            assert_eq!(convert(&Value::str(written), varchar).unwrap(), Value::str(stored), "{written}");
         }
         // What the column stores is what counts against its length.
         let twenty_one_emoji = Value::str("😀".repeat(21));
         let stored = convert(&twenty_one_emoji, varchar).unwrap();
-        assert!(
-            !check_fits(&stored, varchar),
-            "42 characters in varchar(40)"
-        );
+        assert!(!check_fits(&stored, varchar), "42 characters in varchar(40)");
     }
 
     #[test]
     fn int_conversion_reports_overflow_and_bad_text() {
-        assert_eq!(
-            convert(&Value::Int(1 << 40), SqlType::Int)
-                .unwrap_err()
-                .number(),
-            8115
-        );
-        assert_eq!(
-            convert(&Value::str("x1"), SqlType::Int)
-                .unwrap_err()
-                .number(),
-            245
-        );
-        assert_eq!(
-            convert(&Value::str(" 42 "), SqlType::Int).unwrap(),
-            Value::Int(42)
-        );
+        assert_eq!(convert(&Value::Int(1 << 40), SqlType::Int).unwrap_err().number(), 8115);
+        assert_eq!(convert(&Value::str("x1"), SqlType::Int).unwrap_err().number(), 245);
+        assert_eq!(convert(&Value::str(" 42 "), SqlType::Int).unwrap(), Value::Int(42));
     }
 
     #[test]
     fn datetime_accepts_iso_and_us_culture_text() {
-        let expected = NaiveDate::from_ymd_opt(2024, 1, 2)
-            .unwrap()
-            .and_hms_opt(10, 0, 0)
-            .unwrap();
-        for text in [
-            "2024-01-02 10:00:00",
-            "2024-01-02T10:00:00",
-            "1/2/2024 10:00:00 AM",
-        ] {
-            assert_eq!(
-                convert(&Value::str(text), SqlType::DateTime).unwrap(),
-                Value::DateTime(expected),
-                "{text}"
-            );
+        let expected = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        for text in ["2024-01-02 10:00:00", "2024-01-02T10:00:00", "1/2/2024 10:00:00 AM"] {
+            assert_eq!(convert(&Value::str(text), SqlType::DateTime).unwrap(), Value::DateTime(expected), "{text}");
         }
-        assert_eq!(
-            convert(&Value::str("tomorrow"), SqlType::DateTime)
-                .unwrap_err()
-                .number(),
-            241
-        );
+        assert_eq!(convert(&Value::str("tomorrow"), SqlType::DateTime).unwrap_err().number(), 241);
     }
 
     #[test]
     fn datetime_rounds_to_three_hundredths_of_a_second() {
-        let t = NaiveDate::from_ymd_opt(2024, 1, 2)
-            .unwrap()
-            .and_hms_milli_opt(10, 0, 0, 2)
-            .unwrap();
-        let Value::DateTime(r) = convert(&Value::DateTime(t), SqlType::DateTime).unwrap() else {
-            panic!()
-        };
+        let t = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap().and_hms_milli_opt(10, 0, 0, 2).unwrap();
+        let Value::DateTime(r) = convert(&Value::DateTime(t), SqlType::DateTime).unwrap() else { panic!() };
         assert_eq!(r.nanosecond(), 3_333_333);
     }
 

@@ -10,8 +10,7 @@ mod convert;
 
 pub use compare::{compare, like_matches, sql_equal};
 pub use convert::{
-    cast, check_fits, convert, parse_decimal, round_to_datetime_ticks as round_datetime,
-    ConversionError,
+    cast, check_fits, convert, parse_decimal, round_to_datetime_ticks as round_datetime, ConversionError,
 };
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
@@ -74,10 +73,7 @@ impl SqlType {
     }
 
     pub fn is_integer(&self) -> bool {
-        matches!(
-            self,
-            SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt
-        )
+        matches!(self, SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt)
     }
 }
 
@@ -128,9 +124,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i),
             Value::Bit(b) => Some(*b as i64),
-            Value::Decimal { mantissa, scale } => {
-                i64::try_from(mantissa / 10i128.pow(*scale as u32)).ok()
-            }
+            Value::Decimal { mantissa, scale } => i64::try_from(mantissa / 10i128.pow(*scale as u32)).ok(),
             _ => None,
         }
     }
@@ -151,10 +145,7 @@ impl Value {
             Value::Int(i) if i32::try_from(*i).is_ok() => SqlType::Int,
             Value::Int(_) => SqlType::BigInt,
             Value::Float(_) => SqlType::Float,
-            Value::Decimal { scale, .. } => SqlType::Decimal {
-                precision: 38,
-                scale: *scale,
-            },
+            Value::Decimal { scale, .. } => SqlType::Decimal { precision: 38, scale: *scale },
             Value::Str(s) if s.chars().count() <= 4000 => SqlType::NVarChar(Len::Limited(4000)),
             Value::Str(_) => SqlType::NVarChar(Len::Max),
             Value::Bytes(b) if b.len() <= 8000 => SqlType::VarBinary(Len::Limited(8000)),
@@ -190,10 +181,7 @@ impl Value {
             Value::Float(f) => f.to_string(),
             Value::Decimal { mantissa, scale } => decimal_to_string(*mantissa, *scale),
             Value::Str(s) => s.clone(),
-            Value::Bytes(b) => format!(
-                "0x{}",
-                b.iter().map(|x| format!("{x:02X}")).collect::<String>()
-            ),
+            Value::Bytes(b) => format!("0x{}", b.iter().map(|x| format!("{x:02X}")).collect::<String>()),
             Value::Date(d) => d.to_string(),
             Value::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
             Value::DateTimeOffset(t) => t.format("%Y-%m-%d %H:%M:%S%.7f %:z").to_string(),
@@ -208,10 +196,5 @@ fn decimal_to_string(mantissa: i128, scale: u8) -> String {
     let divisor = 10i128.pow(scale as u32);
     let sign = if mantissa < 0 { "-" } else { "" };
     let abs = mantissa.abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / divisor,
-        abs % divisor,
-        width = scale as usize
-    )
+    format!("{sign}{}.{:0width$}", abs / divisor, abs % divisor, width = scale as usize)
 }

@@ -20,12 +20,9 @@ pub async fn start() -> RunningSim {
 }
 
 pub async fn start_with(config: SimConfig) -> RunningSim {
-    SymmetrySim::start(SimConfig {
-        process_interval: Duration::from_millis(5),
-        ..config
-    })
-    .await
-    .expect("simulator starts")
+    SymmetrySim::start(SimConfig { process_interval: Duration::from_millis(5), ..config })
+        .await
+        .expect("simulator starts")
 }
 
 pub fn config(sim: &RunningSim, user: &str, password: &str, encryption: EncryptionLevel) -> Config {
@@ -46,17 +43,11 @@ pub async fn connect_with(config: Config) -> tiberius::Result<Tds> {
 
 /// The integration login over plaintext.
 pub async fn connect(sim: &RunningSim) -> Tds {
-    connect_with(config(sim, USER, PASSWORD, EncryptionLevel::NotSupported))
-        .await
-        .expect("login succeeds")
+    connect_with(config(sim, USER, PASSWORD, EncryptionLevel::NotSupported)).await.expect("login succeeds")
 }
 
 /// Runs a query and returns the first result set.
-pub async fn rows(
-    client: &mut Tds,
-    sql: &str,
-    params: &[&dyn tiberius::ToSql],
-) -> Vec<tiberius::Row> {
+pub async fn rows(client: &mut Tds, sql: &str, params: &[&dyn tiberius::ToSql]) -> Vec<tiberius::Row> {
     client
         .query(sql, params)
         .await
@@ -75,11 +66,7 @@ pub fn server_error(e: tiberius::error::Error) -> tiberius::error::TokenError {
 
 /// Inserts an import row with `ImportNow = 1` and returns its RecordCount, read back with
 /// `OUTPUT ... INTO` as integrators do.
-pub async fn insert_import_row(
-    client: &mut Tds,
-    columns: &str,
-    values: &[&dyn tiberius::ToSql],
-) -> i32 {
+pub async fn insert_import_row(client: &mut Tds, columns: &str, values: &[&dyn tiberius::ToSql]) -> i32 {
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("@P{i}")).collect();
     let sql = format!(
         "DECLARE @ids TABLE (RecordCount int); \
@@ -112,7 +99,5 @@ pub async fn wait_for_status(client: &mut Tds, record_count: i32) -> (i32, Strin
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     };
-    tokio::time::timeout(Duration::from_secs(30), poll)
-        .await
-        .expect("the import processor handles the row")
+    tokio::time::timeout(Duration::from_secs(30), poll).await.expect("the import processor handles the row")
 }
