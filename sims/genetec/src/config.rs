@@ -1,9 +1,11 @@
-//! How to run a simulator: addresses, base path, fixture, persistence, TLS and the
-//! timing knobs the spec leaves open.
+//! How to run a simulator: addresses, base path, fixture, persistence, TLS, the
+//! timing knobs the spec leaves open, and the shared fault plan and clock it starts with.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
+
+use gatehouse_sim_faults::{ClockSettings, FaultPlan};
 
 use crate::model::Directory;
 
@@ -60,6 +62,10 @@ pub struct SimConfig {
     /// Extra latency of the first request of a session (the Directory log-on).
     pub session_start_latency: Duration,
     pub events_redirect: RedirectStatus,
+    /// The shared fault plan at start (`--latency-ms`, `--error-rate`, ...); a reset returns to it.
+    pub fault_plan: FaultPlan,
+    /// The clock at start (`--clock-offset-secs`, `--clock-frozen`); a reset returns to it.
+    pub clock: ClockSettings,
 }
 
 impl Default for SimConfig {
@@ -77,6 +83,8 @@ impl Default for SimConfig {
             session_idle_timeout: Duration::from_secs(300),
             session_start_latency: Duration::ZERO,
             events_redirect: RedirectStatus::Found,
+            fault_plan: FaultPlan::default(),
+            clock: ClockSettings::default(),
         }
     }
 }

@@ -15,7 +15,6 @@
 //! implemented.
 
 pub mod access;
-mod clock;
 pub mod config;
 mod controls;
 pub mod envelope;
@@ -45,6 +44,7 @@ use tokio_util::task::TaskTracker;
 pub use access::{BadgeSwipe, Decision as BadgeDecision, SwipeError};
 pub use config::{FixtureSource, RedirectStatus, SimConfig, StreamListener};
 pub use faults::{ActiveFault, FaultKind, FaultRule, FaultTiming};
+pub use gatehouse_sim_faults::{ClockSettings, FaultPlan, PlanError, SimClock};
 pub use model::well_known;
 pub use model::{AccessEvent, AccessEventType, Directory};
 
@@ -60,6 +60,8 @@ pub enum SimError {
     StateFile(#[from] persist::PersistError),
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    #[error(transparent)]
+    FaultPlan(#[from] PlanError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: SocketAddr, source: std::io::Error },
 }
@@ -71,6 +73,7 @@ impl GenetecSim {
     /// Loads the fixture (or the state file), binds the listeners and serves until
     /// [`RunningSim::shutdown`].
     pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+        let fault_plan = gatehouse_sim_faults::FaultInjector::new(config.fault_plan.clone())?;
         let fixture = fixture::load(&config.fixture)?;
         let state_file = config.state_file.clone().map(persist::StateFile::new);
         let initial = match &state_file {
@@ -85,7 +88,7 @@ impl GenetecSim {
         if let Some(file) = &state_file {
             file.write(&initial, 0)?;
         }
-        let sim = Arc::new(SimState::new(&config, fixture, initial, state_file, cert_pem));
+        let sim = Arc::new(SimState::new(&config, fault_plan, fixture, initial, state_file, cert_pem));
 
         let main = bind(SocketAddr::new(config.bind, config.port)).await?;
         let stream = match config.stream {
@@ -163,8 +166,29 @@ impl RunningSim {
         self.sim.faults().add(rule)
     }
 
+    /// Clears the Web SDK fault rules (the shared fault plan stays).
     pub fn clear_faults(&self) {
         self.sim.faults().clear();
+    }
+
+    /// Replaces the shared fault plan (also `PUT /_sim/fault-plan`).
+    pub fn set_fault_plan(&self, plan: FaultPlan) -> Result<(), PlanError> {
+        self.sim.fault_plan.set(plan)
+    }
+
+    /// The shared fault plan as it stands (also `GET /_sim/fault-plan`).
+    pub fn fault_plan(&self) -> FaultPlan {
+        self.sim.fault_plan.plan()
+    }
+
+    /// No shared faults any more (also `DELETE /_sim/fault-plan`).
+    pub fn clear_fault_plan(&self) {
+        self.sim.fault_plan.clear();
+    }
+
+    /// The simulator's clock (also `GET`/`PUT /_sim/clock`).
+    pub fn clock(&self) -> &SimClock {
+        &self.sim.clock
     }
 
     /// Ends sessions, all or one user's, closing their event streams; returns how many.

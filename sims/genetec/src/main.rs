@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use gatehouse_sim_faults::FaultArgs;
 use gatehouse_sim_genetec::{FixtureSource, GenetecSim, RedirectStatus, SimConfig, StreamListener};
 
 /// A simulated Genetec Security Center Web SDK role.
@@ -48,6 +49,8 @@ struct Args {
     /// Extra latency of a session's first request, in milliseconds (the Directory log-on).
     #[arg(long, default_value_t = 0)]
     session_start_latency_ms: u64,
+    #[command(flatten)]
+    faults: FaultArgs,
 }
 
 #[tokio::main]
@@ -73,13 +76,18 @@ async fn main() -> anyhow::Result<()> {
         keepalive_interval: Duration::from_secs(args.keepalive_secs.max(1)),
         session_start_latency: Duration::from_millis(args.session_start_latency_ms),
         events_redirect: if args.redirect_307 { RedirectStatus::TemporaryRedirect } else { RedirectStatus::Found },
+        fault_plan: args.faults.plan(),
+        clock: args.faults.clock()?,
         ..SimConfig::default()
     };
     let sim = GenetecSim::start(config).await?;
     println!("Genetec Web SDK simulator");
     println!("  Web SDK:  {}/", sim.base_url());
     println!("  Events:   {}", sim.stream_url());
-    println!("  Controls: {}/state (badge, faults, sessions, clock, reset, cert)", sim.control_url());
+    println!("  Controls: {}/state (badge, faults, fault-plan, sessions, clock, reset, cert)", sim.control_url());
+    if !sim.fault_plan().is_empty() {
+        println!("  Fault plan: {}", serde_json::to_string(&sim.fault_plan())?);
+    }
     let directory = sim.state();
     for part in directory.licence.parts.iter().filter(|p| p.activated) {
         println!("  Application id ({}): {}", part.part, part.application_id);

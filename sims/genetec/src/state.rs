@@ -1,14 +1,15 @@
 //! The running simulator's shared state: the directory (with its fixture and state
-//! file), sessions and streams, faults and the clock. Every HTTP handler and every
+//! file), sessions and streams, the Web SDK faults, the shared fault plan and the clock. Every HTTP handler and every
 //! library call goes through here, so both see the same behaviour.
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use gatehouse_sim_faults::control::Controlled;
+use gatehouse_sim_faults::{FaultInjector, SimClock};
 
 use crate::access::{self, BadgeSwipe, SwipeError};
-use crate::clock::SimClock;
 use crate::config::{RedirectStatus, SimConfig};
 use crate::envelope::{SdkFailure, SdkResponse};
 use crate::faults::Faults;
@@ -76,6 +77,8 @@ struct Versioned {
 pub struct SimState {
     pub settings: Settings,
     pub clock: SimClock,
+    /// The fault plan shared with the other simulators, applied in `websdk::handle`.
+    pub fault_plan: FaultInjector,
     directory: Mutex<Versioned>,
     fixture: Directory,
     live: Mutex<Live>,
@@ -92,6 +95,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SimState {
     pub fn new(
         config: &SimConfig,
+        fault_plan: FaultInjector,
         fixture: Directory,
         initial: Directory,
         state_file: Option<StateFile>,
@@ -106,7 +110,8 @@ impl SimState {
                 events_redirect: config.events_redirect,
                 tls: config.tls,
             },
-            clock: SimClock::default(),
+            clock: SimClock::new(config.clock),
+            fault_plan,
             directory: Mutex::new(Versioned { directory: initial, version: 1 }),
             fixture,
             live: Mutex::new(Live::default()),
@@ -171,7 +176,8 @@ impl SimState {
         }
     }
 
-    /// Back to the fixture: data, sessions, streams, faults and clock.
+    /// Back to the fixture: data, sessions, streams, faults; the fault plan and the clock
+    /// back to how they started.
     pub fn reset(&self) {
         let (snapshot, version) = {
             let mut guard = lock(&self.directory);
@@ -185,6 +191,7 @@ impl SimState {
         live.expire(None);
         drop(live);
         self.faults().clear();
+        self.fault_plan.reset();
         self.clock.reset();
     }
 
@@ -205,5 +212,15 @@ impl SimState {
         });
         let delivered = self.live().publish(&event, &crate::events::frame(&event));
         Ok((event, delivered))
+    }
+}
+
+impl Controlled for SimState {
+    fn fault_injector(&self) -> &FaultInjector {
+        &self.fault_plan
+    }
+
+    fn sim_clock(&self) -> &SimClock {
+        &self.clock
     }
 }

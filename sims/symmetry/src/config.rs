@@ -1,9 +1,10 @@
-//! How a simulator instance is set up: addresses, logins, timing, encryption and the status
-//! codes the import processor writes.
+//! How a simulator instance is set up: addresses, logins, timing, encryption, the status
+//! codes the import processor writes, and the shared fault plan and clock it starts with.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use gatehouse_sim_faults::{ClockSettings, FaultPlan};
 use serde::{Deserialize, Serialize};
 
 use crate::fixture::Fixture;
@@ -164,6 +165,12 @@ pub struct SimConfig {
     // ASSUMPTION: Data Connect's installer creates multiMAXImport (writers reach it only with
     // the licence, Envoy's page and spec §1); the seed does not say how a missing licence shows.
     pub data_connect: bool,
+    /// The shared fault plan at start (`--latency-ms`, `--error-rate`, ...), applied to every
+    /// SQL batch and RPC.
+    pub fault_plan: FaultPlan,
+    /// The clock at start (`--clock-offset-secs`, `--clock-frozen`); freeing a fixed clock
+    /// returns to it.
+    pub clock: ClockSettings,
 }
 
 impl SimConfig {
@@ -187,6 +194,8 @@ impl Default for SimConfig {
             time_zone: chrono_tz::UTC,
             server_name: "SYMMETRY-SIM".to_string(),
             data_connect: true,
+            fault_plan: FaultPlan::default(),
+            clock: ClockSettings::default(),
         }
     }
 }

@@ -1,27 +1,32 @@
 //! The HTTP control API (outside the TDS port) that tests and integrators use to steer the
 //! simulator: pause/resume/run the import processor, inject faults, seed fixtures, set the
-//! clock, fetch the certificate and dump the state.
+//! clock, fetch the certificate and dump the state. The fault plan and the clock are served as
+//! every simulator serves them (`gatehouse_sim_faults::control`).
 //!
-//! | Method and path          | Body                                  | Effect                          |
-//! |--------------------------|---------------------------------------|---------------------------------|
-//! | GET  /health             |                                       | "ok"                            |
-//! | GET  /state              |                                       | databases, processor, faults    |
-//! | POST /processor/pause    |                                       | stop processing import rows     |
-//! | POST /processor/resume   |                                       | process again                   |
-//! | POST /processor/run      | `{"include_scheduled": bool}` (opt.)  | process pending rows now        |
-//! | GET/POST/DELETE /faults  | a fault (see `faults::Fault`)         | list / inject / clear all       |
-//! | POST /fixture            | a fixture (see `fixture::Fixture`)    | upsert multiMAX data and logins |
-//! | PUT  /clock              | `{"utc": "2024-05-01T12:00:00Z"}` or `{"utc": null}` | fix or free the clock |
-//! | GET  /cert               |                                       | the TLS certificate (PEM)       |
+//! | Method and path            | Body                                  | Effect                          |
+//! |----------------------------|---------------------------------------|---------------------------------|
+//! | GET  /health               |                                       | "ok"                            |
+//! | GET  /state                |                                       | databases, processor, faults    |
+//! | POST /processor/pause      |                                       | stop processing import rows     |
+//! | POST /processor/resume     |                                       | process again                   |
+//! | POST /processor/run        | `{"include_scheduled": bool}` (opt.)  | process pending rows now        |
+//! | GET/POST/DELETE /faults    | a fault (see `faults::Fault`)         | list / inject / clear all       |
+//! | GET/PUT/DELETE /fault-plan | a `FaultPlan`                         | the shared plan: show/set/clear |
+//! | POST /fixture              | a fixture (see `fixture::Fixture`)    | upsert multiMAX data and logins |
+//! | GET  /clock                |                                       | `{now, offset_secs, frozen}`    |
+//! | PUT  /clock                | a `ClockChange`, e.g. `{"offset_secs": -3600}` | the clock as above     |
+//! | PUT  /clock                | `{"utc": "2024-05-01T12:00:00Z"}` or `{"utc": null}` | fix or free it (204) |
+//! | GET  /cert                 |                                       | the TLS certificate (PEM)       |
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use gatehouse_sim_faults::{control, ClockChange};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -39,8 +44,9 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/processor/run", post(run))
         .route("/faults", get(list_faults).post(inject).delete(clear_faults))
         .route("/fixture", post(seed))
-        .route("/clock", put(set_clock))
+        .route("/clock", get(control::get_clock::<SimState>).put(set_clock))
         .route("/cert", get(cert))
+        .merge(control::routes())
         .with_state(state)
 }
 
@@ -57,6 +63,7 @@ pub fn state_json(state: &SimState) -> serde_json::Value {
         "faults": state.faults.active(),
         "connections": state.transport_counts(),
         "logins": state.logins().iter().map(|l| l.user.clone()).collect::<Vec<_>>(),
+        "fault_plan": state.fault_plan.plan(),
         "clock_utc": state.now_utc().to_rfc3339(),
     })
 }
@@ -108,14 +115,22 @@ async fn seed(State(state): State<Arc<SimState>>, Json(fixture): Json<Fixture>) 
     }
 }
 
+/// `PUT /clock` takes the shared change, or the older `{"utc": …}` that fixes or frees the clock.
 #[derive(Debug, Deserialize)]
-struct ClockRequest {
-    utc: Option<DateTime<Utc>>,
+#[serde(untagged)]
+enum ClockRequest {
+    Change(ClockChange),
+    Fixed { utc: Option<DateTime<Utc>> },
 }
 
-async fn set_clock(State(state): State<Arc<SimState>>, Json(request): Json<ClockRequest>) -> StatusCode {
-    state.set_time(request.utc);
-    StatusCode::NO_CONTENT
+async fn set_clock(State(state): State<Arc<SimState>>, Json(request): Json<ClockRequest>) -> Response {
+    match request {
+        ClockRequest::Change(change) => control::put_clock(State(state), Json(change)).await,
+        ClockRequest::Fixed { utc } => {
+            state.set_time(utc);
+            StatusCode::NO_CONTENT.into_response()
+        }
+    }
 }
 
 async fn cert(State(state): State<Arc<SimState>>) -> Response {

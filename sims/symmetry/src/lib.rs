@@ -39,6 +39,7 @@ use tokio::task::JoinHandle;
 pub use config::{Denial, EncryptionPolicy, Login, Permission, SimConfig, StatusCodes};
 pub use faults::{DropPoint, Fault};
 pub use fixture::{Fixture, FixtureError};
+pub use gatehouse_sim_faults::{ClockSettings, FaultPlan, PlanError, SimClock};
 pub use model::schema::{Database, ObjectId};
 pub use value::Value;
 
@@ -53,6 +54,8 @@ pub enum StartError {
     Tls(#[from] TlsSetupError),
     #[error(transparent)]
     Fixture(#[from] FixtureError),
+    #[error(transparent)]
+    FaultPlan(#[from] PlanError),
 }
 
 pub struct SymmetrySim;
@@ -60,6 +63,7 @@ pub struct SymmetrySim;
 impl SymmetrySim {
     /// Binds the TDS port (and the control port), loads the fixture and starts the processor.
     pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
+        let fault_plan = gatehouse_sim_faults::FaultInjector::new(config.fault_plan.clone())?;
         let tls = match config.encryption {
             EncryptionPolicy::Unsupported => None,
             _ => Some(TlsIdentity::self_signed(std::slice::from_ref(&config.server_name))?),
@@ -72,7 +76,7 @@ impl SymmetrySim {
             None => None,
         };
         let control_addr = control_listener.as_ref().and_then(|l| l.local_addr().ok());
-        let state = Arc::new(SimState::new(config, tls)?);
+        let state = Arc::new(SimState::new(config, fault_plan, tls)?);
         let (shutdown, shutdown_rx) = watch::channel(false);
 
         let mut tasks = vec![
@@ -186,12 +190,33 @@ impl RunningSim {
         self.state.faults.active()
     }
 
+    /// Replaces the shared fault plan (also `PUT /fault-plan`).
+    pub fn set_fault_plan(&self, plan: FaultPlan) -> Result<(), PlanError> {
+        self.state.fault_plan.set(plan)
+    }
+
+    /// The shared fault plan as it stands (also `GET /fault-plan`).
+    pub fn fault_plan(&self) -> FaultPlan {
+        self.state.fault_plan.plan()
+    }
+
+    /// No shared faults any more (also `DELETE /fault-plan`).
+    pub fn clear_fault_plan(&self) {
+        self.state.fault_plan.clear();
+    }
+
+    /// The simulator's clock (also `GET`/`PUT /clock`).
+    pub fn clock(&self) -> &SimClock {
+        &self.state.clock
+    }
+
     /// Upserts companies, access codes, titles, cardholders and logins; all or nothing.
     pub fn seed(&self, fixture: &Fixture) -> Result<(), FixtureError> {
         self.state.seed(fixture)
     }
 
-    /// Fixes the simulator's clock (GETDATE(), processor timestamps); `None` frees it.
+    /// Fixes the simulator's clock (GETDATE(), processor timestamps); `None` frees it, back to
+    /// its start settings.
     pub fn set_time(&self, utc: Option<DateTime<Utc>>) {
         self.state.set_time(utc);
     }

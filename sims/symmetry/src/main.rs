@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
+use gatehouse_sim_faults::FaultArgs;
 use gatehouse_sim_symmetry::{EncryptionPolicy, Fixture, Login, SimConfig, SymmetrySim};
 
 #[derive(Debug, Parser)]
@@ -41,6 +42,8 @@ struct Args {
     /// Server name reported in messages and @@SERVERNAME.
     #[arg(long, default_value = "SYMMETRY-SIM")]
     server_name: String,
+    #[command(flatten)]
+    faults: FaultArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -100,6 +103,8 @@ async fn main() -> anyhow::Result<()> {
         },
         time_zone: args.time_zone,
         server_name: args.server_name,
+        fault_plan: args.faults.plan(),
+        clock: args.faults.clock()?,
         ..SimConfig::default()
     };
     let sim = SymmetrySim::start(config).await.context("starting the Symmetry simulator")?;
@@ -115,8 +120,12 @@ async fn main() -> anyhow::Result<()> {
     println!("  import processor interval: {:?}", args.process_interval);
     if let Some(url) = sim.control_url() {
         println!(
-            "  control API: {url}  (GET /state, POST /processor/pause|resume|run, POST/DELETE /faults, POST /fixture)"
+            "  control API: {url}  (GET /state, POST /processor/pause|resume|run, POST/DELETE /faults, \
+             GET/PUT/DELETE /fault-plan, GET/PUT /clock, POST /fixture)"
         );
+    }
+    if !sim.fault_plan().is_empty() {
+        println!("  fault plan: {}", serde_json::to_string(&sim.fault_plan())?);
     }
     for login in sim.logins() {
         println!(

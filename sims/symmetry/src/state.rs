@@ -1,11 +1,14 @@
 //! The state one simulator instance shares between its TDS connections, the import processor and
-//! the control API: the catalog, the logins, faults, the processor switch and the clock.
+//! the control API: the catalog, the logins, the Symmetry faults and the shared fault plan, the
+//! processor switch and the clock.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use gatehouse_sim_faults::control::Controlled;
+use gatehouse_sim_faults::{FaultInjector, SimClock};
 
 use crate::config::{Login, SimConfig};
 use crate::faults::Faults;
@@ -21,27 +24,30 @@ pub struct SimState {
     /// By lower-case user name.
     logins: Mutex<BTreeMap<String, Arc<Login>>>,
     pub faults: Faults,
+    /// The fault plan shared with the other simulators, applied per request in `server::requests`.
+    pub fault_plan: FaultInjector,
     pub processor: ProcessorControl,
     /// `None` when the encryption policy is "unsupported".
     pub tls: Option<TlsIdentity>,
-    /// A fixed time for tests; the system clock otherwise.
-    fixed_time: Mutex<Option<DateTime<Utc>>>,
+    /// GETDATE() and the processor's timestamps.
+    pub clock: SimClock,
     next_spid: AtomicU16,
     /// Connections per negotiated transport: plaintext, login-only TLS, full TLS, refused.
     transports: [AtomicU64; 4],
 }
 
 impl SimState {
-    pub fn new(config: SimConfig, tls: Option<TlsIdentity>) -> Result<Self, FixtureError> {
+    pub fn new(config: SimConfig, fault_plan: FaultInjector, tls: Option<TlsIdentity>) -> Result<Self, FixtureError> {
         let mut catalog = Catalog::new(&config.status_codes.messages());
         config.fixture.apply(&mut catalog.multimax)?;
         let state = SimState {
             catalog: Mutex::new(catalog),
             logins: Mutex::new(BTreeMap::new()),
             faults: Faults::default(),
+            fault_plan,
             processor: ProcessorControl::default(),
             tls,
-            fixed_time: Mutex::new(None),
+            clock: SimClock::new(config.clock),
             // SQL Server numbers user sessions from 51.
             next_spid: AtomicU16::new(51),
             transports: Default::default(),
@@ -101,7 +107,7 @@ impl SimState {
     }
 
     pub fn now_utc(&self) -> DateTime<Utc> {
-        self.fixed_time.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or_else(Utc::now)
+        self.clock.now()
     }
 
     /// The SMS server's wall clock, in its configured time zone.
@@ -109,8 +115,22 @@ impl SimState {
         self.now_utc().with_timezone(&self.config.time_zone).naive_local()
     }
 
+    /// Fixes the clock at `time`; `None` frees it, back to how it started.
     pub fn set_time(&self, time: Option<DateTime<Utc>>) {
-        *self.fixed_time.lock().unwrap_or_else(|p| p.into_inner()) = time;
+        match time {
+            Some(at) => self.clock.freeze_at(at),
+            None => self.clock.reset(),
+        }
+    }
+}
+
+impl Controlled for SimState {
+    fn fault_injector(&self) -> &FaultInjector {
+        &self.fault_plan
+    }
+
+    fn sim_clock(&self) -> &SimClock {
+        &self.clock
     }
 }
 

@@ -1,7 +1,8 @@
 //! The simulator-only control API under `/_sim` (no authentication; a real role has
-//! nothing here): badge swipes, state dump, reset, faults, sessions, clock, the TLS
-//! certificate. Each handler is a thin JSON wrapper over a `SimState` method that the
-//! library API calls too.
+//! nothing here): badge swipes, state dump, reset, Web SDK faults, sessions, the TLS
+//! certificate, and the fault plan and clock every simulator serves the same way
+//! (`/fault-plan`, `GET`/`PUT /clock`, from `gatehouse_sim_faults::control`). Each
+//! handler is a thin JSON wrapper over a `SimState` method that the library API calls too.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
+use gatehouse_sim_faults::control;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,8 +33,9 @@ pub fn router() -> Router<Arc<SimState>> {
         .route("/faults/{id}", delete(remove_fault))
         .route("/sessions", get(sessions))
         .route("/sessions/expire", post(expire_sessions))
-        .route("/clock", get(clock).post(move_clock))
+        .route("/clock", get(control::get_clock::<SimState>).put(control::put_clock::<SimState>).post(move_clock))
         .route("/cert", get(cert))
+        .merge(control::routes())
 }
 
 fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
@@ -111,16 +114,13 @@ async fn expire_sessions(
     Json(json!({ "expired": sim.live().expire(request.user.as_deref()) }))
 }
 
+/// The older `POST /_sim/clock` body, kept beside the shared `PUT`.
 #[derive(Debug, Deserialize)]
 struct ClockRequest {
     #[serde(default)]
     advance_seconds: Option<i64>,
     #[serde(default)]
     set: Option<DateTime<Utc>>,
-}
-
-async fn clock(State(sim): State<Arc<SimState>>) -> Json<serde_json::Value> {
-    Json(json!({ "now": format_date(sim.clock.now()) }))
 }
 
 async fn move_clock(State(sim): State<Arc<SimState>>, Json(request): Json<ClockRequest>) -> Json<serde_json::Value> {

@@ -67,6 +67,9 @@ pub struct Person {
     pub status: Status,
     #[serde(default)]
     pub can_escort: bool,
+    /// The picture, base64 as `Picture` reads [C3 S9]; set by the multipart upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

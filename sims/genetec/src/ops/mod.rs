@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::envelope::SdkFailure;
 use crate::model::entities::{Area, CardholderGroup, Credential, Door, Header, Partition};
 use crate::model::{Cardholder, CredentialFormat, Directory, EntityType, Person, User, Visitor};
-use crate::query::{EntityQuery, OpKind, Segment, Target};
+use crate::query::{EntityQuery, Form, OpKind, Segment, Target};
 
 /// What a query runs with, besides the directory.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,8 @@ pub struct ExecContext<'a> {
     pub creation_partition: Uuid,
     /// Whether the request came as POST.
     pub post: bool,
+    /// The multipart parts `$name` values refer to (empty without a body).
+    pub form: &'a Form,
 }
 
 /// Runs the query; the `Result` of the envelope, or `None` for a write-only query.
@@ -83,7 +85,7 @@ fn execute_segment(
                 let (key, value) = read::project(directory, guid, path, context.now)?;
                 projected.insert(key, value);
             }
-            OpKind::Set(path, value) => write::set(directory, guid, path, value)?,
+            OpKind::Set(path, value) => write::set(directory, guid, path, value, context.form)?,
             OpKind::Add(path, items) => {
                 for item in items {
                     collections::edit(directory, guid, path, item, collections::Edit::Add)?;

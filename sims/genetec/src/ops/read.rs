@@ -38,6 +38,7 @@ const PERSON_PROPERTIES: &[&str] = &[
     "Credentials",
     "CanEscort",
     "AccessRules",
+    "Picture",
 ];
 const VISITOR_PROPERTIES: &[&str] = &["Arrival", "Departure", "CheckinDate"];
 const CREDENTIAL_PROPERTIES: &[&str] =
@@ -195,6 +196,8 @@ fn person_property(person: &Person, name: &str, now: DateTime<Utc>) -> Value {
         "EmailAddress" => json!(person.email_address),
         "MobilePhoneNumber" => json!(person.mobile_phone_number),
         "CanEscort" => json!(person.can_escort),
+        // ASSUMPTION: a cardholder without a picture reads `null` [I].
+        "Picture" => json!(person.picture),
         _ => status_property(&person.status, name, now),
     }
 }

@@ -1,5 +1,6 @@
 //! Property setters (`Prop=value`) with the Web SDK's constraints.
 
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -8,7 +9,7 @@ use crate::envelope::SdkFailure;
 use crate::model::credentials::CredentialFormat;
 use crate::model::status::{Expiration, State, Status};
 use crate::model::{Directory, EntityType};
-use crate::query::{parse_bool, parse_date_time, parse_guid, parse_time_span, Value};
+use crate::query::{parse_bool, parse_date_time, parse_guid, parse_time_span, Form, Value};
 
 /// The observed wording for a read-only property (spec §4.2, C3 S8).
 pub fn no_setter(name: &str) -> SdkFailure {
@@ -20,7 +21,13 @@ pub fn date(value: &Value) -> Result<DateTime<Utc>, SdkFailure> {
     parse_date_time(&text).ok_or_else(|| SdkFailure::invalid_value(format!("'{text}' is not a date")))
 }
 
-pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value) -> Result<(), SdkFailure> {
+pub fn set(
+    directory: &mut Directory,
+    guid: Uuid,
+    path: &[String],
+    value: &Value,
+    form: &Form,
+) -> Result<(), SdkFailure> {
     let entity_type = directory.entity_type(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?;
     let [name] = path else {
         return Err(not_found(&path.join("."), entity_type));
@@ -39,6 +46,7 @@ pub fn set(directory: &mut Directory, guid: Uuid, path: &[String], value: &Value
         (_, "Name") => header(directory, guid)?.name = text,
         (_, "Description") => header(directory, guid)?.description = text,
         (_, "LogicalId") => set_logical_id(directory, guid, entity_type, &text)?,
+        (EntityType::Cardholder | EntityType::Visitor, "Picture") => set_picture(directory, guid, &text, form)?,
         (EntityType::Cardholder | EntityType::Visitor, _) => {
             set_person(directory, guid, entity_type, canonical, value)?
         }
@@ -154,6 +162,41 @@ fn set_person(
         // message was observed on a Visitor (spec §5.2) [I for cardholders].
         _ => return Err(no_setter(name)),
     }
+    Ok(())
+}
+
+/// `Picture=$part`: the picture is the base64 text of the form-data part of that name
+/// (spec §3.2, [C S2]); `Picture=` with nothing clears it.
+///
+/// ASSUMPTION: the role refuses, inside the envelope, a reference to a part the request
+/// lacks, content that is not base64, and an image it cannot decode; of the formats it
+/// may decode [C3 S9] the simulator knows PNG and JPEG, by their signatures [I].
+fn set_picture(directory: &mut Directory, guid: Uuid, text: &str, form: &Form) -> Result<(), SdkFailure> {
+    let picture = match text.trim() {
+        "" => None,
+        reference if reference.starts_with('$') => {
+            let part = form.part(reference).ok_or_else(|| {
+                SdkFailure::invalid_operation(format!("The request has no form-data part named '{reference}'"))
+            })?;
+            let content = std::str::from_utf8(&part.content).unwrap_or_default().trim();
+            let engine = base64::engine::general_purpose::STANDARD;
+            let image = engine
+                .decode(content)
+                .map_err(|_| SdkFailure::invalid_value(format!("The content of '{reference}' is not base64")))?;
+            if !(image.starts_with(b"\x89PNG\r\n\x1a\n") || image.starts_with(b"\xff\xd8\xff")) {
+                return Err(SdkFailure::invalid_value(format!(
+                    "The content of '{reference}' is not a PNG or JPEG image"
+                )));
+            }
+            Some(engine.encode(image))
+        }
+        _ => {
+            return Err(SdkFailure::invalid_value(
+                "A picture is sent as a form-data part and referenced as Picture=$part",
+            ))
+        }
+    };
+    directory.person_mut(guid).ok_or_else(|| SdkFailure::unknown_entity(guid))?.picture = picture;
     Ok(())
 }
 

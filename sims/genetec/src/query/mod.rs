@@ -5,11 +5,13 @@
 //! method means is decided later, by the entity and report code.
 
 pub mod ast;
+pub mod form;
 pub mod lexer;
 pub mod parser;
 pub mod scalars;
 
 pub use ast::{EntityQuery, EntityRef, Op, OpKind, Path, Segment, Target, Value};
+pub use form::Form;
 pub use parser::{parse_entity_query, parse_entity_ref, parse_ops};
 pub use scalars::{parse_bool, parse_date_time, parse_guid, parse_time_span};
 

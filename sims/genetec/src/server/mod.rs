@@ -1,12 +1,14 @@
 //! Listeners and connections: plain or TLS, HTTP/1.1, one task per connection.
 //!
 //! Connections are served by hand (hyper + a per-connection kill switch) rather than
-//! by `axum::serve`, so a fault can close a socket without any response, and
+//! by `axum::serve`, so a fault can close a socket without any response or in the
+//! middle of one (every connection runs through the fault plan's `Cutting`), and
 //! shutdown can end never-ending event streams.
 
 use std::net::SocketAddr;
 
 use axum::Router;
+use gatehouse_sim_faults::{CutOff, Cutting};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -30,6 +32,9 @@ pub struct ConnectionContext {
     pub role: ListenerRole,
     /// Cancelling it closes this connection's socket at once.
     pub kill: CancellationToken,
+    /// How many bytes of the current response may still be written; unlimited unless
+    /// the fault plan says otherwise for this request.
+    pub cut: CutOff,
 }
 
 /// Accepts connections until `shutdown`, serving each on its own task.
@@ -70,9 +75,12 @@ async fn connection<S>(stream: S, peer: SocketAddr, role: ListenerRole, app: Rou
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let context = ConnectionContext { role, kill: CancellationToken::new() };
+    let context = ConnectionContext { role, kill: CancellationToken::new(), cut: CutOff::default() };
     let kill = context.kill.clone();
+    let stream = Cutting::new(stream, context.cut.clone());
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        // HTTP/1.1 answers one request at a time: the previous response is written by now.
+        context.cut.limit(None);
         request.extensions_mut().insert(context.clone());
         app.clone().oneshot(request.map(axum::body::Body::new))
     });

@@ -7,7 +7,7 @@ use super::{method_not_allowed, Call, Reply};
 use crate::envelope::{SdkFailure, SdkResponse};
 use crate::model::{well_known, Directory, EntityType};
 use crate::ops::{self, read, ExecContext};
-use crate::query::{parse_entity_query, parse_entity_ref, parse_guid, parse_ops, query_parameter, OpKind, Value};
+use crate::query::{parse_entity_query, parse_entity_ref, parse_guid, parse_ops, query_parameter, Form, OpKind, Value};
 use crate::reports;
 
 fn q(call: &Call<'_>) -> Result<String, SdkFailure> {
@@ -36,6 +36,11 @@ fn query(call: &Call<'_>) -> SdkResponse {
         Ok(parsed) => parsed,
         Err(failure) => return SdkResponse::fail(failure),
     };
+    let content_type = call.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let form = match Form::parse(content_type, call.body) {
+        Ok(form) => form,
+        Err(error) => return SdkResponse::fail(error.into()),
+    };
     let context = ExecContext {
         user: &call.auth.user,
         now: call.sim.clock.now(),
@@ -45,6 +50,7 @@ fn query(call: &Call<'_>) -> SdkResponse {
             .session_mut(&call.auth.key)
             .map_or(well_known::ROOT_PARTITION, |s| s.creation_partition),
         post: call.method == Method::POST,
+        form: &form,
     };
     let mutating = parsed.writes()
         || parsed.segments.iter().any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Call { .. })));

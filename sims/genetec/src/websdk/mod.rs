@@ -1,5 +1,5 @@
-//! The Web SDK surface under the base path: fault injection, the POST rule,
-//! authentication, then routing to the endpoint handlers.
+//! The Web SDK surface under the base path: the shared fault plan, the Web SDK's own
+//! faults, the POST rule, authentication, then routing to the endpoint handlers.
 //!
 //! Routing is done here by hand rather than by axum's router because the role
 //! matches paths case-insensitively.
@@ -48,10 +48,16 @@ pub struct Call<'a> {
     pub raw_query: Option<&'a str>,
     pub headers: &'a axum::http::HeaderMap,
     pub connection: Option<&'a ConnectionContext>,
+    /// The request body: empty but for the multipart picture upload (spec §3.2).
+    pub body: &'a [u8],
 }
 
+/// ASSUMPTION: the role refuses bodies over 8 MiB, before running them [I].
+const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// The request boundary: the shared fault plan wraps everything the role answers.
 pub async fn handle(State(sim): State<Arc<SimState>>, request: Request) -> Response {
-    let (parts, _body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let connection = parts.extensions.get::<ConnectionContext>().cloned();
     let Some(rest) = strip_base(parts.uri.path(), &sim.settings.base_path) else {
         // A wrong BaseUri is a plain 404 (spec §4.2).
@@ -71,37 +77,64 @@ pub async fn handle(State(sim): State<Arc<SimState>>, request: Request) -> Respo
             .map(|q| percent_decode_str(&q.replace('+', " ")).decode_utf8_lossy().into_owned())
             .unwrap_or_default()
     );
-    let decision = sim.faults().decide(&target);
+    let plan = sim.fault_plan.decide(&target);
+    plan.before_running().await;
+    let response = if plan.fail {
+        server_failure(Representation::negotiate(&parts.headers))
+    } else {
+        answer(&sim, &parts, body, &segments, &target, connection.as_ref()).await
+    };
+    plan.before_answering().await;
+    if let Some(connection) = &connection {
+        connection.cut.limit(plan.drop_after_bytes);
+    }
+    response
+}
+
+/// What the role answers, the Web SDK's own fault rules included.
+async fn answer(
+    sim: &Arc<SimState>,
+    parts: &axum::http::request::Parts,
+    body: axum::body::Body,
+    segments: &[String],
+    target: &str,
+    connection: Option<&ConnectionContext>,
+) -> Response {
+    let decision = sim.faults().decide(target);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
     let representation = Representation::negotiate(&parts.headers);
     if let Some(terminal) = decision.before {
-        return apply(terminal, connection.as_ref(), representation, decision.bom).await;
+        return apply(terminal, connection, representation, decision.bom).await;
     }
     if parts.method == Method::POST && !parts.headers.contains_key(header::CONTENT_LENGTH) {
         // POST carries no body but must say `Content-Length: 0` (spec §3.2, C S1).
         return html(StatusCode::LENGTH_REQUIRED, "Length Required");
     }
-    let authenticated = match auth::authenticate(&sim, &parts.headers).await {
+    let authenticated = match auth::authenticate(sim, &parts.headers).await {
         Ok(authenticated) => authenticated,
         Err(refusal) => return refusal.into_response(),
     };
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return html(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    };
     let call = Call {
-        sim: &sim,
+        sim,
         auth: &authenticated,
         method: &parts.method,
-        segments: &segments,
+        segments,
         raw_query: parts.uri.query(),
         headers: &parts.headers,
-        connection: connection.as_ref(),
+        connection,
+        body: &body,
     };
     let reply = route(&call).await;
     if !decision.latency_after.is_zero() {
         tokio::time::sleep(decision.latency_after).await;
     }
     if let Some(terminal) = decision.after {
-        return apply(terminal, connection.as_ref(), representation, decision.bom).await;
+        return apply(terminal, connection, representation, decision.bom).await;
     }
     match reply {
         Reply::Sdk(response) => render(&response, representation, decision.bom),
@@ -164,6 +197,21 @@ async fn apply(
             None => html(StatusCode::INTERNAL_SERVER_ERROR, "Connection drop requested outside a connection"),
         },
     }
+}
+
+/// An error the fault plan's error rate injects: the request did not run, and the role
+/// answers as for a failure of its own.
+/// ASSUMPTION: a server-side failure is HTTP 503 carrying the `Fail` envelope with
+/// `InvalidOperation`, the one SdkErrorCode seen on a real server (spec §4.2 lists 500 for a
+/// server fault [I]; clients treat 500 and 503 alike, as transient).
+fn server_failure(representation: Representation) -> Response {
+    let failure = SdkFailure::new(
+        SdkErrorCode::InvalidOperation,
+        "The Directory is temporarily unavailable (injected by the simulator's fault plan)",
+    );
+    let mut response = render(&SdkResponse::fail(failure), representation, false);
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response
 }
 
 pub fn html(status: StatusCode, message: &str) -> Response {

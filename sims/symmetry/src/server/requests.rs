@@ -3,11 +3,14 @@
 //! A reader task keeps receiving while a request runs, so an attention (cancel) stops a
 //! WAITFOR at once; an attention that arrives after the reply still gets its DONE(ATTN), as the
 //! protocol requires. Injected "drop connection" faults strike here, before or after the
-//! request took effect.
+//! request took effect, and so does the shared fault plan: its latency before a request runs
+//! (an attention cancels it), its error rate as error 1205 instead of running, its answer-after
+//! and its byte limit on the reply.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use gatehouse_sim_faults::{CutOff, Cutting, Decision};
 use sqlparser::ast::Statement;
 use tokio::io::{AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
@@ -27,7 +30,9 @@ struct Connection {
     state: Arc<SimState>,
     session: Session,
     packet_size: usize,
-    writer: WriteHalf<Box<dyn Stream>>,
+    writer: WriteHalf<Cutting<Box<dyn Stream>>>,
+    /// How many bytes of the current reply may still be written (the fault plan's cut).
+    cut: CutOff,
     inbox: mpsc::Receiver<Result<Message, ReadError>>,
     /// Messages that arrived while waiting for an attention.
     queued: VecDeque<Message>,
@@ -41,7 +46,8 @@ enum Completion {
 }
 
 pub async fn run(state: Arc<SimState>, established: Established) -> Result<(), ConnectionError> {
-    let (mut reader, writer) = tokio::io::split(established.stream);
+    let cut = CutOff::default();
+    let (mut reader, writer) = tokio::io::split(Cutting::new(established.stream, cut.clone()));
     let (tx, inbox) = mpsc::channel(8);
     let reader_task: JoinHandle<()> = tokio::spawn(async move {
         loop {
@@ -62,6 +68,7 @@ pub async fn run(state: Arc<SimState>, established: Established) -> Result<(), C
         session: established.session,
         packet_size: established.packet_size,
         writer,
+        cut,
         inbox,
         queued: VecDeque::new(),
     };
@@ -116,6 +123,10 @@ impl Connection {
     async fn sql_batch(&mut self, payload: &[u8]) -> Result<bool, ConnectionError> {
         let text = parse_sql_batch(payload)?;
         tracing::debug!(spid = self.session.spid, sql = %text, "SQL batch");
+        let plan = self.state.fault_plan.decide(&text);
+        if self.cancelled_in_latency(&plan).await? {
+            return Ok(true);
+        }
         let drop = self.state.faults.take_drop(&text);
         if drop == Some(DropPoint::BeforeExecute) {
             return Ok(false);
@@ -123,6 +134,7 @@ impl Connection {
         let mut w = TokenWriter::new();
         let completion = match parse_batch(&text) {
             Ok(_) if self.state.faults.fails_statement(&text) => Completion::Failed(injected_failure()),
+            Ok(_) if plan.fail => Completion::Failed(SqlError::deadlock_victim(self.session.spid)),
             Ok(statements) => self.run_statements(&statements, DoneKind::Done, &mut w).await?,
             Err(e) => Completion::Failed(e),
         };
@@ -138,7 +150,7 @@ impl Connection {
                 w.done(DoneKind::Done, done_status::ERROR, 0, 0);
             }
         }
-        self.send(w).await?;
+        self.answer(&plan, w).await?;
         Ok(true)
     }
 
@@ -161,6 +173,10 @@ impl Connection {
         }
         let statement_text = request.params.first().and_then(|p| p.value.as_str()).unwrap_or_default().to_string();
         tracing::debug!(spid = self.session.spid, sql = %statement_text, params = request.params.len().saturating_sub(2), "sp_executesql");
+        let plan = self.state.fault_plan.decide(&statement_text);
+        if self.cancelled_in_latency(&plan).await? {
+            return Ok(true);
+        }
         let drop = self.state.faults.take_drop(&statement_text);
         if drop == Some(DropPoint::BeforeExecute) {
             return Ok(false);
@@ -169,6 +185,7 @@ impl Connection {
         let completion = match bind_parameters(&statement_text, &request.params, &mut self.session) {
             Ok(()) if self.state.faults.fails_statement(&statement_text) => Completion::Failed(injected_failure()),
             Ok(()) => match parse_batch(&statement_text) {
+                Ok(_) if plan.fail => Completion::Failed(SqlError::deadlock_victim(self.session.spid)),
                 Ok(statements) => self.run_statements(&statements, DoneKind::DoneInProc, &mut w).await?,
                 Err(e) => Completion::Failed(e),
             },
@@ -189,8 +206,30 @@ impl Connection {
                 w.done(DoneKind::DoneProc, done_status::ERROR, 0, 0);
             }
         }
+        self.answer(&plan, w).await?;
+        Ok(true)
+    }
+
+    /// Waits out the plan's latency before a request runs. `true` when an attention cancelled
+    /// the request meanwhile; it is then acknowledged and never runs.
+    async fn cancelled_in_latency(&mut self, plan: &Decision) -> Result<bool, ConnectionError> {
+        if plan.latency.is_zero() || !self.wait_unless_cancelled(plan.latency).await? {
+            return Ok(false);
+        }
+        let mut w = TokenWriter::new();
+        w.done(DoneKind::Done, done_status::ATTENTION, 0, 0);
         self.send(w).await?;
         Ok(true)
+    }
+
+    /// Sends a request's reply as the plan says: no sooner than its answer-after, and cut (the
+    /// connection closed) after its byte limit.
+    async fn answer(&mut self, plan: &Decision, w: TokenWriter) -> Result<(), ConnectionError> {
+        plan.before_answering().await;
+        self.cut.limit(plan.drop_after_bytes);
+        let sent = self.send(w).await;
+        self.cut.limit(None);
+        sent
     }
 
     async fn rpc_failed(&mut self, error: SqlError) -> Result<(), ConnectionError> {

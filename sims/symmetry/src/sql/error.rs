@@ -89,6 +89,20 @@ impl SqlError {
         )
     }
 
+    /// What the fault plan's error rate answers: SQL Server's transient deadlock error, which
+    /// clients retry (the statement did not run).
+    pub fn deadlock_victim(spid: u16) -> Self {
+        SqlError::new(
+            1205,
+            13,
+            51,
+            format!(
+                "Transaction (Process ID {spid}) was deadlocked on lock resources with another process and has been \
+                 chosen as the deadlock victim. Rerun the transaction."
+            ),
+        )
+    }
+
     pub fn database_missing(name: &str) -> Self {
         SqlError::new(
             911,
