@@ -19,14 +19,14 @@ pub use script::day_start;
 pub use summary::{EmployeeSummary, InstallSummary, Summary, VisitorSummary};
 
 use chrono::{DateTime, Utc};
-use gatehouse::clock::{Clock, ManualClock};
 use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId};
 use gatehouse::gateway::RuntimeGateway;
+use gatehouse::jobs::BadgePoller;
 use gatehouse::jobs::{Engine, EngineConfig};
-use gatehouse::occupancy::BadgePoller;
-use gatehouse::seal::Sealer;
 use gatehouse::service::{IngestReceipt, InstallSpec, Service, ServiceError};
 use gatehouse::store::Store;
+use gatehouse_core::Sealer;
+use gatehouse_core::{Clock, ManualClock};
 use gatehouse_runtime::{Backends, EncryptMode, HttpGrant, InstallScope, MasterKey, Runtime, RuntimeConfig, SqlDsn};
 use gatehouse_sim_genetec::well_known::default_fixture as genetec_fixture;
 use gatehouse_sim_genetec::GenetecSim;
@@ -120,6 +120,11 @@ pub enum DemoError {
 pub struct Stack {
     pub clock: ManualClock,
     pub service: Service,
+    /// The service's database, opened a second time: what tests and the summary read back,
+    /// outside the service's rules.
+    pub store: Store,
+    /// The gateway the service calls, for the summary's plugin versions.
+    gateway: Arc<RuntimeGateway>,
     pub engine: Engine,
     pub poller: BadgePoller,
     pub genetec: gatehouse_sim_genetec::RunningSim,
@@ -165,11 +170,15 @@ impl Stack {
             let scope = InstallScope::new(TENANT, install);
             runtime.secrets().set(&scope, name, value).await.map_err(|e| DemoError::Runtime(e.to_string()))?;
         }
-        let store = Store::open(&data.path().join("gatehouse.db")).await.map_err(ServiceError::from)?;
-        let service =
-            Service::new(store, Arc::new(clock.clone()), Arc::new(RuntimeGateway::new(runtime)), Sealer::ephemeral());
+        let db = data.path().join("gatehouse.db");
+        let store = Store::open(&db).await.map_err(ServiceError::from)?;
+        let gateway = Arc::new(RuntimeGateway::new(runtime));
+        let service = Service::new(store, Arc::new(clock.clone()), gateway.clone(), Sealer::ephemeral());
+        let store = Store::open(&db).await.map_err(ServiceError::from)?;
         let token = service.bootstrap_admin_token(gatehouse::domain::TokenAccess::ReadWrite, "demo").await?.secret;
         let stack = Stack {
+            store,
+            gateway,
             engine: Engine::new(service.clone(), EngineConfig::default()),
             poller: BadgePoller::new(service.clone()),
             intake_url: serve_intake(service.clone()).await?,
@@ -256,6 +265,10 @@ impl Stack {
         }
     }
 
+    pub(crate) fn gateway(&self) -> &RuntimeGateway {
+        &self.gateway
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -264,7 +277,7 @@ impl Stack {
     /// fires at its own time, then runs everything due at `to`.
     pub async fn advance_to(&self, to: DateTime<Utc>) -> Result<(), ServiceError> {
         loop {
-            let store = self.service.store();
+            let store = &self.store;
             let next = [store.next_entry_due_any_tenant().await?, store.next_step_due_any_tenant().await?]
                 .into_iter()
                 .flatten()

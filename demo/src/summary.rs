@@ -9,6 +9,7 @@ use crate::script::{Replayed, TimelineEntry};
 use crate::{Stack, GENETEC_INSTALL, SYMMETRY_INSTALL, TIME_ZONE};
 use chrono::{DateTime, Utc};
 use gatehouse::domain::{ActionKind, InstallId, StepAction, StepStatus, Subject, VisitId, VisitState};
+use gatehouse::gateway::ConnectorGateway;
 use gatehouse::service::{AttachmentView, JobView, ServiceError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -92,8 +93,7 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
         install(stack, SYMMETRY_INSTALL, "AMAG Symmetry (simulator)", &symmetry, &replayed).await?,
     ];
     let badge_sign_ins = stack
-        .service
-        .store()
+        .store
         .occupancy(&stack.tenant, &stack.location)
         .await?
         .into_iter()
@@ -105,7 +105,7 @@ pub async fn read(stack: &Stack, replayed: Replayed) -> Result<Summary, ServiceE
             install_id: record.install_id.to_string(),
         })
         .collect();
-    let location = stack.service.store().location(&stack.tenant, &stack.location).await?;
+    let location = stack.store.location(&stack.tenant, &stack.location).await?;
     Ok(Summary {
         date: crate::script::day_start().with_timezone(&TIME_ZONE).format("%A %-d %B %Y").to_string(),
         location: location.map(|l| l.name).unwrap_or_else(|| stack.location.to_string()),
@@ -125,12 +125,12 @@ async fn install(
 ) -> Result<InstallSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
     let install_id = InstallId::new(id);
-    let install = service
-        .store()
+    let install = stack
+        .store
         .install(tenant, &install_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound { what: "install", id: id.to_string() })?;
-    let manifest = service.gateway().manifest(&install).await?;
+    let manifest = stack.gateway().manifest(&install).await?;
     let mut visitors = Vec::new();
     for visit in &replayed.visits {
         visitors.push(visitor(stack, &install_id, visit, snapshot).await?);
@@ -138,7 +138,7 @@ async fn install(
     let mut employees = Vec::new();
     for email in &replayed.employees {
         let mut jobs = Vec::new();
-        for job in service.store().jobs_for_subject(tenant, &install_id, &Subject::employee(email)).await? {
+        for job in stack.store.jobs_for_subject(tenant, &install_id, &Subject::employee(email)).await? {
             let view = service.job_view(tenant, &job.id).await?;
             let steps: Vec<&str> = view.steps.iter().map(|s| s.planned.action.name()).collect();
             let what = job.status.reason().map(str::to_string).unwrap_or_else(|| steps.join(", "));
@@ -148,13 +148,8 @@ async fn install(
     }
     let mut jobs = BTreeMap::new();
     for status in ["queued", "running", "held", "done", "ignored", "failed", "dead"] {
-        let count = service
-            .store()
-            .jobs_with_status(tenant, status)
-            .await?
-            .iter()
-            .filter(|j| j.install_id == install_id)
-            .count();
+        let count =
+            stack.store.jobs_with_status(tenant, status).await?.iter().filter(|j| j.install_id == install_id).count();
         if count > 0 {
             jobs.insert(status.to_string(), count);
         }
@@ -176,12 +171,12 @@ async fn visitor(
     snapshot: &Snapshot,
 ) -> Result<VisitorSummary, ServiceError> {
     let (service, tenant) = (&stack.service, &stack.tenant);
-    let visit = service
-        .store()
+    let visit = stack
+        .store
         .visit(tenant, install, visit_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound { what: "visit", id: visit_id.to_string() })?;
-    let person = service.store().person(tenant, install, visit_id.as_str()).await?;
+    let person = stack.store.person(tenant, install, visit_id.as_str()).await?;
     let mut views = Vec::new();
     for job in service.visit_jobs(tenant, install, visit_id).await? {
         views.push(service.job_view(tenant, &job.id).await?);

@@ -38,7 +38,7 @@ pub use connector::{parse_config, Call, Connector};
 
 /// `actions`: the typed PACS operations.
 pub use bindings::exports::gatehouse::connector::actions::{
-    AccessWindow, Action, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, Windowed,
+    AccessWindow, Action, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, PhotoUpdate, Windowed,
 };
 /// `describe`: what the connector is.
 pub use bindings::exports::gatehouse::connector::describe::{ActionDescriptor, ActionKind, PluginManifest as Manifest};

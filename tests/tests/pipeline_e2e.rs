@@ -65,13 +65,8 @@ async fn post(stack: &Stack, event: Value) -> Vec<String> {
 /// The Genetec visitor Gatehouse created for `visit` (its GUID is the PACS id the service stored).
 async fn genetec_visitor(stack: &Stack, visit: &str) -> (Uuid, Visitor) {
     let install = InstallId::new(GENETEC_INSTALL);
-    let person = stack
-        .service
-        .store()
-        .person(&stack.tenant, &install, visit)
-        .await
-        .unwrap()
-        .expect("the service knows the visitor");
+    let person =
+        stack.store.person(&stack.tenant, &install, visit).await.unwrap().expect("the service knows the visitor");
     let guid: Uuid = person.pacs_id.expect("the PACS id is stored").parse().expect("a GUID");
     (guid, genetec_common::live_visitor(&stack.genetec, guid))
 }
@@ -93,7 +88,7 @@ async fn timer_ran(stack: &Stack, install: &str, visit: &str) -> bool {
 /// Every job of both installs finished well: nothing queued, failed or dead.
 async fn no_job_went_wrong(stack: &Stack) {
     for status in ["queued", "running", "failed", "dead"] {
-        let jobs = stack.service.store().jobs_with_status(&stack.tenant, status).await.unwrap();
+        let jobs = stack.store.jobs_with_status(&stack.tenant, status).await.unwrap();
         assert!(jobs.is_empty(), "{status} jobs: {jobs:?}");
     }
 }
@@ -208,7 +203,7 @@ async fn the_host_pool_holds_the_numbers_symmetry_really_gave_the_cards() {
     let stack =
         Stack::start(&components(), at(10, 0)).await.expect("the stack starts (cargo xtask build-plugins first)");
     let live = || async {
-        let mut tx = stack.service.store().begin().await.unwrap();
+        let mut tx = stack.store.begin().await.unwrap();
         tx.live_cards(&stack.tenant, &InstallId::new(SYMMETRY_INSTALL), 100).await.unwrap()
     };
 

@@ -35,6 +35,7 @@ fn ada() -> PersonDetails {
         phone: Some("+1 555 0100".into()),
         company: Some("Analytical Engines".into()),
         host_name: Some("Charles Babbage".into()),
+        photo: None,
     }
 }
 

@@ -96,7 +96,7 @@ fn bare_wasmtime(c: &mut Criterion, tally: &Tally) {
                 let mut store = Store::new(&engine, ());
                 let instance = pre.instantiate(&mut store).unwrap();
                 let interface =
-                    instance.get_export_index(&mut store, None, "gatehouse:connector/actions@0.1.0").unwrap();
+                    instance.get_export_index(&mut store, None, "gatehouse:connector/actions@0.2.0").unwrap();
                 let run_index = instance.get_export_index(&mut store, Some(&interface), "run").unwrap();
                 let run = instance
                     .get_typed_func::<(&CallContext, &Action), (Result<Outcome, ConnectorError>,)>(

@@ -23,7 +23,8 @@ use bindings::exports::gatehouse::connector as exports;
 use bindings::gatehouse::connector as imports;
 
 pub use exports::actions::{
-    AccessWindow, Action, CallContext, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, Windowed,
+    AccessWindow, Action, CallContext, CardCredential, Credential, Outcome, Person, PersonKind, PersonRef, PhotoUpdate,
+    Windowed,
 };
 pub use exports::describe::{ActionDescriptor, ActionKind, PluginManifest as Manifest};
 pub use exports::events::{BadgeEvent, BadgeResult, Batch};

@@ -155,7 +155,7 @@ pub(crate) fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState
     Ok(linker)
 }
 
-/// Refuses imports other than the gatehouse capabilities of a 0.1.x contract
+/// Refuses imports other than the gatehouse capabilities of a 0.2.x contract
 /// and the WASI 0.2 interfaces the deny-all context stubs, with a message
 /// naming the import (the linker's own error is less direct).
 pub(crate) fn check_imports(engine: &Engine, component: &Component) -> Result<(), LoadError> {
@@ -181,7 +181,7 @@ fn is_supported_import(name: &str) -> bool {
     match interface.split_once('/') {
         Some(("gatehouse:connector", capability)) => {
             version.major == 0
-                && version.minor == 1
+                && version.minor == 2
                 && ["types", "http", "sql", "secrets", "kv", "log", "clock"].contains(&capability)
         }
         Some((package, _)) => STUBBED_WASI_PACKAGES.contains(&package) && version.major == 0 && version.minor == 2,
@@ -194,15 +194,16 @@ mod tests {
     use super::is_supported_import;
 
     #[test]
-    fn gatehouse_capabilities_of_any_0_1_contract_are_supported() {
-        assert!(is_supported_import("gatehouse:connector/http@0.1.0"));
-        assert!(is_supported_import("gatehouse:connector/kv@0.1.7"));
+    fn gatehouse_capabilities_of_any_0_2_contract_are_supported() {
+        assert!(is_supported_import("gatehouse:connector/http@0.2.0"));
+        assert!(is_supported_import("gatehouse:connector/kv@0.2.7"));
     }
 
     #[test]
     fn other_contract_versions_and_packages_are_refused() {
-        assert!(!is_supported_import("gatehouse:connector/http@0.2.0"));
-        assert!(!is_supported_import("gatehouse:connector/filesystem@0.1.0"));
+        assert!(!is_supported_import("gatehouse:connector/http@0.1.0"));
+        assert!(!is_supported_import("gatehouse:connector/http@0.3.0"));
+        assert!(!is_supported_import("gatehouse:connector/filesystem@0.2.0"));
         assert!(!is_supported_import("acme:evil/steal@0.1.0"));
         assert!(!is_supported_import("wasi:http/outgoing-handler@0.2.0"));
         assert!(!is_supported_import("wasi:cli/stdout@0.3.0"));

@@ -24,16 +24,14 @@ mod runtime;
 mod sealing;
 mod state;
 
-pub use capabilities::clock::{Clock, SystemClock, TestClock};
 pub use capabilities::log::{LogLevel, LogSource, MemoryLog, PluginLog, PluginLogLine, TracingLog};
 pub use capabilities::sql::{SqlConnection, SqlDriver};
 pub use engine::{CacheStats, RuntimeConfig};
 pub use errors::{CallError, CallSite, Cause, Export, LoadError, RegistryError, StartError};
+pub use gatehouse_core::{Clock, ManualClock, MasterKey, SystemClock};
 pub use grant::{EncryptMode, HttpGrant, InstallGrant, InstallScope, SqlDsn, TlsOptions};
 pub use limits::CallLimits;
 pub use registry::Routing;
 pub use runtime::{Backends, LoadedVersion, Ran, Runtime};
-pub use sealing::{
-    is_valid_secret_name, MasterKey, MasterKeyError, SecretError, SecretStore, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV,
-};
+pub use sealing::{is_valid_secret_name, SecretError, SecretStore};
 pub use semver::Version;

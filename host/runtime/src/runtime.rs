@@ -9,7 +9,6 @@ use wasmtime::component::Linker;
 use wasmtime::Engine;
 
 use crate::call::{CallHost, Callee, ExportCall};
-use crate::capabilities::clock::{Clock, SystemClock};
 use crate::capabilities::http_policy::HttpClients;
 use crate::capabilities::log::{PluginLog, TracingLog};
 use crate::capabilities::sql::SqlDriver;
@@ -22,8 +21,9 @@ use crate::grant::{InstallGrant, InstallScope};
 use crate::limits::EpochTicker;
 use crate::persistence::{KvStore, SqliteState};
 use crate::registry::{Added, PluginVersion, Registry, Routing};
-use crate::sealing::{MasterKey, SecretStore};
+use crate::sealing::SecretStore;
 use crate::state::{HostState, Services};
+use gatehouse_core::{Clock, MasterKey, SystemClock};
 
 /// What the capabilities are backed by.
 pub struct Backends {
@@ -321,7 +321,12 @@ impl Runtime {
         action: &Action,
     ) -> Result<Ran<Outcome>, CallError> {
         let (context, action) = (context.clone(), action.clone());
-        let size = context.config.len() + context.params.len() + context.idempotency_key.len();
+        // A photo is the one action argument that can be large.
+        let photo = match &action {
+            Action::SetPhoto(update) => update.data.len(),
+            _ => 0,
+        };
+        let size = context.config.len() + context.params.len() + context.idempotency_key.len() + photo;
         self.call_install(
             grant,
             Export::RunAction,

@@ -1,81 +1,19 @@
 //! Secrets sealed at rest.
 //!
-//! Install secrets (vendor passwords, API keys) are encrypted with
-//! XChaCha20-Poly1305 under a master key that lives outside the database, so
-//! a copied database file reveals nothing. The associated data binds every
+//! Install secrets (vendor passwords, API keys) are sealed with the one
+//! sealer (`gatehouse_core::Sealer`) under the master key, which lives outside
+//! the database, so a copied database file reveals nothing. The associated data binds every
 //! ciphertext to its tenant, install and name: rows moved between installs
 //! fail to open. Plaintexts leave this module only towards the component
 //! that owns them (`capabilities/secrets.rs`) and the log redactor.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use gatehouse_core::seal::NONCE_LEN;
+use gatehouse_core::{MasterKey, Sealer};
 
 use crate::grant::InstallScope;
 use crate::persistence::{SealedValue, SecretRepo, StoreError};
-
-/// Environment variable holding the master key as base64 (32 bytes).
-pub const MASTER_KEY_ENV: &str = "GATEHOUSE_MASTER_KEY";
-/// Environment variable naming a file that holds the base64 master key.
-pub const MASTER_KEY_FILE_ENV: &str = "GATEHOUSE_MASTER_KEY_FILE";
-
-/// Why a master key could not be had.
-#[derive(Debug, thiserror::Error)]
-pub enum MasterKeyError {
-    #[error("neither {MASTER_KEY_ENV} nor {MASTER_KEY_FILE_ENV} is set")]
-    Missing,
-    #[error("reading the master key file: {0}")]
-    File(#[from] std::io::Error),
-    #[error("the master key must be 32 bytes encoded as base64")]
-    Malformed,
-}
-
-/// The key that seals every secret. Its `Debug` shows nothing.
-#[derive(Clone)]
-pub struct MasterKey(chacha20poly1305::Key);
-
-impl std::fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey(..)")
-    }
-}
-
-impl MasterKey {
-    /// A fresh random key (tests, the plugin harness, first set-up).
-    pub fn generate() -> Self {
-        Self(XChaCha20Poly1305::generate_key(&mut OsRng))
-    }
-
-    pub fn from_base64(text: &str) -> Result<Self, MasterKeyError> {
-        let bytes =
-            base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|_| MasterKeyError::Malformed)?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| MasterKeyError::Malformed)?;
-        Ok(Self(key.into()))
-    }
-
-    /// For writing a generated key to the operator's key file.
-    pub fn to_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.0.as_slice())
-    }
-
-    pub fn from_file(path: &Path) -> Result<Self, MasterKeyError> {
-        Self::from_base64(&std::fs::read_to_string(path)?)
-    }
-
-    /// `GATEHOUSE_MASTER_KEY` (base64), else the file `GATEHOUSE_MASTER_KEY_FILE` names.
-    pub fn from_env() -> Result<Self, MasterKeyError> {
-        if let Ok(text) = std::env::var(MASTER_KEY_ENV) {
-            return Self::from_base64(&text);
-        }
-        match std::env::var_os(MASTER_KEY_FILE_ENV) {
-            Some(path) => Self::from_file(Path::new(&path)),
-            None => Err(MasterKeyError::Missing),
-        }
-    }
-}
 
 /// A revealed secret value. `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq)]
@@ -117,12 +55,12 @@ pub fn is_valid_secret_name(name: &str) -> bool {
 #[derive(Clone)]
 pub struct SecretStore {
     repo: Arc<dyn SecretRepo>,
-    cipher: Arc<XChaCha20Poly1305>,
+    sealer: Sealer,
 }
 
 impl SecretStore {
     pub fn new(repo: Arc<dyn SecretRepo>, key: &MasterKey) -> Self {
-        Self { repo, cipher: Arc::new(XChaCha20Poly1305::new(&key.0)) }
+        Self { repo, sealer: Sealer::new(key) }
     }
 
     /// Sets (or replaces) a secret of the install.
@@ -130,13 +68,9 @@ impl SecretStore {
         if !is_valid_secret_name(name) {
             return Err(SecretError::InvalidName(name.to_owned()));
         }
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let aad = associated_data(scope, name);
-        let ciphertext = self
-            .cipher
-            .encrypt(&nonce, Payload { msg: value.as_bytes(), aad: &aad })
-            .map_err(|_| SecretError::Unreadable(name.to_owned()))?;
-        let sealed = SealedValue { nonce: nonce.to_vec(), ciphertext };
+        let mut sealed = self.sealer.seal_bound(value.as_bytes(), &associated_data(scope, name));
+        let ciphertext = sealed.split_off(NONCE_LEN);
+        let sealed = SealedValue { nonce: sealed, ciphertext };
         Ok(self.repo.put(scope, name, &sealed).await?)
     }
 
@@ -165,14 +99,11 @@ impl SecretStore {
 
     fn open(&self, scope: &InstallScope, name: &str, sealed: &SealedValue) -> Result<SecretValue, SecretError> {
         let unreadable = || SecretError::Unreadable(name.to_owned());
-        if sealed.nonce.len() != 24 {
+        if sealed.nonce.len() != NONCE_LEN {
             return Err(unreadable());
         }
-        let aad = associated_data(scope, name);
-        let plaintext = self
-            .cipher
-            .decrypt(XNonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad })
-            .map_err(|_| unreadable())?;
+        let joined = [sealed.nonce.as_slice(), sealed.ciphertext.as_slice()].concat();
+        let plaintext = self.sealer.open_bound(&joined, &associated_data(scope, name)).map_err(|_| unreadable())?;
         String::from_utf8(plaintext).map(SecretValue).map_err(|_| unreadable())
     }
 }
@@ -225,14 +156,6 @@ mod tests {
         secrets.set(&scope, "password", "hunter2").await.unwrap();
         let stranger = SecretStore::new(Arc::new(state), &MasterKey::generate());
         assert!(matches!(stranger.reveal(&scope, "password").await, Err(SecretError::Unreadable(_))));
-    }
-
-    #[test]
-    fn master_keys_round_trip_through_base64_and_reject_wrong_lengths() {
-        let key = MasterKey::generate();
-        assert_eq!(MasterKey::from_base64(&key.to_base64()).unwrap().0, key.0);
-        assert!(matches!(MasterKey::from_base64("c2hvcnQ="), Err(MasterKeyError::Malformed)));
-        assert_eq!(format!("{key:?}"), "MasterKey(..)");
     }
 
     #[tokio::test]

@@ -11,7 +11,6 @@ use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::WasiCtx;
 
-use crate::capabilities::clock::Clock;
 use crate::capabilities::http_policy::HttpClients;
 use crate::capabilities::log::{CallLogger, PluginLog};
 use crate::capabilities::sql::SqlDriver;
@@ -19,6 +18,7 @@ use crate::grant::InstallGrant;
 use crate::limits::InstanceLimiter;
 use crate::persistence::KvStore;
 use crate::sealing::SecretStore;
+use gatehouse_core::Clock;
 
 /// The backends behind the capabilities, shared by every call.
 pub(crate) struct Services {

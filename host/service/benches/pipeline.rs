@@ -34,12 +34,9 @@ async fn main() {
         plugins_dir: genetec_setup::plugins_dir(dir.path()),
         ..Config::default()
     };
-    let opened = gatehouse::boot::open(&config).await.expect("the data directory opens");
+    let service = gatehouse::boot::open(&config).await.expect("the data directory opens");
     let setup = genetec_setup::write_setup_file(dir.path(), &sim);
-    gatehouse::declarative::apply_file(&opened.service, opened.runtime.secrets(), &setup)
-        .await
-        .expect("the set-up applies");
-    let service = opened.service;
+    gatehouse::declarative::apply_file(&service, &setup).await.expect("the set-up applies");
     let scope = gatehouse::domain::TokenScope::Tenant(gatehouse::domain::TenantId::new(TENANT));
     let token = service
         .create_token("bench", scope, gatehouse::domain::TokenAccess::ReadWrite, "pipeline bench")
@@ -116,7 +113,7 @@ async fn drain(service: &Service) {
     loop {
         let mut open = 0;
         for status in ["queued", "running"] {
-            open += service.store().jobs_with_status(&tenant, status).await.unwrap().len();
+            open += jobs_with_status(service, &tenant, status).await.len();
         }
         if open == 0 {
             break;
@@ -124,6 +121,11 @@ async fn drain(service: &Service) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     for status in ["failed", "dead"] {
-        assert!(service.store().jobs_with_status(&tenant, status).await.unwrap().is_empty(), "{status} jobs");
+        assert!(jobs_with_status(service, &tenant, status).await.is_empty(), "{status} jobs");
     }
+}
+
+async fn jobs_with_status(service: &Service, tenant: &TenantId, status: &str) -> Vec<gatehouse::store::JobRecord> {
+    let query = gatehouse::service::JobQuery { status: Some(status.into()), limit: u32::MAX, ..Default::default() };
+    service.jobs(tenant, &query).await.unwrap()
 }

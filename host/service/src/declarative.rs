@@ -41,9 +41,8 @@
 
 use crate::delivery::check_template;
 use crate::domain::{CardPool, Install, InstallId, Location, LocationId, TenantId};
-use crate::gateway::RuntimeGateway;
+use crate::gateway::{is_valid_secret_name, RuntimeGateway};
 use crate::service::{check_outbound_webhook, InstallSpec, Service, ServiceError, SmtpRelaySpec};
-use gatehouse_runtime::{InstallScope, SecretError, SecretStore};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -184,8 +183,8 @@ struct PlannedInstall {
     policy: Option<String>,
 }
 
-/// Reads, checks and applies `path`; secrets go to the runtime's `secrets`.
-pub async fn apply_file(service: &Service, secrets: &SecretStore, path: &Path) -> Result<ApplyReport, ApplyError> {
+/// Reads, checks and applies `path`; secrets are sealed and audited by the service.
+pub async fn apply_file(service: &Service, path: &Path) -> Result<ApplyReport, ApplyError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ApplyError::Read { path: shown.clone(), source })?;
     let file: SetupFile =
@@ -194,11 +193,7 @@ pub async fn apply_file(service: &Service, secrets: &SecretStore, path: &Path) -
     let plan = check(service, &file, base_dir)
         .await
         .map_err(|problems| ApplyError::Invalid { path: shown.clone(), problems })?;
-    write(service, secrets, &file, plan).await.map_err(|(item, message)| ApplyError::Write {
-        path: shown,
-        item,
-        message,
-    })
+    write(service, &file, plan).await.map_err(|(item, message)| ApplyError::Write { path: shown, item, message })
 }
 
 /// Every problem of the file, or what will be written.
@@ -251,22 +246,22 @@ async fn check(service: &Service, file: &SetupFile, base_dir: &Path) -> Result<P
             if let Some(other) = seen_installs.insert(id.clone(), tenant.clone()) {
                 problem(at.clone(), format!("install ids are global; `{id}` is also declared for tenant `{other}`"));
             }
-            match service.store().install_any_tenant(id).await {
-                Ok(Some(stored)) if &stored.tenant_id != tenant => {
+            match found(service.webhook_install(id).await) {
+                Ok(Some((stored, _))) if &stored.tenant_id != tenant => {
                     problem(at.clone(), format!("install `{id}` already belongs to tenant `{}`", stored.tenant_id))
                 }
                 Ok(_) => {}
                 Err(e) => problem(at.clone(), e.to_string()),
             }
             if !decl.locations.contains_key(&install.location)
-                && !matches!(service.store().location(tenant, &install.location).await, Ok(Some(_)))
+                && !matches!(found(service.location(tenant, &install.location).await), Ok(Some(_)))
             {
                 problem(
                     format!("{at}.location"),
                     format!("location `{}` is neither declared for tenant `{tenant}` nor stored", install.location),
                 );
             }
-            for name in install.secrets.keys().filter(|name| !gatehouse_runtime::is_valid_secret_name(name)) {
+            for name in install.secrets.keys().filter(|name| !is_valid_secret_name(name)) {
                 problem(
                     format!("{at}.secrets"),
                     format!("`{name}` is not a valid secret name (1-64 of a-z, A-Z, 0-9, '-', '_', '.')"),
@@ -337,17 +332,12 @@ fn text_or_file(inline: &Option<String>, file: &Option<PathBuf>, base_dir: &Path
 /// Writes the checked file in order: tenants with their delivery settings,
 /// locations, installs with their secrets and policies. An error names the
 /// item it stopped at.
-async fn write(
-    service: &Service,
-    secrets: &SecretStore,
-    file: &SetupFile,
-    plan: Plan,
-) -> Result<ApplyReport, (String, String)> {
+async fn write(service: &Service, file: &SetupFile, plan: Plan) -> Result<ApplyReport, (String, String)> {
     let mut report = ApplyReport::default();
     for (tenant, decl) in &file.tenants {
         let item = format!("tenant {tenant}");
         let fail = |e: ServiceError| (item.clone(), e.to_string());
-        let stored = service.store().tenant(tenant).await.map_err(|e| fail(e.into()))?;
+        let stored = found(service.tenant(tenant).await).map_err(fail)?;
         if stored.as_ref().is_some_and(|t| t.name == decl.name) {
             report.lines.push(format!("{item}: unchanged"));
         } else {
@@ -358,7 +348,7 @@ async fn write(
         for (id, location) in &decl.locations {
             let item = format!("location {tenant}/{id}");
             let fail = |e: ServiceError| (item.clone(), e.to_string());
-            let stored = service.store().location(tenant, id).await.map_err(|e| fail(e.into()))?;
+            let stored = found(service.location(tenant, id).await).map_err(fail)?;
             let same = |l: &Location| l.name == location.name && l.time_zone.name() == location.time_zone;
             if stored.as_ref().is_some_and(same) {
                 report.lines.push(format!("{item}: unchanged"));
@@ -372,7 +362,7 @@ async fn write(
         let (tenant, id) = (&planned.tenant, planned.spec.id.clone());
         let item = format!("install {tenant}/{id}");
         let fail = |e: ServiceError| (item.clone(), e.to_string());
-        let stored = service.store().install(tenant, &id).await.map_err(|e| fail(e.into()))?;
+        let stored = found(service.install(tenant, &id).await).map_err(fail)?;
         if install_unchanged(service, stored.as_ref(), &planned).await.map_err(fail)? {
             report.lines.push(format!("{item}: unchanged"));
         } else {
@@ -380,10 +370,10 @@ async fn write(
             report.lines.push(format!("{item}: {}", if stored.is_some() { "updated" } else { "created" }));
         }
         if !planned.secrets.is_empty() {
-            let written = write_secrets(secrets, tenant, &id, &planned.secrets)
-                .await
-                .map_err(|e| (item.clone(), e.to_string()))?;
-            report.lines.push(format!("{item}: {written} secret(s) sealed"));
+            for (name, value) in &planned.secrets {
+                service.set_secret(ACTOR, tenant, &id, name, value).await.map_err(fail)?;
+            }
+            report.lines.push(format!("{item}: {} secret(s) sealed", planned.secrets.len()));
         }
         if let Some(source) = &planned.policy {
             let put = service.put_policy_if_changed(ACTOR, tenant, &id, source).await.map_err(fail)?;
@@ -440,13 +430,11 @@ async fn write_delivery(
 
 async fn install_unchanged(
     service: &Service,
-    stored: Option<&Install>,
+    stored: Option<&(Install, Vec<CardPool>)>,
     planned: &PlannedInstall,
 ) -> Result<bool, ServiceError> {
-    let Some(stored) = stored else { return Ok(false) };
-    if *stored != planned.spec.install_of(&planned.tenant)
-        || service.store().card_pools(&planned.tenant, &stored.id).await? != planned.spec.card_pools
-    {
+    let Some((stored, pools)) = stored else { return Ok(false) };
+    if *stored != planned.spec.install_of(&planned.tenant) || *pools != planned.spec.card_pools {
         return Ok(false);
     }
     Ok(match &planned.spec.webhook_secret {
@@ -455,16 +443,11 @@ async fn install_unchanged(
     })
 }
 
-/// The install's plugin secrets, sealed into the runtime's secret store.
-async fn write_secrets(
-    secrets: &SecretStore,
-    tenant: &TenantId,
-    install: &InstallId,
-    values: &BTreeMap<String, String>,
-) -> Result<usize, SecretError> {
-    let scope = InstallScope::new(tenant.as_str(), install.as_str());
-    for (name, value) in values {
-        secrets.set(&scope, name, value).await?;
+/// A lookup whose "not found" is an answer, not a failure.
+fn found<T>(result: Result<T, ServiceError>) -> Result<Option<T>, ServiceError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ServiceError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
-    Ok(values.len())
 }

@@ -11,7 +11,6 @@
 pub mod api;
 pub mod boot;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod declarative;
 pub mod delivery;
@@ -20,8 +19,6 @@ pub mod gateway;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;
-pub mod occupancy;
 pub mod policy;
-pub mod seal;
 pub mod service;
 pub mod store;

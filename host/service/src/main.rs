@@ -21,7 +21,7 @@ use gatehouse::cli::{
 use gatehouse::config::Config;
 use gatehouse::domain::{TenantId, TokenAccess, TokenScope};
 use gatehouse::jobs::Engine;
-use gatehouse::occupancy::{BadgePoller, WebhookSender};
+use gatehouse::jobs::{BadgePoller, WebhookSender};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -145,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (false, None) => anyhow::bail!("say --admin or --tenant <TENANT>"),
             };
             let access = if read_only { TokenAccess::ReadOnly } else { TokenAccess::ReadWrite };
-            let service = gatehouse::boot::open(&load_config(config)?).await?.service;
+            let service = gatehouse::boot::open(&load_config(config)?).await?;
             let issued = match scope {
                 TokenScope::Admin => service.bootstrap_admin_token(access, &label).await?,
                 scope => service.create_token("cli", scope, access, &label).await?,
@@ -171,14 +171,14 @@ fn load_config(path: Option<PathBuf>) -> anyhow::Result<Config> {
 }
 
 async fn apply(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
-    let opened = gatehouse::boot::open(&config).await?;
-    let report = gatehouse::declarative::apply_file(&opened.service, opened.runtime.secrets(), file).await?;
+    let service = gatehouse::boot::open(&config).await?;
+    let report = gatehouse::declarative::apply_file(&service, file).await?;
     print!("{report}");
     Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let service = gatehouse::boot::open(&config).await?.service;
+    let service = gatehouse::boot::open(&config).await?;
     let engine = Engine::new(service.clone(), config.engine_config());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let engine_task = tokio::spawn({

@@ -5,10 +5,7 @@
 //! and the engine already know (jobs by status, queue depth, circuit
 //! breakers) is read at scrape time, so it is right even after a restart.
 
-use crate::domain::ActionKind;
-use crate::jobs::{BreakerState, Breakers};
-use crate::store::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use crate::domain::{ActionKind, InstallId};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -61,7 +58,7 @@ struct Inner {
     jobs: Family<StatusLabels, Gauge>,
     queue_depth: Gauge,
     breakers: Family<InstallLabels, Gauge>,
-    breaker_source: OnceLock<Arc<Breakers>>,
+    breaker_source: OnceLock<Arc<dyn BreakerReport>>,
 }
 
 impl Default for Metrics {
@@ -120,33 +117,54 @@ impl Metrics {
     }
 
     /// The breakers to report; the job engine hands over its own.
-    pub fn watch_breakers(&self, breakers: Arc<Breakers>) {
+    pub fn watch_breakers(&self, breakers: Arc<dyn BreakerReport>) {
         if self.inner.breaker_source.set(breakers).is_err() {
             tracing::warn!("a second job engine on one service: /metrics reports the first one's breakers");
         }
     }
 
-    /// Every metric in the Prometheus text format, store figures as of `now`.
-    pub async fn render(&self, store: &Store, now: DateTime<Utc>) -> Result<String, StoreError> {
+    /// Every metric in the Prometheus text format, with the store's figures read at scrape time.
+    pub fn render(&self, figures: StoreFigures) -> String {
         let inner = &self.inner;
         inner.jobs.clear();
-        for (status, count) in store.job_counts_any_tenant().await? {
+        for (status, count) in figures.jobs_by_status {
             inner.jobs.get_or_create(&StatusLabels { status }).set(count);
         }
-        inner.queue_depth.set(store.queue_depth_any_tenant(now).await?);
+        inner.queue_depth.set(figures.queue_depth);
         inner.breakers.clear();
         if let Some(breakers) = inner.breaker_source.get() {
-            for (install, state) in breakers.snapshot() {
-                let value = match state {
-                    BreakerState::Closed { .. } => 0,
-                    BreakerState::HalfOpen => 1,
-                    BreakerState::Open { .. } => 2,
+            for (install, level) in breakers.levels() {
+                let value = match level {
+                    BreakerLevel::Closed => 0,
+                    BreakerLevel::HalfOpen => 1,
+                    BreakerLevel::Open => 2,
                 };
                 inner.breakers.get_or_create(&InstallLabels { install: install.to_string() }).set(value);
             }
         }
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &inner.registry).map_err(StoreError::corrupt)?;
-        Ok(text)
+        prometheus_client::encoding::text::encode(&mut text, &inner.registry)
+            .expect("encoding into a String cannot fail");
+        text
     }
+}
+
+/// What the store knows that `/metrics` reports, read at scrape time.
+pub struct StoreFigures {
+    pub jobs_by_status: Vec<(String, i64)>,
+    /// Pending steps of unfinished jobs that are due now.
+    pub queue_depth: i64,
+}
+
+/// A circuit breaker's state as a gauge shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerLevel {
+    Closed,
+    HalfOpen,
+    Open,
+}
+
+/// Whoever keeps circuit breakers (the job engine) reports them through this.
+pub trait BreakerReport: Send + Sync {
+    fn levels(&self) -> Vec<(InstallId, BreakerLevel)>;
 }

@@ -94,7 +94,7 @@ async fn a_tenant_token_is_refused_on_every_route_of_another_tenant_and_on_every
     let t = two_tenants().await;
     let globex_audit = audit_count(&t, "globex").await;
     let system_audit = audit_count(&t, "_system").await;
-    let globex_events = t.h.service.store().count_events(&TenantId::new("globex")).await.unwrap();
+    let globex_events = t.h.store.count_events(&TenantId::new("globex")).await.unwrap();
     let mut walked = 0;
     for route in routes() {
         let call = sample(&route.method, route.path, &t.globex);
@@ -111,7 +111,7 @@ async fn a_tenant_token_is_refused_on_every_route_of_another_tenant_and_on_every
     assert!(walked >= 30, "only {walked} routes walked");
     assert_eq!(audit_count(&t, "globex").await, globex_audit, "globex's audit trail changed");
     assert_eq!(audit_count(&t, "_system").await, system_audit);
-    assert_eq!(t.h.service.store().count_events(&TenantId::new("globex")).await.unwrap(), globex_events);
+    assert_eq!(t.h.store.count_events(&TenantId::new("globex")).await.unwrap(), globex_events);
     assert_eq!(t.h.pacs.secret("berlin-pacs", "api-key").as_deref(), Some(SECRET_VALUE));
     let (install, _) = t.h.service.install(&TenantId::new("globex"), &InstallId::new("berlin-pacs")).await.unwrap();
     assert!(install.enabled);
@@ -143,7 +143,7 @@ async fn every_list_and_read_of_a_tenant_shows_only_its_own_data() {
 async fn a_read_only_token_reads_everything_of_its_tenant_and_changes_nothing() {
     let t = two_tenants().await;
     let acme_audit = audit_count(&t, "acme").await;
-    let acme_events = t.h.service.store().count_events(&t.h.tenant).await.unwrap();
+    let acme_events = t.h.store.count_events(&t.h.tenant).await.unwrap();
     for route in routes().into_iter().filter(|r| !OPEN_ROUTES.contains(&r.path)) {
         let call = sample(&route.method, route.path, &t.acme);
         let (status, body) = send(&t.base, Some(&t.acme_read_only), &call).await;
@@ -160,7 +160,7 @@ async fn a_read_only_token_reads_everything_of_its_tenant_and_changes_nothing() 
         assert_eq!(status, expected, "{} {}: {body}", call.method, call.path);
     }
     assert_eq!(audit_count(&t, "acme").await, acme_audit);
-    assert_eq!(t.h.service.store().count_events(&t.h.tenant).await.unwrap(), acme_events);
+    assert_eq!(t.h.store.count_events(&t.h.tenant).await.unwrap(), acme_events);
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 use gatehouse::config::Config;
 use gatehouse::declarative::{apply_file, ApplyError};
 use gatehouse::domain::{InstallId, LocationId, TenantId};
-use gatehouse_runtime::InstallScope;
+use gatehouse::service::{Service, ServiceError};
+use gatehouse::store::AuditFilter;
 use std::path::Path;
 
 const POLICY: &str = r#"
@@ -44,7 +45,7 @@ tls = { accept_self_signed = false }
 "#;
 
 /// A data directory whose plugins directory holds only the example component.
-async fn open(root: &Path) -> gatehouse::boot::Opened {
+async fn open(root: &Path) -> Service {
     let plugins = root.join("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/components/example.wasm");
@@ -63,11 +64,10 @@ fn write(root: &Path, setup: &str, policy: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let opened = open(dir.path()).await;
-    let (service, secrets) = (&opened.service, opened.runtime.secrets());
+    let service = &open(dir.path()).await;
     let file = write(dir.path(), SETUP, POLICY);
 
-    let report = apply_file(service, secrets, &file).await.unwrap();
+    let report = apply_file(service, &file).await.unwrap();
     assert_eq!(
         report.lines,
         [
@@ -82,22 +82,26 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
         ]
     );
     let (tenant, install) = (TenantId::new("acme"), InstallId::new("paris-pacs"));
-    let location = service.store().location(&tenant, &LocationId::new("paris-hq")).await.unwrap().unwrap();
+    let location = service.location(&tenant, &LocationId::new("paris-hq")).await.unwrap();
     assert_eq!(location.time_zone, chrono_tz::Europe::Paris);
-    let stored = service.store().install(&tenant, &install).await.unwrap().unwrap();
+    let (stored, pools) = service.install(&tenant, &install).await.unwrap();
     assert_eq!(
         (stored.plugin_id.as_str(), stored.grants["http"]["base_urls"][0].as_str()),
         ("example", Some("https://pacs.example.com"))
     );
-    assert_eq!(service.store().card_pools(&tenant, &install).await.unwrap()[0].max, 5009);
+    assert_eq!(pools[0].max, 5009);
     assert_eq!(service.webhook_secret(&stored).await.unwrap().as_deref(), Some(&b"envoy-client-secret"[..]));
-    assert_eq!(secrets.names(&InstallScope::new("acme", "paris-pacs")).await.unwrap(), ["api-token"]);
+    assert_eq!(service.secret_names(&tenant, &install).await.unwrap(), ["api-token"]);
+    let audit = service.audit_trail(&tenant, &AuditFilter { limit: 100, ..AuditFilter::default() }).await.unwrap();
+    let sealed: Vec<_> = audit.iter().filter(|e| e.action == "secret.set").map(|e| e.detail["name"].clone()).collect();
+    assert_eq!(sealed, ["api-token"], "the secret is audited like one set through the API");
+    assert!(audit.iter().all(|e| !e.detail.to_string().contains("t0ken")), "and its value is not in the audit");
     let delivery = service.delivery_settings(&tenant).await.unwrap();
     assert_eq!(delivery.smtp.map(|r| (r.port, r.password_set)), Some((2525, true)));
     assert_eq!(delivery.email_template.as_deref(), Some("Hello {first_name}, your card is {card_number}."));
     assert!(service.outbound_webhook_is(&tenant, "https://vms.acme.example/occupancy", "hook-key").await.unwrap());
 
-    let again = apply_file(service, secrets, &file).await.unwrap();
+    let again = apply_file(service, &file).await.unwrap();
     assert_eq!(
         again.lines,
         [
@@ -114,7 +118,7 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
 
     let edited = SETUP.replace("Europe/Paris", "Europe/Berlin").replace("relay-pass", "rotated-pass");
     let edited = write(dir.path(), &edited, &format!("{POLICY}excluded = [\"ceo@example.com\"]\n"));
-    let changed = apply_file(service, secrets, &edited).await.unwrap();
+    let changed = apply_file(service, &edited).await.unwrap();
     assert!(changed.lines.contains(&"delivery acme/smtp: set".to_string()), "a new password is a change: {changed}");
     assert!(changed.lines.contains(&"delivery acme/outbound-webhook: unchanged".to_string()), "{changed}");
     assert!(changed.lines.contains(&"location acme/paris-hq: updated".to_string()), "{changed}");
@@ -124,7 +128,7 @@ async fn a_file_creates_everything_and_reapplying_it_changes_nothing() {
 #[tokio::test]
 async fn a_bad_file_names_every_problem_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let opened = open(dir.path()).await;
+    let service = open(dir.path()).await;
     let bad = SETUP
         .replace("Europe/Paris", "Paris/Europe")
         .replace("location = \"paris-hq\"", "location = \"lyon\"")
@@ -136,7 +140,7 @@ async fn a_bad_file_names_every_problem_and_writes_nothing() {
     // The example connector has no PINs.
     let file = write(dir.path(), &bad, "[visitors.types.Guest]\npin = {}\n");
 
-    let error = apply_file(&opened.service, opened.runtime.secrets(), &file).await.unwrap_err();
+    let error = apply_file(&service, &file).await.unwrap_err();
     let ApplyError::Invalid { path, problems } = &error else { panic!("{error}") };
     assert!(path.ends_with("setup.toml"), "{path}");
     let items: Vec<&str> = problems.iter().map(|p| p.item.as_str()).collect();
@@ -155,16 +159,16 @@ async fn a_bad_file_names_every_problem_and_writes_nothing() {
         "{error}"
     );
     assert!(error.to_string().contains("`Paris/Europe` is not an IANA time zone"), "{error}");
-    assert!(opened.service.store().tenant(&TenantId::new("acme")).await.unwrap().is_none(), "nothing may be written");
-    assert!(opened.runtime.secrets().names(&InstallScope::new("acme", "paris-pacs")).await.unwrap().is_empty());
+    let tenant = service.tenant(&TenantId::new("acme")).await;
+    assert!(matches!(tenant, Err(ServiceError::NotFound { .. })), "nothing may be written: {tenant:?}");
 }
 
 #[tokio::test]
 async fn a_file_that_is_not_a_set_up_file_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
-    let opened = open(dir.path()).await;
+    let service = open(dir.path()).await;
     let file = write(dir.path(), "[tenants.acme]\nname = \"Acme\"\nregion = \"eu\"\n", POLICY);
-    let error = apply_file(&opened.service, opened.runtime.secrets(), &file).await.unwrap_err();
+    let error = apply_file(&service, &file).await.unwrap_err();
     assert!(matches!(error, ApplyError::Parse { .. }), "{error}");
     assert!(error.to_string().contains("setup.toml") && error.to_string().contains("region"), "{error}");
 }

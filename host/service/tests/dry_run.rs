@@ -64,7 +64,7 @@ async fn an_invite_provisions_now_activates_before_arrival_and_revokes_at_the_en
     );
     // Nothing ran and nothing was stored.
     assert!(h.pacs.calls().is_empty());
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -175,7 +175,7 @@ async fn employees_are_not_compensated() {
     post_event(&base, &h.token, common::employee("e1", "employee.signed_in", "grace@example.com")).await;
     h.engine().tick().await.unwrap();
     let subject = Subject::employee("grace@example.com");
-    let jobs = h.service.store().jobs_for_subject(&h.tenant, &h.install, &subject).await.unwrap();
+    let jobs = h.store.jobs_for_subject(&h.tenant, &h.install, &subject).await.unwrap();
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0].status.name(), "failed");
 }

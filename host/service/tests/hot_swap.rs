@@ -7,11 +7,11 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::plugin_host::{open_service, v, World};
-use gatehouse::clock::{Clock, SystemClock};
 use gatehouse::domain::{system_tenant, InstallId, JobId, StepStatus};
 use gatehouse::gateway::PluginError;
 use gatehouse::service::ServiceError;
 use gatehouse::store::AuditFilter;
+use gatehouse_core::{Clock, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,8 +102,7 @@ async fn hot_swap_under_load_runs_every_action_once_on_the_version_active_when_i
     assert!(pinned_by_swaps > events, "most steps ran wholly between two swaps ({pinned_by_swaps} of {})", 2 * events);
 
     let audit = world
-        .service
-        .store()
+        .store
         .audit_entries(&system_tenant(), &AuditFilter { limit: 1000, ..AuditFilter::default() })
         .await
         .unwrap();
@@ -159,7 +158,7 @@ async fn a_component_that_fails_validation_is_refused_and_nothing_is_kept() {
     let error = world.service.upload_plugin("test", b"not a component".to_vec()).await.unwrap_err();
     let ServiceError::Plugin(error) = error else { panic!("{error}") };
     assert!(matches!(error, PluginError::NotAComponent(_)) && !error.retryable(), "{error}");
-    assert_eq!(world.service.store().uploaded_plugin_versions().await.unwrap().len(), 2, "v1 and v2 only");
+    assert_eq!(world.store.uploaded_plugin_versions().await.unwrap().len(), 2, "v1 and v2 only");
 
     let error = world.service.activate_plugin("test", "versioned", &v("3.0.0")).await.unwrap_err();
     assert!(matches!(error, ServiceError::Plugin(PluginError::UnknownVersion { .. })), "{error}");

@@ -45,7 +45,7 @@ async fn a_signed_envoy_invite_is_stored_before_the_202_and_queues_a_job() {
     let job = receipt.events[0].job.as_ref().unwrap();
     assert_eq!(job.status, "queued");
     assert_eq!(job.policy_version, Some(1));
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 1);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn a_bad_or_missing_signature_gets_401_and_nothing_is_stored() {
     let response =
         post_envoy(&base, "paris-pacs", tampered.as_bytes(), Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
     assert_eq!(response.status(), 401);
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn a_malformed_body_gets_400_with_a_reason_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(native.status(), 400);
     assert!(error_message(native).await.contains("`visit` is required"));
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn an_unknown_install_or_location_gets_404() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn an_oversized_body_gets_413_and_nothing_is_stored() {
     let response =
         reqwest::Client::new().post(format!("{base}/v1/events")).bearer_auth(&h.token).body(body).send().await.unwrap();
     assert_eq!(response.status(), 413);
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 0);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -146,9 +146,9 @@ async fn a_redelivered_event_gets_the_same_answer_and_no_second_job() {
     assert_eq!(again.status(), 202);
     assert_eq!(again.headers()["x-gatehouse-duplicate"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first);
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 1);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 1);
     let event_id = EventId::new(first["events"][0]["event_id"].as_str().unwrap());
-    assert_eq!(h.service.store().jobs_for_event(&h.tenant, &event_id).await.unwrap().len(), 1);
+    assert_eq!(h.store.jobs_for_event(&h.tenant, &event_id).await.unwrap().len(), 1);
 
     // Our own JSON de-duplicates on the sender's event id.
     let native = json!({ "event_id": "vms-1", "install_id": "paris-pacs", "type": "employee.signed_in",
@@ -163,7 +163,7 @@ async fn a_redelivered_event_gets_the_same_answer_and_no_second_job() {
             .unwrap();
         assert_eq!(response.status(), 202);
     }
-    assert_eq!(h.service.store().count_events(&h.tenant).await.unwrap(), 2);
+    assert_eq!(h.store.count_events(&h.tenant).await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -173,7 +173,7 @@ async fn zone_less_timestamps_are_read_in_the_location_time_zone() {
     let body = serde_json::to_vec(&invite_created("job-1")).unwrap();
     let response = post_envoy(&base, "paris-pacs", &body, Some(&envoy_signature(WEBHOOK_SECRET, &body))).await;
     let receipt: IngestReceipt = response.json().await.unwrap();
-    let stored = h.service.store().event(&h.tenant, &receipt.events[0].event_id).await.unwrap().unwrap();
+    let stored = h.store.event(&h.tenant, &receipt.events[0].event_id).await.unwrap().unwrap();
     let Some(VisitorEvent::VisitInvited(invite)) = stored.normalised else { panic!("not an invite: {stored:?}") };
     // 14:00 in Paris in March is 13:00 UTC (Envoy's SDK would have said 14:00 UTC).
     assert_eq!(invite.expected_arrival.to_rfc3339(), "2025-03-03T13:00:00+00:00");
@@ -190,7 +190,7 @@ async fn an_unknown_envoy_event_is_accepted_and_recorded_as_ignored() {
     let ignored = receipt.events[0].ignored.as_deref().unwrap();
     assert!(ignored.contains("location_capacity_updated"), "{ignored}");
     assert!(receipt.events[0].job.is_none());
-    let stored = h.service.store().event(&h.tenant, &receipt.events[0].event_id).await.unwrap().unwrap();
+    let stored = h.store.event(&h.tenant, &receipt.events[0].event_id).await.unwrap().unwrap();
     assert_eq!(stored.ignored_reason.as_deref(), Some(ignored));
 }
 

@@ -8,7 +8,7 @@ use chrono::Duration;
 use common::{monday_morning, Harness};
 use gatehouse::gateway::{BadgeEvent, BadgeResult};
 use gatehouse::jobs::RetryPolicy;
-use gatehouse::occupancy::{signature, BadgePoller, WebhookSender, SIGNATURE_HEADER};
+use gatehouse::jobs::{signature, BadgePoller, WebhookSender, SIGNATURE_HEADER};
 use std::sync::{Arc, Mutex};
 
 const AUTO_CHECK_IN: &str = "[employees]\nmode = \"auto-check-in\"\n";
@@ -64,7 +64,7 @@ async fn granted_badges_sign_employees_in_once_and_reach_the_webhook_signed_afte
     let report = poller.poll_all().await.unwrap();
     assert_eq!((report.installs_polled, report.events_seen, report.signed_in), (1, 3, 1));
     assert_eq!(poller.poll_all().await.unwrap().events_seen, 0, "the cursor moved on");
-    let occupancy = h.service.store().occupancy(&h.tenant, &h.location).await.unwrap();
+    let occupancy = h.store.occupancy(&h.tenant, &h.location).await.unwrap();
     assert_eq!(occupancy.len(), 1);
     assert_eq!(occupancy[0].email.as_deref(), Some("bob@example.com"));
 
@@ -83,7 +83,7 @@ async fn granted_badges_sign_employees_in_once_and_reach_the_webhook_signed_afte
         (payload["type"].as_str(), payload["email"].as_str()),
         (Some("employee.signed_in"), Some("bob@example.com"))
     );
-    assert_eq!(h.service.store().outbound_count(&h.tenant, "delivered").await.unwrap(), 1);
+    assert_eq!(h.store.outbound_count(&h.tenant, "delivered").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -92,5 +92,5 @@ async fn installs_without_auto_check_in_are_not_polled() {
     h.pacs.add_badge(badge("evt-1", BadgeResult::Granted));
     let report = BadgePoller::new(h.service.clone()).poll_all().await.unwrap();
     assert_eq!(report.installs_polled, 0);
-    assert!(h.service.store().occupancy(&h.tenant, &h.location).await.unwrap().is_empty());
+    assert!(h.store.occupancy(&h.tenant, &h.location).await.unwrap().is_empty());
 }

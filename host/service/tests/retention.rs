@@ -40,8 +40,7 @@ async fn a_tenant_starts_with_the_privacy_sheet_defaults_and_bad_periods_are_ref
     h.service.set_privacy_settings("operator", &h.tenant, good).await.unwrap();
     assert_eq!(h.service.privacy_settings(&h.tenant).await.unwrap(), good);
     let audit = h
-        .service
-        .store()
+        .store
         .audit_entries(&h.tenant, &gatehouse::store::AuditFilter { limit: 1000, ..Default::default() })
         .await
         .unwrap();
@@ -80,19 +79,18 @@ async fn personal_data_of_ended_visits_goes_after_its_period_and_history_after_i
     assert_eq!(counts.visits_anonymised, 1, "{counts:?}");
     assert_eq!(counts.events_scrubbed, 2, "the sign-in and the sign-out: {counts:?}");
     assert_eq!(counts.jobs_deleted, 0, "job history is kept for a year");
-    let walk_in = h.service.store().person(&h.tenant, &h.install, "walk-1").await.unwrap().unwrap();
+    let walk_in = h.store.person(&h.tenant, &h.install, "walk-1").await.unwrap().unwrap();
     assert_eq!(walk_in.details, PersonDetails::default(), "names and e-mail are gone");
     assert_eq!(walk_in.pacs_id.as_deref(), Some("pacs-walk-1"), "the vendor's record id is not personal data");
     let jobs = h.service.visit_jobs(&h.tenant, &h.install, &VisitId::new("walk-1")).await.unwrap();
     assert_eq!(jobs.len(), 2, "the job trail stays for its own period");
-    let event = h.service.store().event(&h.tenant, jobs[0].event_id.as_ref().unwrap()).await.unwrap().unwrap();
+    let event = h.store.event(&h.tenant, jobs[0].event_id.as_ref().unwrap()).await.unwrap().unwrap();
     assert!(event.normalised.is_none(), "the event body held the visitor's name");
-    let future = h.service.store().person(&h.tenant, &h.install, "future-1").await.unwrap().unwrap();
+    let future = h.store.person(&h.tenant, &h.install, "future-1").await.unwrap().unwrap();
     assert_eq!(future.details.first_name, "Ada", "a visit with pending timers is never purged");
 
     let audit = h
-        .service
-        .store()
+        .store
         .audit_entries(&h.tenant, &gatehouse::store::AuditFilter { limit: 1000, ..Default::default() })
         .await
         .unwrap();
@@ -110,8 +108,7 @@ async fn personal_data_of_ended_visits_goes_after_its_period_and_history_after_i
     assert!(counts.jobs_deleted >= 3 && counts.steps_deleted > 0 && counts.attempts_deleted > 0, "{counts:?}");
     assert!(h.service.visit_jobs(&h.tenant, &h.install, &VisitId::new("walk-1")).await.unwrap().is_empty());
     let pending = h
-        .service
-        .store()
+        .store
         .pending_entries(&h.tenant, &h.install, &gatehouse::domain::Subject::Visit(VisitId::new("future-1")))
         .await
         .unwrap();
@@ -133,8 +130,7 @@ async fn the_scheduled_purge_runs_for_every_tenant_at_start_and_stops_on_shutdow
     let mut entry = None;
     for _ in 0..200 {
         let audit = h
-            .service
-            .store()
+            .store
             .audit_entries(&h.tenant, &gatehouse::store::AuditFilter { limit: 1000, ..Default::default() })
             .await
             .unwrap();

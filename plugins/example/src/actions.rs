@@ -231,5 +231,6 @@ fn action_name(action: &Action) -> &'static str {
         Action::Deactivate(_) => "deactivate",
         Action::CheckOut(_) => "check-out",
         Action::ErasePerson(_) => "erase-person",
+        Action::SetPhoto(_) => "set-photo",
     }
 }

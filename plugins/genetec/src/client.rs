@@ -4,7 +4,8 @@
 //! - Auth: HTTP Basic on every request, as `{user};{applicationId}:{password}` (spec
 //!   §2). The password is revealed per request and never kept.
 //! - Requests: `Accept: text/json`; POST carries no body but must say
-//!   `Content-Length: 0`, or the role answers 411 (spec §3.2).
+//!   `Content-Length: 0`, or the role answers 411 (spec §3.2). The one exception is
+//!   a [`Form`], the multipart upload of a picture (spec §3.2, [C S2]).
 //! - Redirects: the host never follows them, so we do, at most a few hops and only to
 //!   the same host, re-attaching the credentials (a client library would drop them on
 //!   the change of port to the streaming endpoint, spec §8.2).
@@ -36,6 +37,13 @@ pub const LAST_REQUEST_KEY: &str = "session/last-request";
 const WARM_UP_TIMEOUT_MS: u32 = 30_000;
 const MAX_REDIRECTS: usize = 3;
 
+/// A multipart/form-data body whose parts the `q` names (`Picture=$part`).
+pub struct Form {
+    /// The `Content-Type` header, boundary included.
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
 pub struct WebSdk<'a> {
     connection: &'a Connection,
     /// Whether this call already decided whether to warm the session.
@@ -52,35 +60,40 @@ impl<'a> WebSdk<'a> {
     /// `GET {base}/`: answers Ok with valid credentials (spec §6 OP1).
     pub fn ping(&self) -> Result<(), WebSdkError> {
         self.checked.set(true);
-        self.exchange(Method::Get, "/", WARM_UP_TIMEOUT_MS)?;
+        self.exchange(Method::Get, "/", WARM_UP_TIMEOUT_MS, None)?;
         self.record_answer();
         Ok(())
     }
 
     /// `GET entity?q=`: reads only.
     pub fn read(&self, query: &Query) -> Result<Envelope, WebSdkError> {
-        self.call(Method::Get, &format!("/entity?q={}", query.encoded()))
+        self.call(Method::Get, &format!("/entity?q={}", query.encoded()), None)
     }
 
     /// `POST entity?q=`: anything that creates, writes, edits a collection or calls a
     /// method that changes state (the verb rule, spec §3.2).
     pub fn write(&self, query: &Query) -> Result<Envelope, WebSdkError> {
-        self.call(Method::Post, &format!("/entity?q={}", query.encoded()))
+        self.call(Method::Post, &format!("/entity?q={}", query.encoded()), None)
+    }
+
+    /// `POST entity?q=` with a form carrying what the `q` refers to.
+    pub fn write_form(&self, query: &Query, form: &Form) -> Result<Envelope, WebSdkError> {
+        self.call(Method::Post, &format!("/entity?q={}", query.encoded()), Some(form))
     }
 
     /// `GET report/{type}?q=`.
     pub fn report(&self, report_type: &str, query: &Query) -> Result<Envelope, WebSdkError> {
-        self.call(Method::Get, &format!("/report/{report_type}?q={}", query.encoded()))
+        self.call(Method::Get, &format!("/report/{report_type}?q={}", query.encoded()), None)
     }
 
     /// `DELETE entity/{guid}` (spec §6 OP12).
     pub fn delete(&self, guid: &Guid) -> Result<Envelope, WebSdkError> {
-        self.call(Method::Delete, &format!("/entity/{guid}"))
+        self.call(Method::Delete, &format!("/entity/{guid}"), None)
     }
 
-    fn call(&self, method: Method, path: &str) -> Result<Envelope, WebSdkError> {
+    fn call(&self, method: Method, path: &str, form: Option<&Form>) -> Result<Envelope, WebSdkError> {
         self.keep_alive();
-        let envelope = self.exchange(method, path, self.connection.timeout_ms)?;
+        let envelope = self.exchange(method, path, self.connection.timeout_ms, form)?;
         self.record_answer();
         Ok(envelope)
     }
@@ -110,9 +123,15 @@ impl<'a> WebSdk<'a> {
         }
     }
 
-    fn exchange(&self, method: Method, path: &str, timeout_ms: u32) -> Result<Envelope, WebSdkError> {
-        let response =
-            self.send_following_redirects(method, format!("{}{path}", self.connection.base_url), timeout_ms)?;
+    fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        timeout_ms: u32,
+        form: Option<&Form>,
+    ) -> Result<Envelope, WebSdkError> {
+        let url = format!("{}{path}", self.connection.base_url);
+        let response = self.send_following_redirects(method, url, timeout_ms, form)?;
         if !(200..300).contains(&response.status) {
             return Err(status_error(&response, &self.connection.base_url));
         }
@@ -124,9 +143,10 @@ impl<'a> WebSdk<'a> {
         mut method: Method,
         mut url: String,
         timeout_ms: u32,
+        mut form: Option<&Form>,
     ) -> Result<Response, WebSdkError> {
         for _ in 0..=MAX_REDIRECTS {
-            let response = self.request(method, &url, timeout_ms)?.send()?;
+            let response = self.request(method, &url, timeout_ms, form)?.send()?;
             if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
                 return Ok(response);
             }
@@ -141,14 +161,14 @@ impl<'a> WebSdk<'a> {
                 )));
             }
             if response.status == 303 {
-                method = Method::Get;
+                (method, form) = (Method::Get, None);
             }
             url = next;
         }
         Err(WebSdkError::Redirect(format!("Security Center redirected more than {MAX_REDIRECTS} times from {url}")))
     }
 
-    fn request(&self, method: Method, url: &str, timeout_ms: u32) -> Result<Request, WebSdkError> {
+    fn request(&self, method: Method, url: &str, timeout_ms: u32, form: Option<&Form>) -> Result<Request, WebSdkError> {
         let password = secrets::get(PASSWORD_SECRET).map_err(|_| WebSdkError::MissingSecret(PASSWORD_SECRET.into()))?;
         let credentials =
             format!("{};{}:{}", self.connection.username, self.connection.application_id, password.reveal());
@@ -157,8 +177,12 @@ impl<'a> WebSdk<'a> {
             .header("Authorization", format!("Basic {basic}"))
             .header("Accept", "text/json")
             .timeout_ms(timeout_ms);
-        if method == Method::Post {
-            request = request.header("Content-Length", "0").body(Vec::new());
+        match (method, form) {
+            (Method::Post, Some(form)) => {
+                request = request.header("Content-Type", &form.content_type).body(form.body.clone())
+            }
+            (Method::Post, None) => request = request.header("Content-Length", "0").body(Vec::new()),
+            _ => {}
         }
         Ok(request)
     }

@@ -12,7 +12,8 @@
 //!   external id stamped on visitors, and every record that carries it;
 //! - `visitors.rs`, `employees.rs`, `groups.rs`, `credentials.rs` (+ `card_format.rs`,
 //!   `pin.rs`, `names.rs`): the actions; `signout.rs` + `revoke.rs`: the actions that
-//!   take a visitor's access away, on every record of the visit;
+//!   take a visitor's access away, on every record of the visit; `photo.rs`: the
+//!   visitor's picture;
 //! - `events.rs`: badge events for auto check-in; `setup.rs`: validation and pickers.
 
 mod card_format;
@@ -29,6 +30,7 @@ mod guid;
 mod markers;
 mod names;
 mod people;
+mod photo;
 mod pin;
 mod query;
 mod revoke;
@@ -81,6 +83,7 @@ impl Connector for Genetec {
                 action(ActionKind::Deactivate, "Visitors: disables every record carrying the visit's marker (none is not an error). Employees: disables the cardholder, or with toggle access groups removes the configured access groups.", NO_PARAMS),
                 action(ActionKind::CheckOut, "Visitors: revokes credentials as revoke-credentials does and checks out (Checkout()) every record carrying the visit's marker, which archives it.", NO_PARAMS),
                 action(ActionKind::ErasePerson, "Visitors: deletes every record carrying the visit's marker and its credentials. Employees: deletes Gatehouse's credentials only; the cardholder stays.", NO_PARAMS),
+                action(ActionKind::SetPhoto, "Visitors: uploads the photo (PNG or JPEG) as the Picture of the visitor carrying the visit's marker, unless it already is. Employees' pictures are Security Center's own and are never replaced.", NO_PARAMS),
             ],
             emits_events: true,
         }
@@ -162,6 +165,7 @@ fn run(directory: &Directory, call: &Call, action: Action) -> Result<Outcome, Co
             Visitor => signout::erase(directory, &who),
             Employee => employees::forget(directory, &who),
         },
+        Action::SetPhoto(update) => photo::set(directory, &update),
     }
 }
 

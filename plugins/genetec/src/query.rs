@@ -88,6 +88,13 @@ impl Value {
         Value(word.to_string())
     }
 
+    /// `$name`: the form-data part of that name, sent with the request (the picture
+    /// upload, spec §3.2). Only compile-time constants qualify, like [`Value::word`].
+    pub fn part(name: &'static str) -> Value {
+        debug_assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "{name:?} is not a plain part name");
+        Value(format!("${name}"))
+    }
+
     /// A constructor expression such as `WiegandStandardCredentialFormat(101,12345)`.
     pub fn call(name: &'static str, args: &[Value]) -> Value {
         Value(format!("{name}({})", join(args)))

@@ -17,6 +17,7 @@ use crate::Genetec;
 
 mod fake_sc;
 mod markers;
+mod photo;
 
 const BASE: &str = "https://sc.test:4590/WebSdk";
 const VISITOR: &str = "f0000000-0000-4000-8000-000000000001";

@@ -111,6 +111,7 @@ fn subject(action: &Action) -> PersonKind {
     match action {
         Action::UpsertPerson(person) => person.identity.kind,
         Action::SetAccessWindow(w) | Action::IssueCard(w) | Action::IssuePin(w) => w.who.kind,
+        Action::SetPhoto(update) => update.who.kind,
         Action::AddGroups(who)
         | Action::RemoveGroups(who)
         | Action::RevokeCredentials(who)

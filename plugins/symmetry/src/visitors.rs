@@ -85,6 +85,11 @@ pub fn run(install: &Install, call: &Call, action: Action) -> Result<Outcome, Co
         Action::CheckOut(_) => Err(ConnectorError::permanent(
             "Symmetry has no visitor check-out; use the policy's sign-out rule \"expire\", which expires and disables the card",
         )),
+        // ASSUMPTION: the import's `FaceFile` column (only its name is public) names an image
+        // file on the Symmetry server, which a connector cannot write [I].
+        Action::SetPhoto(_) => Err(ConnectorError::permanent(
+            "Symmetry's Data Connect import has no documented way to take a photo; remove set-photo from the policy",
+        )),
     }
 }
 

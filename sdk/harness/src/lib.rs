@@ -33,7 +33,7 @@ use gatehouse_runtime::{
     Backends, InstallGrant, InstallScope, LoadError, MasterKey, MemoryLog, RegistryError, Runtime, RuntimeConfig,
     SecretError, StartError,
 };
-pub use gatehouse_runtime::{CallError, CallLimits, Cause, PluginLogLine, SqlDsn, TestClock};
+pub use gatehouse_runtime::{CallError, CallLimits, Cause, ManualClock, PluginLogLine, SqlDsn};
 
 /// Why the harness could not start the component.
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +143,7 @@ impl Harness {
         }
         let state = SqliteState::in_memory().await?;
         let log = MemoryLog::default();
-        let clock = TestClock::at(self.now);
+        let clock = ManualClock::new(self.now);
         let backends = Backends::new(state, &MasterKey::generate())
             .with_log(Arc::new(log.clone()))
             .with_clock(Arc::new(clock.clone()));
@@ -176,7 +176,7 @@ pub struct Connector {
     config: String,
     manifest: Manifest,
     log: MemoryLog,
-    clock: TestClock,
+    clock: ManualClock,
     calls: AtomicU64,
 }
 
@@ -227,7 +227,7 @@ impl Connector {
     }
 
     /// The connector's clock; move it to test time-dependent behaviour.
-    pub fn clock(&self) -> &TestClock {
+    pub fn clock(&self) -> &ManualClock {
         &self.clock
     }
 }

@@ -14,7 +14,7 @@ use gatehouse::gateway::{ActionDescriptor as PolicyDescriptor, Manifest as Polic
 use gatehouse::policy::{self, PlanContext, Policy};
 use gatehouse_runtime::{EncryptMode, SqlDsn};
 use gatehouse_sdk_harness::contract::{
-    AccessWindow, Action, ActionKind, ErrorKind, Outcome, Person, PersonKind, PersonRef, Windowed,
+    AccessWindow, Action, ActionKind, ErrorKind, Outcome, Person, PersonKind, PersonRef, PhotoUpdate, Windowed,
 };
 use gatehouse_sdk_harness::{CallError, Connector, Harness};
 use gatehouse_sim_symmetry::{RunningSim, SimConfig, SymmetrySim};
@@ -430,6 +430,14 @@ impl<'a> Flow<'a> {
             PolicyAction::Deactivate => Action::Deactivate(who),
             PolicyAction::CheckOut => Action::CheckOut(who),
             PolicyAction::ErasePerson => Action::ErasePerson(who),
+            PolicyAction::SetPhoto => {
+                let photo = details.photo.clone().expect("set-photo is planned only for a person with a photo");
+                Action::SetPhoto(PhotoUpdate {
+                    who,
+                    content_type: photo.content_type.as_str().to_string(),
+                    data: photo.data,
+                })
+            }
         }
     }
 }
@@ -466,5 +474,6 @@ fn policy_kind(kind: ActionKind) -> PolicyAction {
         ActionKind::Deactivate => PolicyAction::Deactivate,
         ActionKind::CheckOut => PolicyAction::CheckOut,
         ActionKind::ErasePerson => PolicyAction::ErasePerson,
+        ActionKind::SetPhoto => PolicyAction::SetPhoto,
     }
 }

@@ -4,16 +4,16 @@
 //! Such components import WASI even when they never use it. They get a
 //! context with no files, no sockets, no environment and no arguments; their
 //! stdout and stderr go to the plugin log, and their wall clock is the
-//! runtime's [`Clock`], so time stays controllable.
+//! one `Clock`, so time stays controllable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::clock::Clock;
 use super::log::CallLogger;
 use crate::state::HostState;
+use gatehouse_core::Clock;
 
 /// Builds the WASI context of one call.
 fn deny_all_context(clock: Arc<dyn Clock>, logger: &CallLogger) -> WasiCtx {

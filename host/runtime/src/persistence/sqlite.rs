@@ -61,21 +61,21 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Lowest free number of `[?4, ?5]` in pool `?3`: `?4` itself when free,
-/// else one past the end of the run of used numbers starting at `?4`.
+/// Lowest free number of `[$4, $5]` in pool `$3`: `$4` itself when free,
+/// else one past the end of the run of used numbers starting at `$4`.
 const ALLOCATE_LOWEST_FREE: &str = "
     INSERT INTO unique_numbers (tenant_id, install_id, pool, number, owner)
-    SELECT ?1, ?2, ?3, candidate, ?6 FROM (
+    SELECT $1, $2, $3, candidate, $6 FROM (
         SELECT CASE
             WHEN NOT EXISTS (SELECT 1 FROM unique_numbers
-                             WHERE tenant_id = ?1 AND install_id = ?2 AND pool = ?3 AND number = ?4)
-            THEN ?4
+                             WHERE tenant_id = $1 AND install_id = $2 AND pool = $3 AND number = $4)
+            THEN $4
             ELSE (SELECT MIN(used.number + 1) FROM unique_numbers used
-                  WHERE used.tenant_id = ?1 AND used.install_id = ?2 AND used.pool = ?3
-                    AND used.number >= ?4 AND used.number < ?5
+                  WHERE used.tenant_id = $1 AND used.install_id = $2 AND used.pool = $3
+                    AND used.number >= $4 AND used.number < $5
                     AND NOT EXISTS (SELECT 1 FROM unique_numbers next
-                                    WHERE next.tenant_id = ?1 AND next.install_id = ?2
-                                      AND next.pool = ?3 AND next.number = used.number + 1))
+                                    WHERE next.tenant_id = $1 AND next.install_id = $2
+                                      AND next.pool = $3 AND next.number = used.number + 1))
         END AS candidate
     ) AS free
     WHERE candidate IS NOT NULL
@@ -85,7 +85,7 @@ const ALLOCATE_LOWEST_FREE: &str = "
 impl KvStore for SqliteState {
     async fn get(&self, scope: &InstallScope, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let row =
-            sqlx::query("SELECT value FROM kv_entries WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3")
+            sqlx::query("SELECT value FROM kv_entries WHERE tenant_id = $1 AND install_id = $2 AND entry_key = $3")
                 .bind(&scope.tenant_id)
                 .bind(&scope.install_id)
                 .bind(key)
@@ -96,7 +96,7 @@ impl KvStore for SqliteState {
 
     async fn set(&self, scope: &InstallScope, key: &str, value: &[u8]) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO kv_entries (tenant_id, install_id, entry_key, value) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO kv_entries (tenant_id, install_id, entry_key, value) VALUES ($1, $2, $3, $4)
              ON CONFLICT (tenant_id, install_id, entry_key) DO UPDATE SET value = excluded.value",
         )
         .bind(&scope.tenant_id)
@@ -109,7 +109,7 @@ impl KvStore for SqliteState {
     }
 
     async fn delete(&self, scope: &InstallScope, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM kv_entries WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3")
+        sqlx::query("DELETE FROM kv_entries WHERE tenant_id = $1 AND install_id = $2 AND entry_key = $3")
             .bind(&scope.tenant_id)
             .bind(&scope.install_id)
             .bind(key)
@@ -129,19 +129,19 @@ impl KvStore for SqliteState {
         let written = match (expected, new) {
             (None, None) => return Ok(KvStore::get(self, scope, key).await?.is_none()),
             (None, Some(new)) => scoped(
-                "INSERT INTO kv_entries (tenant_id, install_id, entry_key, value) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO kv_entries (tenant_id, install_id, entry_key, value) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (tenant_id, install_id, entry_key) DO NOTHING",
             )
             .bind(new),
             (Some(expected), Some(new)) => scoped(
-                "UPDATE kv_entries SET value = ?5
-                 WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3 AND value = ?4",
+                "UPDATE kv_entries SET value = $5
+                 WHERE tenant_id = $1 AND install_id = $2 AND entry_key = $3 AND value = $4",
             )
             .bind(expected)
             .bind(new),
             (Some(expected), None) => scoped(
                 "DELETE FROM kv_entries
-                 WHERE tenant_id = ?1 AND install_id = ?2 AND entry_key = ?3 AND value = ?4",
+                 WHERE tenant_id = $1 AND install_id = $2 AND entry_key = $3 AND value = $4",
             )
             .bind(expected),
         }
@@ -162,7 +162,7 @@ impl KvStore for SqliteState {
         for _ in 0..8 {
             let held = sqlx::query(
                 "SELECT number FROM unique_numbers
-                 WHERE tenant_id = ?1 AND install_id = ?2 AND pool = ?3 AND owner = ?4",
+                 WHERE tenant_id = $1 AND install_id = $2 AND pool = $3 AND owner = $4",
             )
             .bind(&scope.tenant_id)
             .bind(&scope.install_id)
@@ -194,7 +194,7 @@ impl KvStore for SqliteState {
     async fn reserve_unique(&self, scope: &InstallScope, pool: &str, number: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO unique_numbers (tenant_id, install_id, pool, number, owner)
-             VALUES (?1, ?2, ?3, ?4, NULL)
+             VALUES ($1, $2, $3, $4, NULL)
              ON CONFLICT (tenant_id, install_id, pool, number) DO NOTHING",
         )
         .bind(&scope.tenant_id)
@@ -209,7 +209,7 @@ impl KvStore for SqliteState {
     async fn release_unique(&self, scope: &InstallScope, pool: &str, number: i64) -> Result<(), StoreError> {
         sqlx::query(
             "DELETE FROM unique_numbers
-             WHERE tenant_id = ?1 AND install_id = ?2 AND pool = ?3 AND number = ?4",
+             WHERE tenant_id = $1 AND install_id = $2 AND pool = $3 AND number = $4",
         )
         .bind(&scope.tenant_id)
         .bind(&scope.install_id)
@@ -226,7 +226,7 @@ impl SecretRepo for SqliteState {
     async fn put(&self, scope: &InstallScope, name: &str, sealed: &SealedValue) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sealed_secrets (tenant_id, install_id, name, nonce, ciphertext)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant_id, install_id, name)
              DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext",
         )
@@ -243,7 +243,7 @@ impl SecretRepo for SqliteState {
     async fn get(&self, scope: &InstallScope, name: &str) -> Result<Option<SealedValue>, StoreError> {
         let row = sqlx::query(
             "SELECT nonce, ciphertext FROM sealed_secrets
-             WHERE tenant_id = ?1 AND install_id = ?2 AND name = ?3",
+             WHERE tenant_id = $1 AND install_id = $2 AND name = $3",
         )
         .bind(&scope.tenant_id)
         .bind(&scope.install_id)
@@ -256,7 +256,7 @@ impl SecretRepo for SqliteState {
     async fn list(&self, scope: &InstallScope) -> Result<Vec<(String, SealedValue)>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, nonce, ciphertext FROM sealed_secrets
-             WHERE tenant_id = ?1 AND install_id = ?2 ORDER BY name",
+             WHERE tenant_id = $1 AND install_id = $2 ORDER BY name",
         )
         .bind(&scope.tenant_id)
         .bind(&scope.install_id)
@@ -269,7 +269,7 @@ impl SecretRepo for SqliteState {
     }
 
     async fn delete(&self, scope: &InstallScope, name: &str) -> Result<bool, StoreError> {
-        let deleted = sqlx::query("DELETE FROM sealed_secrets WHERE tenant_id = ?1 AND install_id = ?2 AND name = ?3")
+        let deleted = sqlx::query("DELETE FROM sealed_secrets WHERE tenant_id = $1 AND install_id = $2 AND name = $3")
             .bind(&scope.tenant_id)
             .bind(&scope.install_id)
             .bind(name)

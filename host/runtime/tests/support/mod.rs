@@ -11,8 +11,8 @@ use chrono::{TimeZone, Utc};
 use gatehouse_runtime::contract::{Action, CallContext, Outcome, PersonKind, PersonRef};
 use gatehouse_runtime::persistence::SqliteState;
 use gatehouse_runtime::{
-    Backends, CallError, CallLimits, InstallGrant, InstallScope, MasterKey, MemoryLog, Runtime, RuntimeConfig,
-    TestClock,
+    Backends, CallError, CallLimits, InstallGrant, InstallScope, ManualClock, MasterKey, MemoryLog, Runtime,
+    RuntimeConfig,
 };
 
 /// The bytes of a component built by `cargo xtask build-plugins`.
@@ -43,7 +43,7 @@ pub fn shared_artifact_dir() -> PathBuf {
 pub struct TestHost {
     pub runtime: Runtime,
     pub log: MemoryLog,
-    pub clock: TestClock,
+    pub clock: ManualClock,
 }
 
 impl TestHost {
@@ -54,7 +54,7 @@ impl TestHost {
     pub async fn with_artifacts(dir: PathBuf) -> Self {
         let state = SqliteState::in_memory().await.expect("in-memory state");
         let log = MemoryLog::default();
-        let clock = TestClock::at(Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53).unwrap());
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53).unwrap());
         let backends = Backends::new(state, &MasterKey::generate())
             .with_log(Arc::new(log.clone()))
             .with_clock(Arc::new(clock.clone()));

@@ -16,8 +16,7 @@ const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
     responses((status = 200, body = String, content_type = "text/plain", description = "the Prometheus text exposition format")))]
 pub(crate) async fn render(State(app): State<ApiState>, principal: Principal) -> Result<Response, ApiError> {
     principal.admin_read()?;
-    let service = &app.service;
-    match service.metrics().render(service.store(), service.clock().now()).await {
+    match app.service.metrics_text().await {
         Ok(text) => Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "rendering /metrics failed");

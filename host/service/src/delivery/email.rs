@@ -4,7 +4,7 @@
 //! when it is saved, since the typo would otherwise reach every visitor.
 
 use crate::domain::{SmtpRelay, SmtpSecurity};
-use crate::seal::Sealer;
+use gatehouse_core::Sealer;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;

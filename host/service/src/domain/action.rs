@@ -20,10 +20,11 @@ pub enum ActionKind {
     Deactivate,
     CheckOut,
     ErasePerson,
+    SetPhoto,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 12] = [
         ActionKind::UpsertPerson,
         ActionKind::SetAccessWindow,
         ActionKind::AddGroups,
@@ -35,6 +36,7 @@ impl ActionKind {
         ActionKind::Deactivate,
         ActionKind::CheckOut,
         ActionKind::ErasePerson,
+        ActionKind::SetPhoto,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +52,7 @@ impl ActionKind {
             ActionKind::Deactivate => "deactivate",
             ActionKind::CheckOut => "check-out",
             ActionKind::ErasePerson => "erase-person",
+            ActionKind::SetPhoto => "set-photo",
         }
     }
 
@@ -61,7 +64,8 @@ impl ActionKind {
     }
 
     /// Whether the action gives the person access (or what access needs):
-    /// the steps a compensation undoes and a hold keeps back.
+    /// the steps a compensation undoes and a hold keeps back. A photo on the
+    /// record opens no door, so `set-photo` does not.
     pub fn grants_access(self) -> bool {
         matches!(
             self,

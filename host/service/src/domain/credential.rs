@@ -1,6 +1,7 @@
 //! Credentials issued to a person. A PIN exists in clear only on its way from
 //! the connector to the sealer; from then on it is a [`SealedPin`].
 
+use gatehouse_core::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 
 /// A card: unique within its install, facility code and format.
@@ -12,12 +13,18 @@ pub struct CardCredential {
     pub format: String,
 }
 
-/// A PIN encrypted with the service's sealing key. Opaque by design: only
-/// [`crate::seal::Sealer::open_pin`] turns it back into digits.
+/// A PIN sealed with the service's key. Opaque by design: only
+/// [`SealedPin::open`] turns it back into digits.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SealedPin(pub(crate) Vec<u8>);
 
 impl SealedPin {
+    pub fn seal(sealer: &Sealer, pin: &str) -> Self {
+        Self(sealer.seal(pin.as_bytes()))
+    }
+    pub fn open(&self, sealer: &Sealer) -> Result<String, SealError> {
+        sealer.open_str(&self.0)
+    }
     pub fn from_sealed_bytes(bytes: Vec<u8>) -> Self {
         Self(bytes)
     }

@@ -13,6 +13,7 @@ mod event;
 mod ids;
 mod job;
 mod person;
+mod photo;
 mod privacy;
 mod tenant;
 mod time;
@@ -28,6 +29,7 @@ pub use ids::{
 };
 pub use job::{IdempotencyKey, JobStatus, StepStatus, Subject};
 pub use person::{PersonDetails, PersonKind, PersonRef};
+pub use photo::{Photo, PhotoError, PhotoType, MAX_PHOTO_BYTES};
 pub use privacy::{PrivacySettings, Retention, DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS};
 pub use tenant::{CardPool, Install, OutboundWebhook, SmtpRelay, SmtpSecurity, Tenant, TenantSettings};
 pub use time::{from_millis, to_millis, AccessWindow, Location};

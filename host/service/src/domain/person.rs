@@ -1,6 +1,7 @@
 //! People as connectors see them: who (a stable reference) and what we know
 //! about them (details written to the PACS only as the policy allows).
 
+use super::Photo;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +45,9 @@ pub struct PersonDetails {
     /// The employee the visitor comes to see.
     #[serde(default)]
     pub host_name: Option<String>,
+    /// The visitor's photo, for `set-photo` (checked at intake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
 }
 
 impl PersonDetails {

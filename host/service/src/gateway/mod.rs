@@ -4,11 +4,11 @@
 //! [`ConnectorGateway`] and gets an outcome or a classified error back. The
 //! production gateway wraps `gatehouse-runtime`; tests put a recording,
 //! fault-injecting gateway here. The types mirror the WIT contract
-//! (`gatehouse:connector@0.1.0`) so the runtime adapter is a field-by-field
+//! (`gatehouse:connector@0.2.0`) so the runtime adapter is a field-by-field
 //! conversion.
 
 use crate::domain::{
-    AccessWindow, ActionKind, CardCredential, ErrorKind, IdempotencyKey, Install, PersonDetails, PersonRef,
+    AccessWindow, ActionKind, CardCredential, ErrorKind, IdempotencyKey, Install, PersonDetails, PersonRef, Photo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -53,6 +53,7 @@ pub enum ConnectorAction {
     Deactivate { who: PersonRef },
     CheckOut { who: PersonRef },
     ErasePerson { who: PersonRef },
+    SetPhoto { who: PersonRef, photo: Photo },
 }
 
 impl ConnectorAction {
@@ -69,6 +70,7 @@ impl ConnectorAction {
             ConnectorAction::Deactivate { .. } => ActionKind::Deactivate,
             ConnectorAction::CheckOut { .. } => ActionKind::CheckOut,
             ConnectorAction::ErasePerson { .. } => ActionKind::ErasePerson,
+            ConnectorAction::SetPhoto { .. } => ActionKind::SetPhoto,
         }
     }
 
@@ -84,7 +86,8 @@ impl ConnectorAction {
             | ConnectorAction::Activate { who }
             | ConnectorAction::Deactivate { who }
             | ConnectorAction::CheckOut { who }
-            | ConnectorAction::ErasePerson { who } => who,
+            | ConnectorAction::ErasePerson { who }
+            | ConnectorAction::SetPhoto { who, .. } => who,
         }
     }
 }
@@ -228,8 +231,11 @@ pub trait ConnectorGateway: Send + Sync {
     async fn secret_names(&self, install: &Install) -> Result<Vec<String>, SecretError>;
 }
 
+mod convert;
+mod open;
 mod plugins;
 mod runtime;
 mod runtime_catalog;
+pub use open::is_valid_secret_name;
 pub use plugins::{InstallKey, PluginCatalog, PluginError, PluginRouting, PluginVersionInfo};
 pub use runtime::RuntimeGateway;

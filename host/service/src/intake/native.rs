@@ -9,6 +9,9 @@
 //! ```
 //! `install_id` or `location_id` (every enabled install there) names the
 //! target. Zone-less timestamps are read in the location's time zone.
+//! `person.photo` (`{"content_type": "image/png", "data": "<base64>"}`) is
+//! checked here, before anything is stored: PNG or JPEG, bytes that are one,
+//! at most 1 MiB.
 
 use super::timestamps::parse_instant;
 use crate::domain::{
@@ -103,6 +106,9 @@ impl NativeEvent {
             Some(text) => at("occurred_at", text)?,
             None => received_at,
         };
+        if let Some(photo) = self.person.as_ref().and_then(|p| p.photo.as_ref()) {
+            photo.check().map_err(|e| format!("`person.photo`: {e}"))?;
+        }
         let kind = self.kind.as_str();
         let visit = || self.visit.as_ref().ok_or_else(|| format!("`visit` is required for {kind}"));
         let visitor_type = |v: &NativeVisit| {

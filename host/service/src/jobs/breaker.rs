@@ -3,6 +3,7 @@
 //! budgets, until a cool-down passes and one trial call decides.
 
 use crate::domain::InstallId;
+use crate::metrics::{BreakerLevel, BreakerReport};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -103,5 +104,16 @@ impl Breakers {
 
     pub fn state(&self, install: &InstallId) -> BreakerState {
         self.states().get(install).copied().unwrap_or(BreakerState::Closed { consecutive_failures: 0 })
+    }
+}
+
+impl BreakerReport for Breakers {
+    fn levels(&self) -> Vec<(InstallId, BreakerLevel)> {
+        let level = |state: BreakerState| match state {
+            BreakerState::Closed { .. } => BreakerLevel::Closed,
+            BreakerState::HalfOpen => BreakerLevel::HalfOpen,
+            BreakerState::Open { .. } => BreakerLevel::Open,
+        };
+        self.snapshot().into_iter().map(|(install, state)| (install, level(state))).collect()
     }
 }

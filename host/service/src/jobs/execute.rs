@@ -211,6 +211,14 @@ impl Engine {
             ActionKind::Deactivate => ConnectorAction::Deactivate { who },
             ActionKind::CheckOut => ConnectorAction::CheckOut { who },
             ActionKind::ErasePerson => ConnectorAction::ErasePerson { who },
+            ActionKind::SetPhoto => match person.and_then(|p| p.details.photo) {
+                Some(photo) => ConnectorAction::SetPhoto { who, photo },
+                // A later event replaced the details, or they were erased: nothing to put on the record.
+                None => {
+                    let outcome = json!({ "changed": false, "detail": "no photo on record; nothing sent" });
+                    return Ok(Err(StepResult { update: StepUpdate::Done { outcome }, effects: Vec::new() }));
+                }
+            },
         };
         Ok(Ok(ConnectorCall { action, params, idempotency_key: step.idempotency_key.clone() }))
     }
@@ -258,7 +266,10 @@ impl Engine {
                 summary
             }
             Some(IssuedCredential::Pin(pin)) => {
-                effects.push(Effect::Attach(AttachmentBody::Pin(self.service().sealer().seal_pin(&pin))));
+                effects.push(Effect::Attach(AttachmentBody::Pin(crate::domain::SealedPin::seal(
+                    self.service().sealer(),
+                    &pin,
+                ))));
                 json!("pin (sealed)")
             }
             None => Value::Null,

@@ -11,13 +11,17 @@
 //! stops part-way is undone and held back ([`fail_closed`]).
 
 mod backoff;
+mod badges;
 mod breaker;
 mod email_step;
 mod execute;
 mod fail_closed;
+mod webhooks;
 
 pub use backoff::RetryPolicy;
+pub use badges::{BadgePoller, PollReport};
 pub use breaker::{BreakerPolicy, BreakerState, Breakers};
+pub use webhooks::{signature, WebhookSender, SIGNATURE_HEADER};
 
 use crate::domain::{InstallId, JobId, JobStatus};
 use crate::service::{Service, ServiceError};

@@ -92,6 +92,10 @@ pub struct VisitorType {
     /// Write phone, company and host to the PACS record.
     #[serde(default)]
     pub include_contact: bool,
+    /// Put the visitor's photo on the PACS record (`set-photo`) when the
+    /// event carries one: at provisioning, and at a sign-in with a photo.
+    #[serde(default)]
+    pub photo: bool,
     /// Overrides of the `[visitors]` timing for this type.
     #[serde(default)]
     pub early_access_minutes: Option<u32>,

@@ -8,6 +8,9 @@
 //!   cancellation revokes;
 //! - a sign-in provisions a walk-in for the access duration, or pulls an
 //!   invited visitor's start forward when they arrive early;
+//! - with `photo` in the visitor type, an event carrying a photo also puts it
+//!   on the record (`set-photo`, right after the upsert), also at the sign-in
+//!   of a visitor whose access already runs;
 //! - a sign-out expires, checks out, or keeps access until the window ends;
 //! - employees (check-in required) toggle status or groups for a duration.
 //!
@@ -116,12 +119,21 @@ impl<'a> Steps<'a> {
         self
     }
 
-    /// Creates or updates the person, grants the type's groups and credentials.
-    fn provision(&mut self, rule: &VisitorType, window: AccessWindow) -> &mut Self {
+    /// Creates or updates the person, and puts their photo on the record when `photo`.
+    fn upsert(&mut self, rule: &VisitorType, photo: bool) -> &mut Self {
         self.add(ActionKind::UpsertPerson, None, None);
         if let Some(last) = self.steps.last_mut() {
             last.include_contact = rule.include_contact;
         }
+        if photo {
+            self.add(ActionKind::SetPhoto, None, None);
+        }
+        self
+    }
+
+    /// Creates or updates the person, grants the type's groups and credentials.
+    fn provision(&mut self, rule: &VisitorType, window: AccessWindow, photo: bool) -> &mut Self {
+        self.upsert(rule, photo);
         if let Some(groups) = &rule.groups {
             self.add(ActionKind::AddGroups, Some(groups), None);
         }
@@ -162,16 +174,20 @@ impl<'a> Steps<'a> {
 
 /// Immediate steps, then activation (now or at the window's start) and the
 /// revoke at its end.
-fn provisioned_plan(ctx: &PlanContext<'_>, rule: &VisitorType, window: AccessWindow, full: bool, visit: Visit) -> Plan {
+fn provisioned_plan(
+    ctx: &PlanContext<'_>,
+    rule: &VisitorType,
+    window: AccessWindow,
+    full: bool,
+    photo: bool,
+    visit: Visit,
+) -> Plan {
     let now = ctx.now;
     let mut immediate = Steps::at(ctx, now);
     if full {
-        immediate.provision(rule, window);
+        immediate.provision(rule, window, photo);
     } else {
-        immediate.add(ActionKind::UpsertPerson, None, None);
-        if let Some(last) = immediate.steps.last_mut() {
-            last.include_contact = rule.include_contact;
-        }
+        immediate.upsert(rule, photo);
         immediate.add(ActionKind::SetAccessWindow, None, Some(window));
     }
     let mut scheduled = Vec::new();
@@ -247,7 +263,8 @@ fn plan_invite(invite: &InviteDetails, ctx: &PlanContext<'_>) -> Plan {
     };
     visit.window = Some(window);
     visit.provisioned = true;
-    provisioned_plan(ctx, rule, window, !was_provisioned, visit)
+    let photo = rule.photo && invite.person.photo.is_some();
+    provisioned_plan(ctx, rule, window, !was_provisioned, photo, visit)
 }
 
 fn plan_cancel(ctx: &PlanContext<'_>) -> Plan {
@@ -285,7 +302,12 @@ fn plan_sign_in(sign_in: &SignIn, ctx: &PlanContext<'_>) -> Plan {
         Ok(rule) => rule,
         Err(reason) => return Plan::ignore(reason, Some(visit)),
     };
+    let photo = rule.photo && sign_in.person.photo.is_some();
     if let (true, Some(window)) = (visit.provisioned, visit.window) {
+        if photo && window.starts_at() <= ctx.now && ctx.now < window.ends_at() {
+            // The kiosk took a photo: the record gets it, the window stays as it is.
+            return provisioned_plan(ctx, rule, window, false, true, visit);
+        }
         if window.starts_at() <= ctx.now {
             return Plan::ignore(
                 format!("already provisioned by the invite; access runs until {}", window.ends_at()),
@@ -297,7 +319,7 @@ fn plan_sign_in(sign_in: &SignIn, ctx: &PlanContext<'_>) -> Plan {
             return Plan::ignore("the access window already ended", Some(visit));
         };
         visit.window = Some(early);
-        return provisioned_plan(ctx, rule, early, false, visit);
+        return provisioned_plan(ctx, rule, early, false, photo, visit);
     }
     if visitors.invite_only && visitors.registration_required && !visit.registration_complete {
         return Plan::ignore("the visitor has not completed registration, which the policy requires", Some(visit));
@@ -309,7 +331,7 @@ fn plan_sign_in(sign_in: &SignIn, ctx: &PlanContext<'_>) -> Plan {
     };
     visit.window = Some(window);
     visit.provisioned = true;
-    provisioned_plan(ctx, rule, window, true, visit)
+    provisioned_plan(ctx, rule, window, true, photo, visit)
 }
 
 fn plan_sign_out(ctx: &PlanContext<'_>) -> Plan {

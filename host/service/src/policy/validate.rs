@@ -196,6 +196,9 @@ impl Checker<'_> {
                 }
             }
         }
+        if rule.photo {
+            self.action(&format!("{path}.photo"), ActionKind::SetPhoto, policy.params_for(ActionKind::SetPhoto, None));
+        }
         if rule.qr_email && rule.card.is_none() {
             self.issue(format!("{path}.qr_email"), "a QR e-mail needs a `card` to encode".into());
         }

@@ -119,6 +119,17 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Every metric in the Prometheus text format, with the store's figures as of now.
+    pub async fn metrics_text(&self) -> Result<String, ServiceError> {
+        let figures = crate::metrics::StoreFigures {
+            jobs_by_status: self.store.job_counts_any_tenant().await?,
+            queue_depth: self.store.queue_depth_any_tenant(self.clock.now()).await?,
+        };
+        Ok(self.metrics.render(figures))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

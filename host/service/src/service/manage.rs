@@ -28,7 +28,7 @@ impl Service {
     }
 
     /// Creates a tenant; an id in use (or the reserved system id) is refused.
-    pub async fn create_tenant(&self, actor: &str, id: &TenantId, name: &str) -> Result<(), ServiceError> {
+    pub(crate) async fn create_tenant(&self, actor: &str, id: &TenantId, name: &str) -> Result<(), ServiceError> {
         if *id == system_tenant() || self.store.tenant(id).await?.is_some() {
             return Err(ServiceError::Conflict(format!("tenant id `{id}` is already in use")));
         }
@@ -55,7 +55,12 @@ impl Service {
     }
 
     /// Creates an install; an id in use is refused.
-    pub async fn create_install(&self, actor: &str, tenant: &TenantId, spec: InstallSpec) -> Result<(), ServiceError> {
+    pub(crate) async fn create_install(
+        &self,
+        actor: &str,
+        tenant: &TenantId,
+        spec: InstallSpec,
+    ) -> Result<(), ServiceError> {
         if self.store.install_any_tenant(&spec.id).await?.is_some() {
             return Err(ServiceError::Conflict(format!("install id `{}` is already in use", spec.id)));
         }
@@ -63,7 +68,7 @@ impl Service {
     }
 
     /// Replaces the configuration of an existing install.
-    pub async fn configure_install(
+    pub(crate) async fn configure_install(
         &self,
         actor: &str,
         tenant: &TenantId,
@@ -74,13 +79,13 @@ impl Service {
     }
 
     /// The location an install serves, for its time zone.
-    pub async fn install_location(&self, tenant: &TenantId, id: &InstallId) -> Result<Location, ServiceError> {
+    pub(crate) async fn install_location(&self, tenant: &TenantId, id: &InstallId) -> Result<Location, ServiceError> {
         let (install, _) = self.install(tenant, id).await?;
         self.location(tenant, &install.location_id).await
     }
 
     /// Switches an install on or off; a disabled install takes no events.
-    pub async fn set_install_enabled(
+    pub(crate) async fn set_install_enabled(
         &self,
         actor: &str,
         tenant: &TenantId,
@@ -99,13 +104,17 @@ impl Service {
     }
 
     /// The plugin's live check of the install's configuration.
-    pub async fn validate_install(&self, tenant: &TenantId, id: &InstallId) -> Result<Vec<SetupCheck>, ServiceError> {
+    pub(crate) async fn validate_install(
+        &self,
+        tenant: &TenantId,
+        id: &InstallId,
+    ) -> Result<Vec<SetupCheck>, ServiceError> {
         let (install, _) = self.install(tenant, id).await?;
         Ok(self.gateway.validate(&install).await?)
     }
 
     /// The choices of one set-up picker (groups, partitions, companies, access codes).
-    pub async fn install_options(
+    pub(crate) async fn install_options(
         &self,
         tenant: &TenantId,
         id: &InstallId,
@@ -157,7 +166,11 @@ impl Service {
     }
 
     /// The install's current policy.
-    pub async fn current_policy(&self, tenant: &TenantId, install: &InstallId) -> Result<StoredPolicy, ServiceError> {
+    pub(crate) async fn current_policy(
+        &self,
+        tenant: &TenantId,
+        install: &InstallId,
+    ) -> Result<StoredPolicy, ServiceError> {
         self.install(tenant, install).await?;
         self.store
             .policy(tenant, install, None)
@@ -166,7 +179,7 @@ impl Service {
     }
 
     /// Every version of the install's policy, newest first.
-    pub async fn policy_versions(
+    pub(crate) async fn policy_versions(
         &self,
         tenant: &TenantId,
         install: &InstallId,

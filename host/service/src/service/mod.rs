@@ -28,12 +28,12 @@ pub use retention::{run_purges, SCHEDULED_PURGE_ACTOR};
 pub use setup::{CheckedPolicy, InstallSpec, PolicyPut};
 pub use tokens::IssuedToken;
 
-use crate::clock::Clock;
 use crate::gateway::{ConnectorError, ConnectorGateway, PluginCatalog, PluginError, SecretError};
 use crate::metrics::Metrics;
 use crate::policy::PolicyErrors;
-use crate::seal::{SealError, Sealer};
 use crate::store::{Store, StoreError};
+use gatehouse_core::Clock;
+use gatehouse_core::{SealError, Sealer};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -92,16 +92,18 @@ impl Service {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
-    pub fn gateway(&self) -> &Arc<dyn ConnectorGateway> {
+    /// The parts the job engine works with directly; nothing else reaches
+    /// them (the layering test in `tests/` holds every other module to the rules).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+    pub(crate) fn gateway(&self) -> &Arc<dyn ConnectorGateway> {
         &self.gateway
     }
-    pub fn sealer(&self) -> &Sealer {
+    pub(crate) fn sealer(&self) -> &Sealer {
         &self.sealer
     }
     /// The counters and histograms `/metrics` reports.

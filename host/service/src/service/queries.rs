@@ -216,7 +216,7 @@ impl Service {
             detail: json!({}),
         };
         tx.append_audit(tenant, &entry).await?;
-        let pin = self.sealer.open_pin(&sealed)?;
+        let pin = sealed.open(&self.sealer)?;
         tx.commit().await?;
         Ok(Some(pin))
     }

@@ -51,7 +51,7 @@ impl Service {
 
     /// The purge someone asked for: as [`Service::purge`], and the audit
     /// entry is written even when nothing was left to remove.
-    pub async fn purge_on_request(&self, actor: &str, tenant: &TenantId) -> Result<PurgeCounts, ServiceError> {
+    pub(crate) async fn purge_on_request(&self, actor: &str, tenant: &TenantId) -> Result<PurgeCounts, ServiceError> {
         self.purge_recording(actor, tenant, true).await
     }
 
@@ -94,7 +94,7 @@ impl Service {
 
     /// The scheduled purge: every tenant in turn. A tenant that fails is
     /// logged and the others still run.
-    pub async fn purge_all_tenants(&self) -> Result<Vec<(TenantId, PurgeCounts)>, ServiceError> {
+    pub(crate) async fn purge_all_tenants(&self) -> Result<Vec<(TenantId, PurgeCounts)>, ServiceError> {
         let mut done = Vec::new();
         for tenant in self.store.tenants_any_tenant().await? {
             match self.purge(SCHEDULED_PURGE_ACTOR, &tenant.id).await {

@@ -106,7 +106,7 @@ impl Service {
             return Err(ServiceError::Conflict(format!("install id `{}` is already in use", spec.id)));
         }
         let install = spec.install_of(tenant);
-        let sealed = spec.webhook_secret.as_deref().map(|s| self.sealer.seal_str(s));
+        let sealed = spec.webhook_secret.as_deref().map(|s| self.sealer.seal(s.as_bytes()));
         let mut tx = self.store.begin().await?;
         tx.upsert_install(&install, sealed.as_deref(), self.clock.now()).await?;
         tx.set_card_pools(tenant, &spec.id, &spec.card_pools).await?;

@@ -78,12 +78,12 @@ impl Service {
     }
 
     /// The tokens of exactly `scope`, revoked ones included; never a secret.
-    pub async fn list_tokens(&self, scope: &TokenScope) -> Result<Vec<ApiToken>, ServiceError> {
+    pub(crate) async fn list_tokens(&self, scope: &TokenScope) -> Result<Vec<ApiToken>, ServiceError> {
         Ok(self.store.tokens(scope).await?)
     }
 
     /// The live token a bearer secret belongs to, if any.
-    pub async fn authenticate(&self, secret: &str) -> Result<Option<ApiToken>, ServiceError> {
+    pub(crate) async fn authenticate(&self, secret: &str) -> Result<Option<ApiToken>, ServiceError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }

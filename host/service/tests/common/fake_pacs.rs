@@ -21,6 +21,8 @@ pub struct PacsPerson {
     pub pins: usize,
     pub checked_out: bool,
     pub window: Option<(i64, i64)>,
+    /// The picture `set-photo` put on the record.
+    pub photo: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -128,6 +130,7 @@ impl FakePacs {
             ConnectorAction::ErasePerson { .. } => {
                 state.people.remove(&who);
             }
+            ConnectorAction::SetPhoto { photo, .. } => person.photo = Some(photo.data.clone()),
         }
         StepOutcome {
             pacs_id: Some(format!("pacs-{who}")),

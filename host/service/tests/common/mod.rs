@@ -9,11 +9,11 @@ pub mod plugin_host;
 pub mod smtp_sink;
 
 use chrono::{DateTime, TimeZone, Utc};
-use gatehouse::clock::ManualClock;
 use gatehouse::domain::{CardPool, InstallId, LocationId, TenantId};
-use gatehouse::seal::Sealer;
 use gatehouse::service::{InstallSpec, Service};
 use gatehouse::store::Store;
+use gatehouse_core::ManualClock;
+use gatehouse_core::Sealer;
 use std::sync::Arc;
 
 pub use fake_pacs::FakePacs;
@@ -46,6 +46,8 @@ excluded = ["ceo@example.com"]
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub service: Service,
+    /// The database the service writes, for tests to inspect.
+    pub store: Store,
     pub clock: ManualClock,
     pub pacs: Arc<FakePacs>,
     pub sealer: Sealer,
@@ -73,6 +75,7 @@ impl Harness {
         let pacs = Arc::new(FakePacs::default());
         let sealer = Sealer::ephemeral();
         let service = Self::open(&dir, &clock, &pacs, &sealer).await;
+        let store = Store::open(&dir.path().join("gatehouse.db")).await.unwrap();
         let tenant = TenantId::new("acme");
         let location = LocationId::new("paris-hq");
         let install = InstallId::new("paris-pacs");
@@ -100,7 +103,7 @@ impl Harness {
         let access = gatehouse::domain::TokenAccess::ReadWrite;
         let scope = gatehouse::domain::TokenScope::Tenant(tenant.clone());
         let token = service.create_token("test", scope, access, "harness").await.unwrap().secret;
-        Harness { dir, service, clock, pacs, sealer, tenant, install, location, token }
+        Harness { dir, service, store, clock, pacs, sealer, tenant, install, location, token }
     }
 
     /// A service over the same database, as after a restart.
@@ -195,7 +198,7 @@ pub fn test_engine_config() -> gatehouse::jobs::EngineConfig {
 
 impl Harness {
     pub fn clock_now(&self) -> DateTime<Utc> {
-        use gatehouse::clock::Clock;
+        use gatehouse_core::Clock;
         self.clock.now()
     }
 }

@@ -5,13 +5,13 @@
 //! tests check the order of real instants.
 
 use chrono::{DateTime, Utc};
-use gatehouse::clock::SystemClock;
 use gatehouse::domain::{InstallId, JobId, JobStatus, LocationId, StepStatus, TenantId, TokenAccess, TokenScope};
 use gatehouse::gateway::RuntimeGateway;
 use gatehouse::jobs::Engine;
-use gatehouse::seal::Sealer;
 use gatehouse::service::{InstallSpec, Service};
 use gatehouse::store::Store;
+use gatehouse_core::Sealer;
+use gatehouse_core::SystemClock;
 use gatehouse_runtime::persistence::SqliteState;
 use gatehouse_runtime::{Backends, MasterKey, Runtime, RuntimeConfig, Version};
 use serde_json::{json, Value};
@@ -52,6 +52,8 @@ pub async fn open_service(dir: &Path) -> Service {
 pub struct World {
     pub dir: tempfile::TempDir,
     pub service: Service,
+    /// The service's database opened a second time, to read back what it recorded.
+    pub store: Store,
     pub tenant: TenantId,
     pub base: String,
     /// A read-write token of the tenant, for the intake.
@@ -100,7 +102,8 @@ impl World {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let scope = TokenScope::Tenant(tenant.clone());
         let token = service.create_token("test", scope, TokenAccess::ReadWrite, "hot swap").await.unwrap().secret;
-        World { dir, service, tenant, base, token, stop }
+        let store = Store::open(&dir.path().join("gatehouse.db")).await.unwrap();
+        World { dir, service, store, tenant, base, token, stop }
     }
 
     /// Posts a walk-in sign-in of a new visitor; returns its job.

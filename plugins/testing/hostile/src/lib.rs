@@ -30,7 +30,7 @@ const PARAMS_SCHEMA: &str = r#"{
   }
 }"#;
 
-const ALL_ACTIONS: [ActionKind; 11] = [
+const ALL_ACTIONS: [ActionKind; 12] = [
     ActionKind::UpsertPerson,
     ActionKind::SetAccessWindow,
     ActionKind::AddGroups,
@@ -42,6 +42,7 @@ const ALL_ACTIONS: [ActionKind; 11] = [
     ActionKind::Deactivate,
     ActionKind::CheckOut,
     ActionKind::ErasePerson,
+    ActionKind::SetPhoto,
 ];
 
 #[derive(Deserialize)]

@@ -1,19 +1,16 @@
 //! Occupancy: badge events polled from each install become "employee signed
-//! in" records (once per vendor event id), and each new record is sent to the
-//! tenant's visitor-management webhook, signed, from a durable outbox with
-//! retries.
+//! in" records (once per vendor event id), and each new record is queued in
+//! the durable outbox for the tenant's visitor-management webhook
+//! ([`super::webhooks`]).
 //!
 //! Only installs whose policy uses auto check-in (`employees.mode =
 //! "auto-check-in"`) are polled: that is the policy's way of saying badges
 //! sign employees in.
 
-mod webhook;
-
-pub use webhook::{signature, WebhookSender, SIGNATURE_HEADER};
-
 use crate::domain::{Install, TenantId};
 use crate::gateway::BadgeResult;
 use crate::policy::format::EmployeeMode;
+use crate::policy::PolicyCache;
 use crate::service::{Service, ServiceError};
 use crate::store::OccupancyRecord;
 use serde_json::json;
@@ -23,6 +20,8 @@ use serde_json::json;
 pub struct BadgePoller {
     service: Service,
     batch: u32,
+    /// Every round reads each install's policy; each version is parsed once.
+    policies: PolicyCache,
 }
 
 /// What one round of polling did.
@@ -35,7 +34,7 @@ pub struct PollReport {
 
 impl BadgePoller {
     pub fn new(service: Service) -> Self {
-        Self { service, batch: 100 }
+        Self { service, batch: 100, policies: PolicyCache::default() }
     }
 
     /// Polls every install that signs employees in by badge, once.
@@ -65,7 +64,8 @@ impl BadgePoller {
         let Some(stored) = self.service.store().policy(&install.tenant_id, &install.id, None).await? else {
             return Ok(false);
         };
-        Ok(crate::policy::parse(&stored.source).is_ok_and(|p| p.employees.mode == EmployeeMode::AutoCheckIn))
+        let policy = self.policies.get(&install.tenant_id, &install.id, stored.version, &stored.source);
+        Ok(policy.is_ok_and(|p| p.employees.mode == EmployeeMode::AutoCheckIn))
     }
 
     /// One batch of one install; the cursor moves only with the records.

@@ -2,7 +2,7 @@
 //! `X-Gatehouse-Signature: sha256=<hex HMAC-SHA256 of the body>`, retried with
 //! backoff until the receiver answers 2xx or the budget runs out.
 
-use crate::jobs::RetryPolicy;
+use super::RetryPolicy;
 use crate::service::{Service, ServiceError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
