@@ -224,14 +224,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, data = %config.data_dir.display(), "gatehouse is serving");
     let api = gatehouse::api::router(ApiState { service, body_limit: config.body_limit_bytes });
-    axum::serve(listener, api)
-        .with_graceful_shutdown(async {
-            tokio::signal::ctrl_c().await.ok();
-        })
-        .await?;
+    axum::serve(listener, api).with_graceful_shutdown(shutdown_signal()).await?;
     stop.send(true).ok();
     engine_task.await.ok();
     occupancy_task.await.ok();
     purge_task.await.ok();
     Ok(())
+}
+
+/// Ctrl-C in a terminal, SIGTERM from systemd or a container runtime: either stops serving, and
+/// the engine finishes its running steps before the process exits.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
+            Err(_) => drop(tokio::signal::ctrl_c().await),
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tokio::signal::ctrl_c().await);
 }
